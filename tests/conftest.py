@@ -1,0 +1,72 @@
+"""Fixtures shared by every layer: sample events, fresh handler modules, one synth per run."""
+import copy
+import importlib.util
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+# jsii needs node 24 from the virtualenv (the machine's node 20 is end-of-life).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_fresh = itertools.count()
+
+
+def load_event(name):
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def fresh_module(folder):
+    """Import folder/handler.py as a brand-new module: what a new execution environment sees."""
+    spec = importlib.util.spec_from_file_location(f"{folder}_handler_{next(_fresh)}",
+                                                  ROOT / folder / "handler.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def origin_request_event():
+    return copy.deepcopy(load_event("origin_request"))
+
+
+@pytest.fixture
+def alb_event():
+    return copy.deepcopy(load_event("alb_request"))
+
+
+@pytest.fixture
+def edge_module(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    return fresh_module("lambda_edge")
+
+
+@pytest.fixture
+def origin_module():
+    return fresh_module("origin_lambda")
+
+
+@pytest.fixture(scope="session")
+def cloud_assembly(tmp_path_factory):
+    """Synthesize the app once per test run (cdk-nag runs as part of it)."""
+    from app import build_app
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(outdir=str(outdir)).synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def template_path(cloud_assembly):
+    return cloud_assembly / "EdgePersistStack.template.json"
+
+
+@pytest.fixture(scope="session")
+def template_json(template_path):
+    return json.loads(template_path.read_text())

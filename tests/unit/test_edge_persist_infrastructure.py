@@ -1,0 +1,151 @@
+"""The synthesized template: every property issue 2 asks for, pinned."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def template(template_json):
+    return Template.from_json(template_json)
+
+
+def resources(template_json, type_name):
+    return {k: v for k, v in template_json["Resources"].items() if v["Type"] == type_name}
+
+
+def only(template_json, type_name):
+    found = resources(template_json, type_name)
+    assert len(found) == 1, f"expected one {type_name}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def test_stack_is_in_us_east_1(cloud_assembly):
+    manifest = json.loads((cloud_assembly / "manifest.json").read_text())
+    env = manifest["artifacts"]["EdgePersistStack"]["environment"]
+    assert env.endswith("/us-east-1")
+
+
+def test_vpc_two_public_subnets_no_nat(template):
+    template.resource_count_is("AWS::EC2::Subnet", 2)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.has_resource_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": True})
+
+
+def test_internet_facing_alb_with_http_80_and_lambda_target(template):
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::LoadBalancer",
+                                     {"Scheme": "internet-facing", "Type": "application"})
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener",
+                                     {"Port": 80, "Protocol": "HTTP"})
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {
+        "TargetType": "lambda",
+        "Targets": [{"Id": {"Fn::GetAtt": [Match.string_like_regexp("^OriginFunction"), "Arn"]}}]})
+    template.has_resource_properties("AWS::Lambda::Permission", {
+        "Principal": "elasticloadbalancing.amazonaws.com", "Action": "lambda:InvokeFunction"})
+
+
+def test_origin_function_and_its_log_group(template_json):
+    _, fn = next((k, v) for k, v in resources(template_json, "AWS::Lambda::Function").items()
+                 if k.startswith("OriginFunction"))
+    props = fn["Properties"]
+    assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["x86_64"])
+    _, group = only(template_json, "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] > 0
+    assert group["DeletionPolicy"] == "Delete"
+    assert group["Properties"]["LogGroupName"] == "/aws/lambda/EdgePersistStack-origin"
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": next(iter(resources(
+        template_json, "AWS::Logs::LogGroup")))}
+
+
+@pytest.fixture(scope="module")
+def edge_function(template_json):
+    return next(v for k, v in resources(template_json, "AWS::Lambda::Function").items()
+                if k.startswith("EdgeFunction"))
+
+
+def test_edge_function_properties(edge_function):
+    props = edge_function["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["x86_64"]
+    assert props["MemorySize"] == 128
+    assert props["Timeout"] <= 5
+    assert props["FunctionName"] == "EdgePersistStack-edge"
+    assert "Environment" not in props
+    assert edge_function["DeletionPolicy"] == "Retain"
+
+
+def test_edge_version_is_retained_and_associated_as_origin_request(template_json):
+    version_id, version = only(template_json, "AWS::Lambda::Version")
+    assert version["DeletionPolicy"] == "Retain"
+    _, dist = only(template_json, "AWS::CloudFront::Distribution")
+    behavior = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behavior["LambdaFunctionAssociations"] == [
+        {"EventType": "origin-request", "LambdaFunctionARN": {"Ref": version_id}}]
+
+
+def test_edge_role_trusts_both_services_and_logs_in_every_region(template_json, edge_function):
+    role_id = edge_function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = template_json["Resources"][role_id]
+    principals = {s["Principal"]["Service"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]}
+    assert principals == {"lambda.amazonaws.com", "edgelambda.amazonaws.com"}
+    policy = next(v for v in resources(template_json, "AWS::IAM::Policy").values()
+                  if {"Ref": role_id} in v["Properties"]["Roles"])
+    text = json.dumps(policy["Properties"]["PolicyDocument"])
+    assert "arn:aws:logs:*:" in text and "/aws/lambda/us-east-1.EdgePersistStack-edge" in text
+
+
+def test_cache_policy_all_ttls_zero_and_nothing_in_cache_key(template_json):
+    _, policy = only(template_json, "AWS::CloudFront::CachePolicy")
+    config = policy["Properties"]["CachePolicyConfig"]
+    assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, 0, 0)
+    key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"]["HeaderBehavior"] == "none"
+    assert key["CookiesConfig"]["CookieBehavior"] == "none"
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "none"
+    assert not key["EnableAcceptEncodingGzip"] and not key["EnableAcceptEncodingBrotli"]
+
+
+def test_origin_request_policy_forwards_all_viewer_headers_and_query(template_json):
+    _, policy = only(template_json, "AWS::CloudFront::OriginRequestPolicy")
+    config = policy["Properties"]["OriginRequestPolicyConfig"]
+    assert config["HeadersConfig"]["HeaderBehavior"] == "allViewer"
+    assert config["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+
+
+def test_distribution_settings(template_json):
+    _, dist = only(template_json, "AWS::CloudFront::Distribution")
+    config = dist["Properties"]["DistributionConfig"]
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["PriceClass"] == "PriceClass_100"
+    assert config["HttpVersion"] == "http2and3"
+    (origin,) = config["Origins"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
+    assert origin["DomainName"] == {"Fn::GetAtt": [Match.any_value(), "DNSName"]} or \
+        origin["DomainName"]["Fn::GetAtt"][1] == "DNSName"
+
+
+def test_outputs(template_json):
+    from edge_persist.contract import OUTPUT_KEYS
+    assert set(template_json["Outputs"]) == set(OUTPUT_KEYS)
+
+
+def test_passes_cfn_lint(template_path):
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), str(template_path)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cdk_nag_leaves_no_unacknowledged_finding(cloud_assembly):
+    # synth raises ValidationFailed on an unacknowledged error; warnings must be absent too.
+    report_path = cloud_assembly / "validation-report.json"
+    if report_path.exists():
+        report = json.loads(report_path.read_text())
+        violations = [v for plugin in report.get("pluginReports", [])
+                      for v in plugin.get("violations", [])]
+        assert violations == []

@@ -1,0 +1,42 @@
+"""boto3 clients for the tools: one session, adaptive retries, optional local endpoint."""
+import threading
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from edge_persist.errors import UsageError
+
+# Adaptive mode rate-limits the client itself once AWS starts throttling (17 regions scanned
+# at once can trip FilterLogEvents quotas); callers add their own backoff between polls.
+RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8},
+                      connect_timeout=5, read_timeout=30)
+# moto accepts any credentials; a local endpoint should not need a real profile.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class Aws:
+    def __init__(self, profile=None, endpoint_url=None):
+        try:
+            session = boto3.Session(profile_name=profile)
+        except botocore.exceptions.ProfileNotFound as err:
+            raise UsageError(f"AWS profile {profile!r} not found: {err}") from None
+        if endpoint_url and session.get_credentials() is None:
+            session = boto3.Session(**LOCAL_CREDENTIALS)
+        self._session = session
+        self.endpoint_url = endpoint_url
+        self._clients = {}
+        # boto3 sessions are not thread-safe, clients are: create under a lock, share after.
+        self._lock = threading.Lock()
+
+    def has_credentials(self):
+        return self._session.get_credentials() is not None
+
+    def client(self, service, region):
+        with self._lock:
+            key = (service, region)
+            if key not in self._clients:
+                self._clients[key] = self._session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url,
+                    config=RETRY_CONFIG)
+            return self._clients[key]

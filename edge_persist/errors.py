@@ -1,0 +1,39 @@
+"""Errors that end a command with one line and a contract exit code, never a traceback."""
+import botocore.exceptions
+
+from edge_persist.contract import EXIT_EVIDENCE, EXIT_USAGE
+
+
+class CliError(Exception):
+    exit_code = EXIT_USAGE
+
+
+class UsageError(CliError):
+    """Bad flags, a missing outputs file, no credentials: the user can fix it and rerun."""
+    exit_code = EXIT_USAGE
+
+
+class EvidenceError(CliError):
+    """The infrastructure or the evidence failed: unreachable endpoint, no logs."""
+    exit_code = EXIT_EVIDENCE
+
+
+def from_aws(err, doing):
+    """Turn a botocore failure into a CliError whose one line says what to do."""
+    if isinstance(err, (botocore.exceptions.NoCredentialsError,
+                        botocore.exceptions.PartialCredentialsError)):
+        return UsageError(f"{doing}: no AWS credentials found; set AWS_PROFILE or pass --profile")
+    if isinstance(err, botocore.exceptions.ProfileNotFound):
+        return UsageError(f"{doing}: {err}")
+    if isinstance(err, (botocore.exceptions.EndpointConnectionError,
+                        botocore.exceptions.ConnectTimeoutError,
+                        botocore.exceptions.ReadTimeoutError)):
+        return EvidenceError(f"{doing}: cannot reach the AWS endpoint ({err})")
+    if isinstance(err, botocore.exceptions.ClientError):
+        error = err.response.get("Error", {})
+        code = error.get("Code", "Error")
+        if code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
+                    "UnrecognizedClientException", "AccessDenied", "AccessDeniedException"):
+            return UsageError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
+        return EvidenceError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
+    return EvidenceError(f"{doing}: {err}")

@@ -1,0 +1,76 @@
+"""Send probe requests to the distribution and record what came back."""
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from rich.progress import Progress
+
+from edge_persist import contract
+
+# Per request: connect, then read. Bounded so an unreachable distribution fails fast.
+TIMEOUT = (5, 15)
+
+
+def new_probe_id():
+    return f"p-{uuid.uuid4().hex[:12]}"
+
+
+def send_one(session, url, probe_id):
+    sent = time.time()
+    probe = {"id": probe_id, "sent_at": sent, "status": None, "latency_ms": None,
+             "custom_header": None, "persist_env": None, "pop": None, "x_cache": None,
+             "cf_id": None, "error": None}
+    try:
+        response = session.get(url, params={contract.QUERY_PROBE: probe_id},
+                               headers={contract.HEADER_PROBE: probe_id}, timeout=TIMEOUT)
+    except requests.RequestException as err:
+        # urllib3 nests the useful part ("Connection refused") inside MaxRetryError.reason.
+        reason = getattr(err.args[0], "reason", err) if err.args else err
+        probe["error"] = f"{type(err).__name__}: {reason}"
+        return probe
+    probe.update(
+        status=response.status_code,
+        latency_ms=round((time.time() - sent) * 1000, 1),
+        custom_header=response.headers.get(contract.HEADER_SEEN) or None,
+        pop=response.headers.get("X-Amz-Cf-Pop"),
+        x_cache=response.headers.get("X-Cache"),
+        cf_id=response.headers.get("X-Amz-Cf-Id"),
+    )
+    if response.status_code != 200:
+        probe["error"] = f"HTTP {response.status_code} ({probe['x_cache'] or 'no X-Cache'})"
+    return probe
+
+
+def run(url, requests_count, interval, concurrency, show_progress=True, stop=None):
+    """Send `requests_count` probes, `concurrency` at a time, one wave every `interval` s.
+
+    Returns the probes sent so far, in send order, also when interrupted (KeyboardInterrupt
+    propagates after `stop` is set, with the partial list attached as `err.probes`).
+    """
+    stop = stop or threading.Event()
+    probes = []
+    local = threading.local()
+
+    def worker(probe_id):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return send_one(local.session, url, probe_id)
+
+    waves = [min(concurrency, requests_count - i) for i in range(0, requests_count, concurrency)]
+    with Progress(transient=True, disable=not show_progress) as progress, \
+            ThreadPoolExecutor(max_workers=concurrency) as pool:
+        task = progress.add_task("probing", total=requests_count)
+        try:
+            for index, size in enumerate(waves):
+                if index and stop.wait(interval):
+                    break
+                wave = list(pool.map(worker, [new_probe_id() for _ in range(size)]))
+                probes.extend(wave)
+                progress.advance(task, size)
+        except KeyboardInterrupt as err:
+            stop.set()
+            err.probes = probes
+            raise
+    return probes

@@ -1,0 +1,77 @@
+"""Show a report: a rich table and the one-sentence summary, and a timeline plot."""
+from datetime import datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from edge_persist.report import PERSISTED
+
+MAX_ERRORS_SHOWN = 10
+
+
+def print_report(report, console=None):
+    console = console or Console()
+    table = Table(title="Execution environments seen", title_justify="left")
+    for column in ("env", "value (custom_header)", "region", "POPs", "first seen", "last seen",
+                   "lifetime s", "requests", "sources"):
+        table.add_column(column, overflow="fold")
+    for row in report["environments"]:
+        table.add_row(row["env"] or "?", row["value"] or "?", row["region"] or "?",
+                      ",".join(row["pops"]) or "-", row["first_seen"] or "-",
+                      row["last_seen"] or "-", f"{row['lifetime_s']:.1f}", str(row["requests"]),
+                      ",".join(row["sources"]))
+    console.print(table)
+    summary = report["summary"]
+    # soft_wrap: ids and values must stay whole so they can be copied and grepped.
+    console.print(f"requests ok {summary['requests_ok']}, failed {summary['requests_failed']}; "
+                  f"origin logs found {summary['logs_found']}, missing {summary['logs_missing']}; "
+                  f"edge logs in {', '.join(summary['edge_regions']) or 'no region'}; "
+                  f"reuse ratio {summary['reuse_ratio']:.2f}", soft_wrap=True)
+    if report["missing_probes"]:
+        console.print("[yellow]probes without an origin log line:[/] "
+                      + ", ".join(report["missing_probes"]), soft_wrap=True)
+    for error in report["errors"][:MAX_ERRORS_SHOWN]:
+        console.print(f"[red]error:[/] {escape(error)}", highlight=False, soft_wrap=True)
+    if len(report["errors"]) > MAX_ERRORS_SHOWN:
+        console.print(f"... and {len(report['errors']) - MAX_ERRORS_SHOWN} more in the JSON report")
+    colour = "green" if report["verdict"] == PERSISTED else "yellow"
+    console.print(f"[bold {colour}]{report['verdict']}[/]: {escape(report['sentence'])}", highlight=False,
+                  soft_wrap=True)
+
+
+def _ts(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def plot_timeline(report, path):
+    """Time on x, environments on y, one mark per request, coloured by region."""
+    import matplotlib
+    matplotlib.use("Agg")  # no display here, and none needed
+    import matplotlib.pyplot as plt
+
+    probes = [p for p in report["probes"] if p["status"] == 200 and p["custom_header"]]
+    rows = [r for r in report["environments"] if r["requests"]]
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(rows))))
+    if probes:
+        t0 = min(_ts(p["sent_at"]) for p in probes)
+        regions = sorted({r["region"] or "unknown" for r in rows})
+        colours = dict(zip(regions, plt.cm.tab10.colors * 3))
+        index = {(r["env"] or r["value"]): i for i, r in enumerate(rows)}
+        region_of = {(r["env"] or r["value"]): r["region"] or "unknown" for r in rows}
+        for region in regions:
+            points = [(_ts(p["sent_at"]) - t0, index[key]) for p in probes
+                      if (key := p["persist_env"] or p["custom_header"]) in index
+                      and region_of[key] == region]
+            if points:
+                xs, ys = zip(*points)
+                ax.scatter(xs, ys, s=30, color=colours[region], label=region, zorder=3)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([f"{(r['env'] or '?')[:10]}  {r['value']}" for r in rows], fontsize=8)
+        ax.legend(loc="upper right", fontsize=8, title="region")
+    ax.set_xlabel("seconds since the first probe")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"{report['verdict']}: {report['sentence']}"[:120], fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

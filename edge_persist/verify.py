@@ -1,0 +1,143 @@
+"""verify.py: probe the distribution, read the logs in every region, report what persisted."""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import botocore.exceptions
+from rich.console import Console
+
+from edge_persist import contract, logs, probes, regions, render, report, target
+from edge_persist.aws import Aws
+from edge_persist.errors import CliError, EvidenceError, UsageError, from_aws
+
+# Logs are searched from a little before the first probe: clocks and log timestamps drift.
+CLOCK_SLACK_MS = 60_000
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see --help)")
+
+
+def _number(kind, minimum):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} is below {minimum}")
+        return value
+    return parse
+
+
+def build_parser():
+    p = OneLineParser(prog="verify.py", description=__doc__)
+    where = p.add_argument_group("target (first that applies wins: --url, outputs file, stack)")
+    where.add_argument("--outputs-file", default="cdk-outputs.json",
+                       help="written by `cdk deploy --outputs-file` (default: %(default)s)")
+    where.add_argument("--stack-name", help="read outputs from CloudFormation instead")
+    where.add_argument("--url", help="probe this URL only, with no log phase")
+    probing = p.add_argument_group("probes")
+    probing.add_argument("--requests", type=_number(int, 1), default=20)
+    probing.add_argument("--interval", type=_number(float, 0), default=3.0,
+                         help="seconds between waves (default: %(default)s)")
+    probing.add_argument("--concurrency", type=_number(int, 1), default=1)
+    evidence = p.add_argument_group("logs")
+    evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only")
+    evidence.add_argument("--log-timeout", type=_number(float, 0), default=180.0,
+                          help="seconds to wait for origin log lines (default: %(default)s)")
+    evidence.add_argument("--regions", default="all",
+                          help="regions to scan for edge logs: 'all' or a comma list")
+    access = p.add_argument_group("AWS access")
+    access.add_argument("--region", default=contract.HOME_REGION,
+                        help="region of the stack and the origin logs (default: %(default)s)")
+    access.add_argument("--profile")
+    access.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server)")
+    out = p.add_argument_group("output")
+    out.add_argument("--json", metavar="PATH", help="write the report as JSON")
+    out.add_argument("--plot", metavar="PATH.png", help="draw the timeline")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _prepare_outputs(args):
+    """Fail before probing, not after, when an output cannot be written."""
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise UsageError(f"--plot must name a .png file, not {args.plot}")
+    for path in filter(None, (args.json, args.plot)):
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UsageError(f"cannot create the folder for {path}: {err.strerror}") from None
+
+
+def _collect_logs(aws, args, where, sent, scan_regions):
+    start_ms = min(p["sent_at"] for p in sent) * 1000 - CLOCK_SLACK_MS
+    client = aws.client("logs", args.region)
+    try:
+        found = logs.poll_origin(client, where.origin_log_group, [p["id"] for p in sent],
+                                 start_ms, args.log_timeout)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        raise from_aws(err, f"reading {where.origin_log_group}") from None
+    missing = [p["id"] for p in sent if p["id"] not in found]
+    scans = logs.scan_regions(aws, scan_regions, contract.edge_log_group(where.edge_function),
+                              where.distribution_id and
+                              contract.cloudfront_edge_error_log_group(where.distribution_id),
+                              start_ms, time.time() * 1000 + CLOCK_SLACK_MS)
+    return found, missing, scans
+
+
+def run(args, console):
+    try:
+        scan_regions = regions.parse_regions(args.regions)
+    except ValueError as err:
+        raise UsageError(f"--regions: {err}") from None
+    _prepare_outputs(args)
+    aws = None if args.url else Aws(args.profile, args.endpoint_url)
+    where = target.resolve(args, aws)
+    with_logs = where.has_logs and not args.no_logs
+    if with_logs and not aws.has_credentials():
+        raise UsageError("no AWS credentials found for the log phase; set AWS_PROFILE, "
+                         "pass --profile, or pass --no-logs")
+    console.print(f"probing {where.url}: {args.requests} requests, {args.concurrency} at a time, "
+                  f"every {args.interval:g} s", highlight=False)
+    interrupted = False
+    found = scans = missing = None
+    try:
+        sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
+                          show_progress=not args.no_progress)
+        _fail_if_unreachable(where.url, sent)
+        if with_logs:
+            console.print(f"reading logs: origin in {args.region}, edge in "
+                          f"{len(scan_regions)} region(s)", highlight=False)
+            found, missing, scans = _collect_logs(aws, args, where,
+                                                  [p for p in sent if p["status"] == 200]
+                                                  or sent, scan_regions)
+    except KeyboardInterrupt as err:
+        interrupted = True
+        sent = getattr(err, "probes", None) or locals().get("sent", [])
+    result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted)
+    render.print_report(result, console)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    if args.plot:
+        render.plot_timeline(result, args.plot)
+    return report.EXIT_CODES[result["verdict"]]
+
+
+def _fail_if_unreachable(url, sent):
+    if sent and all(p["status"] is None for p in sent):
+        raise EvidenceError(f"cannot reach {url}: {sent[0]['error']}")
+
+
+def main(argv=None):
+    console = Console(stderr=False)
+    try:
+        args = build_parser().parse_args(argv)
+        return run(args, console)
+    except CliError as err:
+        print(f"verify.py: {err}", file=sys.stderr)
+        return err.exit_code

@@ -1,0 +1,179 @@
+"""verify.py end to end against a loopback distribution and moto's CloudWatch Logs."""
+import json
+
+import boto3
+import botocore.awsrequest
+import pytest
+from moto import mock_aws
+from moto.core.botocore_stubber import MockRawResponse
+
+from edge_persist import contract, logs
+from edge_persist.verify import main
+from tests.fake_distribution import ORIGIN_GROUP, FakeDistribution, put_lines, write_outputs
+
+FAST = ["--interval", "0", "--log-timeout", "2", "--no-progress"]
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+def verify(tmp_path, fake, *extra):
+    report_path = tmp_path / "report.json"
+    code = main(["--outputs-file", str(write_outputs(tmp_path, fake)), "--json",
+                 str(report_path), *FAST, *extra])
+    return code, json.loads(report_path.read_text())
+
+
+def test_one_reused_environment_persists(aws, tmp_path):
+    with FakeDistribution() as fake:
+        code, report = verify(tmp_path, fake, "--requests", "6", "--plot",
+                              str(tmp_path / "t.png"))
+    assert code == contract.EXIT_PERSISTED and report["verdict"] == "persisted"
+    (env,) = report["environments"]
+    assert env["requests"] == 6 and env["region"] == "eu-west-3"
+    assert env["sources"] == ["edge_log", "origin_log", "response"]
+    assert report["summary"]["reuse_ratio"] == pytest.approx(1 - 1 / 6, abs=1e-3)
+    assert report["summary"]["logs_missing"] == 0 and report["errors"] == []
+    assert all(p["persist_env"] == env["env"] for p in report["probes"])
+    assert (tmp_path / "t.png").stat().st_size > 1000
+    assert report["sentence"].startswith(f"custom_header kept {env['value']} for")
+
+
+def test_fresh_value_on_every_request_does_not_persist(aws, tmp_path):
+    with FakeDistribution(fresh_env_every_request=True) as fake:
+        code, report = verify(tmp_path, fake, "--requests", "4")
+    assert code == contract.EXIT_NOT_PERSISTED and report["verdict"] == "not_persisted"
+    assert report["summary"]["environments"] == 4
+    assert report["summary"]["reuse_ratio"] == 0
+
+
+def test_logs_that_never_arrive_exit_3_and_list_the_probes(aws, tmp_path, capsys):
+    with FakeDistribution(write_logs=False) as fake:
+        code, report = verify(tmp_path, fake, "--requests", "3", "--log-timeout", "1")
+    assert code == contract.EXIT_EVIDENCE and report["verdict"] == "inconclusive"
+    ids = [p["id"] for p in report["probes"]]
+    assert report["missing_probes"] == ids
+    out = capsys.readouterr().out
+    assert all(i in out for i in ids), out
+
+
+def test_edge_logs_found_in_three_regions(aws, tmp_path):
+    regions = ("eu-west-3", "us-east-1", "ap-northeast-1")
+    with FakeDistribution(regions=regions) as fake:
+        code, report = verify(tmp_path, fake, "--requests", "6")
+    assert code == contract.EXIT_PERSISTED
+    assert report["summary"]["edge_regions"] == sorted(regions)
+    assert sorted(e["region"] for e in report["environments"]) == sorted(regions)
+
+
+def test_scan_can_be_limited_to_some_regions(aws, tmp_path):
+    with FakeDistribution(regions=("eu-west-3", "us-east-1")) as fake:
+        _, report = verify(tmp_path, fake, "--requests", "4", "--regions", "us-east-1")
+    assert report["summary"]["edge_regions"] == ["us-east-1"]
+
+
+def test_foreign_and_malformed_lines_are_ignored(aws, tmp_path):
+    junk = ["START RequestId: 1 Version: $LATEST", "not json {", '{"event": "something_else"}',
+            '{"message": "{\\"event\\": 42"}', "[1, 2, 3]",
+            "REPORT RequestId: 1\tDuration: 1.00 ms"]
+    with FakeDistribution(extra_origin_lines=junk) as fake:
+        code, report = verify(tmp_path, fake, "--requests", "3")
+    assert code == contract.EXIT_PERSISTED and report["errors"] == []
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('{"event": "edge_init", "env": "a"}', {"event": "edge_init", "env": "a"}),
+    ('{"timestamp": "t", "level": "INFO", "message": {"event": "origin_request", "probe_id": "p"}}',
+     {"event": "origin_request", "probe_id": "p"}),
+    ('{"message": "{\\"event\\": \\"edge_init\\", \\"env\\": \\"b\\"}"}',
+     {"event": "edge_init", "env": "b"}),
+    ('[INFO]\t2026-11-23T00:00:00Z\treq-1\t{"event": "origin_request"}', {"event": "origin_request"}),
+    ("END RequestId: 7", None), ('{"event": "edge_init"', None), ('{"event": "other"}', None),
+    ("{}", None), ("", None), ('"just a string"', None),
+])
+def test_parse_line(line, expected):
+    assert logs.parse_line(line) == expected
+
+
+def throttle_first(client, times):
+    calls = {"n": 0}
+
+    def handler(request, **_):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+            return botocore.awsrequest.AWSResponse(request.url, 400, {}, MockRawResponse(body))
+        return None
+
+    client.meta.events.register_first("before-send.cloudwatch-logs.FilterLogEvents", handler)
+    return calls
+
+
+def test_throttling_is_retried(aws):
+    put_lines("us-east-1", ORIGIN_GROUP, "s", [json.dumps(
+        {"event": "origin_request", "probe_id": "p-1", "custom_header": "v"})])
+    client = boto3.client("logs", region_name="us-east-1",
+                          config=__import__("edge_persist.aws").aws.RETRY_CONFIG)
+    calls = throttle_first(client, 2)
+    found = logs.poll_origin(client, ORIGIN_GROUP, ["p-1"], 0, timeout_s=5)
+    assert "p-1" in found and calls["n"] == 3
+
+
+def test_missing_outputs_file_and_no_stack_exits_2(aws, tmp_path, capsys):
+    code = main(["--outputs-file", str(tmp_path / "nope.json"), *FAST])
+    err = capsys.readouterr().err.strip()
+    assert code == contract.EXIT_USAGE
+    assert len(err.splitlines()) == 1 and "nope.json" in err and "not found" in err
+
+
+def test_no_credentials_exits_2(monkeypatch, tmp_path, capsys):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with FakeDistribution(write_logs=False) as fake:
+        code = main(["--outputs-file", str(write_outputs(tmp_path, fake)), *FAST])
+    assert code == contract.EXIT_USAGE
+    assert "no AWS credentials" in capsys.readouterr().err
+
+
+def test_unreachable_distribution_exits_3(capsys):
+    code = main(["--url", "http://127.0.0.1:9", "--requests", "2", *FAST])
+    assert code == contract.EXIT_EVIDENCE
+    assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_url_alone_probes_without_logs(tmp_path):
+    with FakeDistribution(write_logs=False) as fake:
+        code = main(["--url", fake.url, "--requests", "3", "--json", str(tmp_path / "r.json"), *FAST])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert code == contract.EXIT_PERSISTED
+    assert report["environments"][0]["sources"] == ["response"]
+    assert report["summary"]["logs_found"] == 0
+
+
+def test_echo_and_log_mismatch_is_reported(aws, tmp_path):
+    with FakeDistribution(echo_override="2000-01-01T00:00:00.000Z") as fake:
+        code, report = verify(tmp_path, fake, "--requests", "2")
+    assert code == contract.EXIT_EVIDENCE
+    assert any("echoed '2000-01-01T00:00:00.000Z' but the origin logged" in e
+               for e in report["errors"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--requests", "0"], "below 1"), (["--interval", "abc"], "not a number"),
+    (["--regions", "mars-1"], "unknown region"), (["--plot", "x.jpg"], ".png"),
+    (["--what"], "unrecognized"),
+])
+def test_bad_flags_give_one_line_and_exit_2(argv, words, capsys):
+    assert main(["--url", "http://127.0.0.1:9", *argv]) == contract.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1

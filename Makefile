@@ -29,11 +29,18 @@ synth: $(STAMP)
 deploy: synth
 	$(CDK) deploy $(STACK) --app cdk.out --outputs-file cdk-outputs.json
 
+demo: synth
+	$(PY) -m edge_persist.demo
+
 verify: $(STAMP)
 	$(PY) verify.py --outputs-file cdk-outputs.json
 
 destroy: $(STAMP)
 	$(CDK) destroy $(STACK)
+
+bench: $(STAMP)
+	$(PY) -m bench.edge_handler
+	$(PY) -m bench.verify_logs
 
 clean:
 	rm -rf cdk.out out

@@ -43,8 +43,11 @@ def send_one(session, url, probe_id):
     return probe
 
 
-def run(url, requests_count, interval, concurrency, show_progress=True, stop=None):
+def run(url, requests_count, interval, concurrency, show_progress=True, stop=None, pauses=None):
     """Send `requests_count` probes, `concurrency` at a time, one wave every `interval` s.
+
+    `pauses` maps a count of requests sent to extra seconds of silence after them: the way
+    to watch an idle environment being recycled.
 
     Returns the probes sent so far, in send order, also when interrupted (KeyboardInterrupt
     propagates after `stop` is set, with the partial list attached as `err.probes`).
@@ -64,7 +67,7 @@ def run(url, requests_count, interval, concurrency, show_progress=True, stop=Non
         task = progress.add_task("probing", total=requests_count)
         try:
             for index, size in enumerate(waves):
-                if index and stop.wait(interval):
+                if index and stop.wait(interval + (pauses or {}).get(len(probes), 0)):
                     break
                 wave = list(pool.map(worker, [new_probe_id() for _ in range(size)]))
                 probes.extend(wave)

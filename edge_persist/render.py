@@ -1,4 +1,5 @@
 """Show a report: a rich table and the one-sentence summary, and a timeline plot."""
+import textwrap
 from datetime import datetime
 
 from rich.console import Console
@@ -12,14 +13,15 @@ MAX_ERRORS_SHOWN = 10
 
 def print_report(report, console=None):
     console = console or Console()
+    short = lambda t: t[11:23] if t else "-"  # noqa: E731 - the date is in the value already
     table = Table(title="Execution environments seen", title_justify="left")
     for column in ("env", "value (custom_header)", "region", "POPs", "first seen", "last seen",
                    "lifetime s", "requests", "sources"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=column != "sources", overflow="fold")
     for row in report["environments"]:
-        table.add_row(row["env"] or "?", row["value"] or "?", row["region"] or "?",
-                      ",".join(row["pops"]) or "-", row["first_seen"] or "-",
-                      row["last_seen"] or "-", f"{row['lifetime_s']:.1f}", str(row["requests"]),
+        table.add_row((row["env"] or "?")[:12], row["value"] or "?", row["region"] or "?",
+                      ",".join(row["pops"]) or "-", short(row["first_seen"]),
+                      short(row["last_seen"]), f"{row['lifetime_s']:.1f}", str(row["requests"]),
                       ",".join(row["sources"]))
     console.print(table)
     summary = report["summary"]
@@ -52,7 +54,7 @@ def plot_timeline(report, path):
 
     probes = [p for p in report["probes"] if p["status"] == 200 and p["custom_header"]]
     rows = [r for r in report["environments"] if r["requests"]]
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(rows))))
+    fig, ax = plt.subplots(figsize=(11, 2.2 + 0.45 * max(1, len(rows))))
     if probes:
         t0 = min(_ts(p["sent_at"]) for p in probes)
         regions = sorted({r["region"] or "unknown" for r in rows})
@@ -66,12 +68,17 @@ def plot_timeline(report, path):
             if points:
                 xs, ys = zip(*points)
                 ax.scatter(xs, ys, s=30, color=colours[region], label=region, zorder=3)
+                for y in set(ys):  # the lifetime this environment was seen alive
+                    span = [x for x, yy in points if yy == y]
+                    ax.hlines(y, min(span), max(span), color=colours[region], alpha=0.35, lw=4)
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([f"{(r['env'] or '?')[:10]}  {r['value']}" for r in rows], fontsize=8)
-        ax.legend(loc="upper right", fontsize=8, title="region")
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="region")
     ax.set_xlabel("seconds since the first probe")
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"{report['verdict']}: {report['sentence']}"[:120], fontsize=9)
+    ax.set_title(textwrap.fill(f"{report['verdict']}: {report['sentence']}", 110,
+                                   break_on_hyphens=False), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -33,6 +33,17 @@ def _number(kind, minimum):
     return parse
 
 
+def _pause(text):
+    after, sep, seconds = text.partition(":")
+    try:
+        pause = int(after), float(seconds)
+    except ValueError:
+        pause = None
+    if not sep or pause is None or pause[0] < 1 or pause[1] < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not AFTER:SECONDS, e.g. 10:660")
+    return pause
+
+
 def build_parser():
     p = OneLineParser(prog="verify.py", description=__doc__)
     where = p.add_argument_group("target (first that applies wins: --url, outputs file, stack)")
@@ -45,6 +56,10 @@ def build_parser():
     probing.add_argument("--interval", type=_number(float, 0), default=3.0,
                          help="seconds between waves (default: %(default)s)")
     probing.add_argument("--concurrency", type=_number(int, 1), default=1)
+    probing.add_argument("--pause", type=_pause, action="append", default=[],
+                         metavar="AFTER:SECONDS",
+                         help="stay silent SECONDS more after request AFTER, e.g. 10:660 to "
+                              "test the 10-minute idle recycle (repeatable)")
     evidence = p.add_argument_group("logs")
     evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only")
     evidence.add_argument("--log-timeout", type=_number(float, 0), default=180.0,
@@ -108,7 +123,7 @@ def run(args, console):
     found = scans = missing = None
     try:
         sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
-                          show_progress=not args.no_progress)
+                          show_progress=not args.no_progress, pauses=dict(args.pause))
         _fail_if_unreachable(where.url, sent)
         if with_logs:
             console.print(f"reading logs: origin in {args.region}, edge in "
@@ -134,7 +149,8 @@ def _fail_if_unreachable(url, sent):
 
 
 def main(argv=None):
-    console = Console(stderr=False)
+    # Piped output gets a wide table rather than rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     try:
         args = build_parser().parse_args(argv)
         return run(args, console)

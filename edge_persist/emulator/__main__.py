@@ -1,0 +1,75 @@
+"""python -m edge_persist.emulator: serve cdk.out/ on loopback until Ctrl-C."""
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from edge_persist import contract, regions
+from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
+from edge_persist.errors import CliError, UsageError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see --help)")
+
+
+def build_parser():
+    p = OneLineParser(prog="python -m edge_persist.emulator", description=__doc__)
+    p.add_argument("--cdk-out", default="cdk.out", help="synthesized app (default: %(default)s)")
+    p.add_argument("--stack-name", help="needed only when cdk.out holds several stacks")
+    p.add_argument("--regions", default=contract.HOME_REGION,
+                   help="regional edge caches to emulate, comma-separated (default: %(default)s)")
+    p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
+                   help="how a request picks its region when x-emulator-region is absent")
+    p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT_S)
+    p.add_argument("--max-lifetime", type=float, default=DEFAULT_MAX_LIFETIME_S)
+    p.add_argument("--port", type=int, default=0, help="CloudFront port (default: a free one)")
+    p.add_argument("--alb-port", type=int, default=0, help="ALB port (default: a free one)")
+    p.add_argument("--logs-endpoint", help="a running moto server; default: start one")
+    p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json")
+    return p
+
+
+def serve(args):
+    try:
+        chosen = regions.parse_regions(args.regions)
+    except ValueError as err:
+        raise UsageError(f"--regions: {err}") from None
+    with contextlib.ExitStack() as stack:
+        endpoint = args.logs_endpoint or stack.enter_context(MotoServer()).url
+        emulator = stack.enter_context(Emulator(
+            args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
+            args.stack_name, args.port, args.alb_port, args.routing))
+        out = Path(args.outputs_file)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(emulator.outputs(), indent=2))
+        print(f"CloudFront  {emulator.url}  (regions: {', '.join(chosen)})\n"
+              f"ALB         {emulator.alb_url}\n"
+              f"logs        {endpoint}\n"
+              f"outputs     {out}\n"
+              f"try: .venv/bin/python verify.py --outputs-file {out} --endpoint-url {endpoint}",
+              flush=True)
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def main(argv=None):
+    try:
+        return serve(build_parser().parse_args(argv))
+    except CliError as err:
+        print(f"emulator: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

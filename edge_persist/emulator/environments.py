@@ -1,0 +1,266 @@
+"""Execution environments: real processes, reused, recycled and multiplied like Lambda's."""
+import json
+import math
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from edge_persist.emulator.worker import CRASH_ERRORS
+
+WORKER = Path(__file__).with_name("worker.py")
+# Lambda gives a function's init phase 10 s before it gives up on the environment.
+INIT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    code_dir: Path
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: float
+    version: str = "$LATEST"
+    edge: bool = False
+    environment: dict = field(default_factory=dict)
+
+    def log_group(self):
+        # Lambda@Edge replicas are named us-east-1.<fn> in every region they run in.
+        return f"/aws/lambda/us-east-1.{self.name}" if self.edge else f"/aws/lambda/{self.name}"
+
+
+@dataclass
+class Outcome:
+    kind: str  # "ok", "error" (handler raised), "timeout", "crash"
+    result: object = None
+    error: dict = None
+    cold: bool = False
+    env_id: str = None
+    duration_ms: float = 0.0
+
+
+class Environment:
+    """One worker process serving one invoke at a time."""
+
+    def __init__(self, spec, region, shipper):
+        self.spec, self.region, self.shipper = spec, region, shipper
+        self.id = os.urandom(16).hex()
+        self.created = self.last_used = time.monotonic()
+        self.invocations = 0
+        day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+        self.stream = f"{day}/[{spec.version}]{self.id}"
+        self.group = spec.log_group()
+        self._buffer = b""
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER), str(spec.code_dir), spec.handler,
+             str(spec.memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self._environment_variables(), cwd=spec.code_dir)
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        ready = self._read_message(time.monotonic() + INIT_TIMEOUT_S)
+        self.init_ms = (ready or {}).get("init_ms", 0.0)
+        if ready and ready.get("logs"):
+            self._log(ready["logs"])
+        if not ready or not ready.get("ready"):
+            error = (ready or {}).get("error") or {"errorMessage": "init timed out or crashed"}
+            self.close()
+            raise RuntimeError(f"{spec.name}: init failed: {error.get('errorMessage')}")
+
+    def _environment_variables(self):
+        spec = self.spec
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC",
+            "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": f"us-east-1.{spec.name}" if spec.edge else spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.group, "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
+            "LAMBDA_TASK_ROOT": str(spec.code_dir), "PYTHONUNBUFFERED": "1",
+        }
+        env.update(spec.environment)
+        return env
+
+    def _log(self, text):
+        self.shipper.put(self.region, self.group, self.stream, text)
+
+    def _pump_stderr(self):
+        for line in self.process.stderr:
+            self._log(line.decode("utf-8", "replace"))
+
+    def _read_message(self, deadline):
+        """One protocol line, or None on timeout or a dead worker."""
+        fd = self.process.stdout.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    return None
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def invoke(self, event, request_id, cold):
+        started = time.monotonic()
+        deadline_ms = time.time() * 1000 + self.spec.timeout_s * 1000
+        self._log(f"START RequestId: {request_id} Version: {self.spec.version}")
+        try:
+            self.process.stdin.write(json.dumps({"event": event, "request_id": request_id,
+                                                 "deadline_ms": deadline_ms}).encode() + b"\n")
+            self.process.stdin.flush()
+            answer = self._read_message(started + self.spec.timeout_s)
+        except (BrokenPipeError, OSError):
+            answer = None
+        self.invocations += 1
+        self.last_used = time.monotonic()
+        elapsed_ms = (self.last_used - started) * 1000
+        if answer is None:
+            timed_out = self.process.poll() is None
+            self.close()
+            kind = "timeout" if timed_out else "crash"
+            message = (f"Task timed out after {self.spec.timeout_s:.2f} seconds" if timed_out
+                       else "Runtime exited with error: exit status "
+                            f"{self.process.returncode}")
+            self._log(f"{_now()} {request_id} {message}")
+            self._report(request_id, elapsed_ms, 0, cold)
+            return Outcome(kind, error={"errorMessage": message}, cold=cold, env_id=self.id,
+                           duration_ms=elapsed_ms)
+        if answer.get("logs"):
+            self._log(answer["logs"])
+        if answer.get("error"):
+            self._log(json.dumps(answer["error"]))
+        self._report(request_id, answer["duration_ms"], answer["max_memory_mb"], cold)
+        kind = "ok" if answer["ok"] else "error"
+        if not answer["ok"] and answer["error"].get("errorType") in CRASH_ERRORS:
+            kind = "crash"
+        return Outcome(kind, answer.get("result"), answer.get("error"), cold, self.id,
+                       answer["duration_ms"])
+
+    def _report(self, request_id, duration_ms, memory_mb, cold):
+        init = f"\tInit Duration: {self.init_ms:.2f} ms" if cold else ""
+        self._log(f"END RequestId: {request_id}")
+        self._log(f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+                  f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\t"
+                  f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB{init}")
+
+    @property
+    def alive(self):
+        return self.process.poll() is None
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Pool:
+    """The environments of one function in one region.
+
+    An environment serves one request at a time, so concurrent requests start new ones.
+    Idle ones are reused most-recently-used first and recycled after `idle_timeout`; every
+    one is recycled after `max_lifetime`, even a busy one, once its request is done.
+    """
+
+    def __init__(self, spec, region, shipper, idle_timeout, max_lifetime):
+        self.spec, self.region, self.shipper = spec, region, shipper
+        self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
+        self._idle = []
+        self._busy = set()
+        self._lock = threading.Lock()
+        self.cold_starts = 0
+
+    def _expired(self, env, now):
+        return (not env.alive or now - env.last_used >= self.idle_timeout
+                or now - env.created >= self.max_lifetime)
+
+    def invoke(self, event, request_id):
+        env, cold = self._acquire()
+        if env is None:
+            return Outcome("crash", error={"errorMessage": "environment failed to start"},
+                           cold=True)
+        outcome = env.invoke(event, request_id, cold)
+        self._release(env, healthy=outcome.kind in ("ok", "error"))
+        return outcome
+
+    def _acquire(self):
+        now = time.monotonic()
+        retired = []
+        with self._lock:
+            env = None
+            while self._idle:
+                candidate = self._idle.pop()
+                if self._expired(candidate, now):
+                    retired.append(candidate)
+                else:
+                    env = candidate
+                    break
+            if env is not None:
+                self._busy.add(env)
+        for old in retired:
+            old.close()
+        if env is not None:
+            return env, False
+        try:
+            env = Environment(self.spec, self.region, self.shipper)
+        except RuntimeError:
+            return None, True
+        with self._lock:
+            self.cold_starts += 1
+            self._busy.add(env)
+        return env, True
+
+    def _release(self, env, healthy):
+        with self._lock:
+            self._busy.discard(env)
+            keep = healthy and env.alive and time.monotonic() - env.created < self.max_lifetime
+            if keep:
+                self._idle.append(env)
+        if not keep:
+            env.close()
+
+    def reap(self):
+        """Retire idle environments past their idle timeout or lifetime."""
+        now = time.monotonic()
+        with self._lock:
+            expired = [e for e in self._idle if self._expired(e, now)]
+            self._idle = [e for e in self._idle if e not in expired]
+        for env in expired:
+            env.close()
+        return len(expired)
+
+    def kill_one(self):
+        """Fault injection: kill one environment's process, as a crash would."""
+        with self._lock:
+            victims = list(self._idle) + list(self._busy)
+        for env in victims:
+            if env.alive:
+                env.process.kill()
+                return True
+        return False
+
+    def sizes(self):
+        with self._lock:
+            return len(self._idle), len(self._busy)
+
+    def close(self):
+        with self._lock:
+            envs = self._idle + list(self._busy)
+            self._idle, self._busy = [], set()
+        for env in envs:
+            env.close()

@@ -38,9 +38,10 @@ verify: $(STAMP)
 destroy: $(STAMP)
 	$(CDK) destroy $(STACK)
 
-bench: $(STAMP)
+bench: synth
 	$(PY) -m bench.edge_handler
 	$(PY) -m bench.verify_logs
+	$(PY) -m bench.emulator
 
 clean:
 	rm -rf cdk.out out

@@ -16,7 +16,7 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "t
 
 
 class Aws:
-    def __init__(self, profile=None, endpoint_url=None):
+    def __init__(self, profile=None, endpoint_url=None, config=RETRY_CONFIG):
         try:
             session = boto3.Session(profile_name=profile)
         except botocore.exceptions.ProfileNotFound as err:
@@ -25,6 +25,7 @@ class Aws:
             session = boto3.Session(**LOCAL_CREDENTIALS)
         self._session = session
         self.endpoint_url = endpoint_url
+        self._config = config
         self._clients = {}
         # boto3 sessions are not thread-safe, clients are: create under a lock, share after.
         self._lock = threading.Lock()
@@ -38,5 +39,5 @@ class Aws:
             if key not in self._clients:
                 self._clients[key] = self._session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url,
-                    config=RETRY_CONFIG)
+                    config=self._config)
             return self._clients[key]

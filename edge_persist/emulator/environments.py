@@ -63,6 +63,8 @@ class Environment:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=self._environment_variables(), cwd=spec.code_dir)
         threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.process.stdout.fileno(), selectors.EVENT_READ)
         ready = self._read_message(time.monotonic() + INIT_TIMEOUT_S)
         self.init_ms = (ready or {}).get("init_ms", 0.0)
         if ready and ready.get("logs"):
@@ -97,16 +99,14 @@ class Environment:
     def _read_message(self, deadline):
         """One protocol line, or None on timeout or a dead worker."""
         fd = self.process.stdout.fileno()
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    return None
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    return None
-                self._buffer += chunk
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._selector.select(remaining):
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None
+            self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
@@ -161,6 +161,7 @@ class Environment:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)
+        self._selector.close()
         for stream in (self.process.stdin, self.process.stdout):
             stream.close()
 

@@ -23,8 +23,12 @@ $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Synth runs cdk-nag, then the Lambda@Edge preflight linter: a deploy never starts on an error.
 synth: $(STAMP)
 	$(CDK) synth --quiet
+	$(PY) -m edge_persist.preflight cdk.out
+
+lint: synth
 
 deploy: synth
 	$(CDK) deploy $(STACK) --app cdk.out --outputs-file cdk-outputs.json

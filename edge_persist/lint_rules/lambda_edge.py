@@ -1,0 +1,353 @@
+"""Lambda@Edge preflight rules for cfn-lint: cross-resource mistakes that pass `cdk synth`
+and fail only during a 15-minute CloudFront deploy.
+
+    cfn-lint --append-rules edge_persist/lint_rules --regions us-east-1 -- template.json
+
+E91xx are errors, W91xx warnings. Limits and lists come from edge_persist/edge_rules.py.
+"""
+import re
+import sys
+from pathlib import Path
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+# cfn-lint imports this file by path; put the project on sys.path for its shared facts.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from edge_persist import edge_rules  # noqa: E402
+from edge_persist.preflight import (  # noqa: E402
+    asset_folder, edge_uses, resources, stack_region, zipped_size)
+
+SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"
+NUMBERED_VERSION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+:\d+$")
+
+
+def _functions(cfn):
+    """(use, function logical id, function resource) for each association of a template function."""
+    all_resources = cfn.template.get("Resources", {})
+    for use in edge_uses(cfn.template):
+        if use.function_id:
+            yield use, use.function_id, all_resources[use.function_id]
+
+
+def _fn_path(function_id, *rest):
+    return ["Resources", function_id, "Properties", *rest]
+
+
+class EdgeFunctionRegion(CloudFormationLintRule):
+    id = "E9101"
+    shortdesc = "Lambda@Edge function outside us-east-1"
+    description = "A function associated with a distribution must be created in us-east-1."
+    source_url = SOURCE
+    tags = ["lambda@edge", "cloudfront"]
+
+    def match(self, cfn):
+        matches = []
+        region = stack_region(cfn.regions)
+        for use in edge_uses(cfn.template):
+            arn = use.arn if isinstance(use.arn, str) else None
+            literal = NUMBERED_VERSION_ARN.match(arn or "")
+            where = literal.group(1) if literal else (region if use.function_id else None)
+            if where and where != edge_rules.EDGE_REGION:
+                matches.append(RuleMatch(use.path, (
+                    f"{use.function_id or arn} ({use.event_type}) is in {where}; Lambda@Edge "
+                    f"functions must be created in us-east-1: deploy this stack to us-east-1 "
+                    f"or reference a us-east-1 function version")))
+        return matches
+
+
+class EdgeNumberedVersion(CloudFormationLintRule):
+    id = "E9102"
+    shortdesc = "Lambda@Edge association without a numbered version"
+    description = "CloudFront refuses $LATEST, aliases and unversioned function ARNs."
+    source_url = SOURCE
+    tags = ["lambda@edge", "cloudfront"]
+
+    def match(self, cfn):
+        matches = []
+        all_resources = cfn.template.get("Resources", {})
+        for use in edge_uses(cfn.template):
+            if use.version_id:
+                continue
+            arn = use.arn
+            if isinstance(arn, str):
+                if NUMBERED_VERSION_ARN.match(arn):
+                    continue
+                problem = f"the ARN {arn} has no numbered version ($LATEST, alias or none)"
+            elif isinstance(arn, dict) and ("Ref" in arn or "Fn::GetAtt" in arn):
+                target = arn.get("Ref") or (arn["Fn::GetAtt"][0] if isinstance(
+                    arn["Fn::GetAtt"], list) else str(arn["Fn::GetAtt"]).split(".")[0])
+                kind = all_resources.get(target, {}).get("Type", "a parameter")
+                problem = f"it points at {target} ({kind}), not an AWS::Lambda::Version"
+            else:
+                continue  # built with Join/Sub/ImportValue: cannot tell before deploy
+            matches.append(RuleMatch(use.path, (
+                f"{use.event_type} association: {problem}; reference an AWS::Lambda::Version "
+                f"(in CDK: fn.current_version)")))
+        return matches
+
+
+class EdgeUnsupportedSettings(CloudFormationLintRule):
+    id = "E9103"
+    shortdesc = "Lambda@Edge function uses a setting the edge does not support"
+    description = ("No environment variables, layers, VPC, arm64, provisioned concurrency or "
+                   "ephemeral storage above 512 MB at the edge.")
+    source_url = SOURCE
+    tags = ["lambda@edge"]
+
+    def match(self, cfn):
+        matches = []
+        all_resources = cfn.template.get("Resources", {})
+        for use, fn_id, fn in _functions(cfn):
+            props = fn.get("Properties", {})
+            problems = []
+            if (props.get("Environment") or {}).get("Variables"):
+                problems.append((["Environment"], "has environment variables; bake "
+                                 "configuration into the code asset"))
+            if props.get("Layers"):
+                problems.append((["Layers"], "uses layers; bundle them into the code asset"))
+            if props.get("VpcConfig"):
+                problems.append((["VpcConfig"], "is attached to a VPC; remove VpcConfig"))
+            if edge_rules.EDGE_ARCHITECTURE not in (props.get("Architectures") or ["x86_64"]):
+                problems.append((["Architectures"], "is not x86_64; use x86_64"))
+            storage = (props.get("EphemeralStorage") or {}).get("Size", 512)
+            if isinstance(storage, int) and storage > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
+                problems.append((["EphemeralStorage"], f"has {storage} MB of ephemeral storage; "
+                                 f"at most {edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB"))
+            for path, problem in problems:
+                matches.append(RuleMatch(_fn_path(fn_id, *path),
+                                         f"{fn_id} ({use.event_type}) {problem}"))
+            if use.version_id and all_resources[use.version_id].get("Properties", {}).get(
+                    "ProvisionedConcurrencyConfig"):
+                matches.append(RuleMatch(["Resources", use.version_id, "Properties",
+                                          "ProvisionedConcurrencyConfig"],
+                                         f"{use.version_id}: provisioned concurrency is not "
+                                         "supported at the edge; remove it"))
+        return matches
+
+
+class EdgeDiscouragedSettings(CloudFormationLintRule):
+    id = "W9103"
+    shortdesc = "Lambda@Edge function uses a dead-letter queue or active tracing"
+    description = "Older Lambda@Edge restrictions list DLQs and X-Ray as unsupported."
+    source_url = SOURCE
+    tags = ["lambda@edge"]
+
+    def match(self, cfn):
+        matches = []
+        for use, fn_id, fn in _functions(cfn):
+            props = fn.get("Properties", {})
+            if props.get("DeadLetterConfig"):
+                matches.append(RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
+                                         f"{fn_id}: a dead-letter queue may be refused at the "
+                                         "edge; remove DeadLetterConfig"))
+            if (props.get("TracingConfig") or {}).get("Mode") == "Active":
+                matches.append(RuleMatch(_fn_path(fn_id, "TracingConfig"),
+                                         f"{fn_id}: active X-Ray tracing may be refused at the "
+                                         "edge; use PassThrough"))
+        return matches
+
+
+class EdgeLimits(CloudFormationLintRule):
+    id = "E9104"
+    shortdesc = "Lambda@Edge memory or timeout over the trigger's limit"
+    description = "Viewer triggers: 128 MB and 5 s at most; origin triggers: 30 s at most."
+    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
+    tags = ["lambda@edge"]
+
+    def match(self, cfn):
+        matches = []
+        for use, fn_id, fn in _functions(cfn):
+            props = fn.get("Properties", {})
+            limits = edge_rules.limits_for(use.event_type)
+            memory, timeout = props.get("MemorySize", 128), props.get("Timeout", 3)
+            if isinstance(memory, int) and memory > limits["memory_mb"]:
+                matches.append(RuleMatch(_fn_path(fn_id, "MemorySize"), (
+                    f"{fn_id} has {memory} MB; a {use.event_type} function may have at most "
+                    f"{limits['memory_mb']} MB")))
+            if isinstance(timeout, (int, float)) and timeout > limits["timeout_s"]:
+                matches.append(RuleMatch(_fn_path(fn_id, "Timeout"), (
+                    f"{fn_id} times out after {timeout} s; a {use.event_type} function may run "
+                    f"at most {limits['timeout_s']} s")))
+        return matches
+
+
+class EdgeRuntime(CloudFormationLintRule):
+    id = "E9105"
+    shortdesc = "Runtime not supported by Lambda@Edge"
+    description = "Lambda@Edge runs only some Node.js and Python runtimes, and no container images."
+    source_url = SOURCE
+    tags = ["lambda@edge"]
+
+    def match(self, cfn):
+        matches = []
+        allowed = ", ".join(sorted(edge_rules.EDGE_RUNTIMES))
+        for use, fn_id, fn in _functions(cfn):
+            props = fn.get("Properties", {})
+            runtime = props.get("Runtime")
+            if props.get("PackageType") == "Image":
+                matches.append(RuleMatch(_fn_path(fn_id, "PackageType"),
+                                         f"{fn_id}: container images cannot run at the edge; "
+                                         "use a zip package"))
+            elif isinstance(runtime, str) and runtime not in edge_rules.EDGE_RUNTIMES:
+                matches.append(RuleMatch(_fn_path(fn_id, "Runtime"),
+                                         f"{fn_id}: runtime {runtime} is not supported at the "
+                                         f"edge; use one of {allowed}"))
+        return matches
+
+
+class EdgeRoleTrust(CloudFormationLintRule):
+    id = "E9106"
+    shortdesc = "Lambda@Edge execution role does not trust edgelambda.amazonaws.com"
+    description = "The role must trust both lambda.amazonaws.com and edgelambda.amazonaws.com."
+    source_url = SOURCE
+    tags = ["lambda@edge", "iam"]
+
+    def match(self, cfn):
+        matches = []
+        all_resources = cfn.template.get("Resources", {})
+        for use, fn_id, fn in _functions(cfn):
+            role = fn.get("Properties", {}).get("Role")
+            role_id = role["Fn::GetAtt"][0] if isinstance(role, dict) and isinstance(
+                role.get("Fn::GetAtt"), list) else None
+            if all_resources.get(role_id, {}).get("Type") != "AWS::IAM::Role":
+                continue  # an external role cannot be checked here
+            document = all_resources[role_id].get("Properties", {}).get(
+                "AssumeRolePolicyDocument", {})
+            if edge_rules.EDGE_SERVICE_PRINCIPAL not in str(document):
+                matches.append(RuleMatch(
+                    ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"],
+                    f"{role_id}, the role of {fn_id}, does not trust "
+                    f"{edge_rules.EDGE_SERVICE_PRINCIPAL}; add it as a service principal"))
+        return matches
+
+
+class ZeroTtlCacheKey(CloudFormationLintRule):
+    id = "E9107"
+    shortdesc = "Cache policy with caching disabled puts values in the cache key"
+    description = ("With every TTL at 0, headers, cookies, query strings, gzip and brotli must "
+                   "stay out of the cache key, or CloudFormation fails at deploy.")
+    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html"
+    tags = ["cloudfront"]
+
+    def match(self, cfn):
+        matches = []
+        for policy_id, policy in resources(cfn.template, "AWS::CloudFront::CachePolicy").items():
+            config = policy.get("Properties", {}).get("CachePolicyConfig", {})
+            if any(config.get(k) not in (0, "0") for k in ("MinTTL", "DefaultTTL", "MaxTTL")):
+                continue
+            key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
+            path = ["Resources", policy_id, "Properties", "CachePolicyConfig",
+                    "ParametersInCacheKeyAndForwardedToOrigin"]
+            for name, field in (("HeadersConfig", "HeaderBehavior"),
+                                ("CookiesConfig", "CookieBehavior"),
+                                ("QueryStringsConfig", "QueryStringBehavior")):
+                if (key.get(name) or {}).get(field, "none") != "none":
+                    matches.append(RuleMatch(path + [name, field], (
+                        f"{policy_id} disables caching (all TTLs 0) but its {field} is "
+                        f"{key[name][field]}; set it to none and forward values with an origin "
+                        "request policy instead")))
+            for flag in ("EnableAcceptEncodingGzip", "EnableAcceptEncodingBrotli"):
+                if key.get(flag) in (True, "true"):
+                    matches.append(RuleMatch(path + [flag], (
+                        f"{policy_id} disables caching (all TTLs 0) but sets {flag}; set it "
+                        "to false")))
+        return matches
+
+
+class AlbOriginProtocol(CloudFormationLintRule):
+    id = "E9108"
+    shortdesc = "ALB origin reached over HTTPS without an HTTPS listener"
+    description = "https-only or match-viewer to an ALB with no HTTPS listener gives 502 always."
+    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html"
+    tags = ["cloudfront", "elb"]
+
+    def match(self, cfn):
+        matches = []
+        listeners = resources(cfn.template, "AWS::ElasticLoadBalancingV2::Listener").values()
+        albs = resources(cfn.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        for dist_id, dist in resources(cfn.template, "AWS::CloudFront::Distribution").items():
+            origins = dist.get("Properties", {}).get("DistributionConfig", {}).get("Origins", [])
+            for i, origin in enumerate(origins):
+                domain = origin.get("DomainName")
+                alb_id = domain["Fn::GetAtt"][0] if isinstance(domain, dict) and isinstance(
+                    domain.get("Fn::GetAtt"), list) else None
+                policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
+                if alb_id not in albs or policy not in ("https-only", "match-viewer"):
+                    continue
+                https = [l for l in listeners
+                         if l.get("Properties", {}).get("LoadBalancerArn") == {"Ref": alb_id}
+                         and l.get("Properties", {}).get("Protocol") == "HTTPS"]
+                if not https:
+                    matches.append(RuleMatch(
+                        ["Resources", dist_id, "Properties", "DistributionConfig", "Origins", i,
+                         "CustomOriginConfig", "OriginProtocolPolicy"],
+                        f"origin {origin.get('Id')} reaches {alb_id} with {policy}, but {alb_id} "
+                        "has no HTTPS listener: every request would get 502; use http-only "
+                        "(in CDK: protocol_policy=OriginProtocolPolicy.HTTP_ONLY) or add an "
+                        "HTTPS listener"))
+        return matches
+
+
+class IncludeBodyOnResponse(CloudFormationLintRule):
+    id = "E9109"
+    shortdesc = "IncludeBody on a response trigger"
+    description = "Only viewer-request and origin-request triggers can receive the body."
+    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-include-body-access.html"
+    tags = ["lambda@edge", "cloudfront"]
+
+    def match(self, cfn):
+        return [RuleMatch(use.path + ["IncludeBody"], (
+            f"{use.event_type} association sets IncludeBody; only request triggers receive "
+            "the body: remove IncludeBody"))
+            for use in edge_uses(cfn.template)
+            if use.include_body and use.event_type in edge_rules.RESPONSE_TRIGGERS]
+
+
+class EdgePackageSize(CloudFormationLintRule):
+    id = "E9110"
+    shortdesc = "Lambda@Edge code package over the trigger's limit"
+    description = "Zipped packages: 1 MB for viewer triggers, 50 MB for origin triggers."
+    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
+    tags = ["lambda@edge"]
+
+    def match(self, cfn):
+        matches = []
+        for use, fn_id, fn in _functions(cfn):
+            folder = asset_folder(cfn.filename, fn)
+            if folder is None:
+                continue  # no cdk.out assets beside the template: nothing to measure
+            size, limit = zipped_size(folder), edge_rules.limits_for(use.event_type)["zipped_bytes"]
+            if size > limit:
+                matches.append(RuleMatch(_fn_path(fn_id, "Code"), (
+                    f"{fn_id}'s code zips to {size:,} bytes; a {use.event_type} function may "
+                    f"be at most {limit:,}: trim dependencies or move work to the origin")))
+        return matches
+
+
+class DropInvalidHeaders(CloudFormationLintRule):
+    id = "W9111"
+    shortdesc = "ALB behind Lambda@Edge drops invalid header fields"
+    description = ("routing.http.drop_invalid_header_fields.enabled silently drops header names "
+                   "with underscores, such as custom_header, that an edge function adds.")
+    source_url = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes"
+    tags = ["elb", "lambda@edge"]
+
+    def match(self, cfn):
+        if not edge_uses(cfn.template):
+            return []
+        matches = []
+        for alb_id, alb in resources(cfn.template,
+                                     "AWS::ElasticLoadBalancingV2::LoadBalancer").items():
+            for i, attribute in enumerate(alb.get("Properties", {}).get(
+                    "LoadBalancerAttributes") or []):
+                if attribute.get("Key") == edge_rules.ALB_DROP_INVALID_HEADERS and \
+                        str(attribute.get("Value")).lower() == "true":
+                    matches.append(RuleMatch(
+                        ["Resources", alb_id, "Properties", "LoadBalancerAttributes", i],
+                        f"{alb_id} drops invalid header fields while an edge function sits in "
+                        "front of it: headers such as custom_header would vanish; set "
+                        f"{edge_rules.ALB_DROP_INVALID_HEADERS} to false or rename the headers"))
+        return matches

@@ -1,0 +1,266 @@
+"""Each Lambda@Edge lint rule on a failing and a passing template fragment."""
+import copy
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.template import Template
+
+from edge_persist import preflight
+from tests.conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location("lambda_edge_rules",
+                                               preflight.RULES_DIR / "lambda_edge.py")
+rules = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rules)
+CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
+
+BASE = {
+    "Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+                "Service": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]}}]}}},
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.13", "Handler": "handler.handler", "MemorySize": 128,
+            "Timeout": 5, "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            "Code": {"ZipFile": "def handler(e, c): return e"}}},
+        "Version": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+        "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {
+            "Subnets": ["subnet-1", "subnet-2"]}},
+        "Http": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
+            "LoadBalancerArn": {"Ref": "Alb"}, "Port": 80, "Protocol": "HTTP",
+            "DefaultActions": [{"Type": "fixed-response",
+                                "FixedResponseConfig": {"StatusCode": "403"}}]}},
+        "ZeroTtl": {"Type": "AWS::CloudFront::CachePolicy", "Properties": {"CachePolicyConfig": {
+            "Name": "zero", "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 0,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": False, "EnableAcceptEncodingBrotli": False,
+                "HeadersConfig": {"HeaderBehavior": "none"},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"}}}}},
+        "Dist": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+            "Enabled": True,
+            "Origins": [{"Id": "alb", "DomainName": {"Fn::GetAtt": ["Alb", "DNSName"]},
+                         "CustomOriginConfig": {"OriginProtocolPolicy": "http-only"}}],
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": {"Ref": "ZeroTtl"},
+                "LambdaFunctionAssociations": [{"EventType": "origin-request",
+                                                "LambdaFunctionARN": {"Ref": "Version"}}]}}}},
+    }
+}
+
+
+def template(edit=None):
+    data = copy.deepcopy(BASE)
+    if edit:
+        edit(data["Resources"])
+    return data
+
+
+def run(rule_class, data, region="us-east-1", filename=None):
+    return [m.message for m in rule_class().match(Template(filename, data, [region]))]
+
+
+def fn(resources):
+    return resources["Fn"]["Properties"]
+
+
+def association(resources):
+    return resources["Dist"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"][
+        "LambdaFunctionAssociations"][0]
+
+
+def origin(resources):
+    return resources["Dist"]["Properties"]["DistributionConfig"]["Origins"][0]
+
+
+def key(resources):
+    return resources["ZeroTtl"]["Properties"]["CachePolicyConfig"][
+        "ParametersInCacheKeyAndForwardedToOrigin"]
+
+
+@pytest.mark.parametrize("rule", [
+    rules.EdgeFunctionRegion, rules.EdgeNumberedVersion, rules.EdgeUnsupportedSettings,
+    rules.EdgeDiscouragedSettings, rules.EdgeLimits, rules.EdgeRuntime, rules.EdgeRoleTrust,
+    rules.ZeroTtlCacheKey, rules.AlbOriginProtocol, rules.IncludeBodyOnResponse,
+    rules.EdgePackageSize, rules.DropInvalidHeaders])
+def test_the_good_fragment_passes_every_rule(rule):
+    assert run(rule, template()) == []
+
+
+def test_e9101_function_outside_us_east_1():
+    assert "must be created in us-east-1" in run(rules.EdgeFunctionRegion, template(),
+                                                 region="eu-west-1")[0]
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:f:3"
+    data = template(lambda r: association(r).update(LambdaFunctionARN=arn))
+    assert "eu-west-1" in run(rules.EdgeFunctionRegion, data)[0]
+
+
+@pytest.mark.parametrize("arn, words", [
+    ({"Fn::GetAtt": ["Fn", "Arn"]}, "not an AWS::Lambda::Version"),
+    ({"Ref": "Fn"}, "not an AWS::Lambda::Version"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST", "no numbered version"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:f:live", "no numbered version"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:f", "no numbered version"),
+])
+def test_e9102_unversioned_association(arn, words):
+    data = template(lambda r: association(r).update(LambdaFunctionARN=arn))
+    (message,) = run(rules.EdgeNumberedVersion, data)
+    assert words in message and "current_version" in message
+
+
+def test_e9102_accepts_a_numbered_literal_arn():
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:f:12"
+    assert run(rules.EdgeNumberedVersion,
+               template(lambda r: association(r).update(LambdaFunctionARN=arn))) == []
+
+
+@pytest.mark.parametrize("setting, words", [
+    ({"Environment": {"Variables": {"K": "v"}}}, "environment variables"),
+    ({"Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:l:1"]}, "layers"),
+    ({"VpcConfig": {"SubnetIds": ["s"], "SecurityGroupIds": ["g"]}}, "VPC"),
+    ({"Architectures": ["arm64"]}, "x86_64"),
+    ({"EphemeralStorage": {"Size": 1024}}, "512 MB"),
+])
+def test_e9103_unsupported_settings(setting, words):
+    (message,) = run(rules.EdgeUnsupportedSettings, template(lambda r: fn(r).update(setting)))
+    assert words in message and "Fn" in message
+
+
+def test_e9103_provisioned_concurrency_on_the_version():
+    data = template(lambda r: r["Version"]["Properties"].update(
+        ProvisionedConcurrencyConfig={"ProvisionedConcurrentExecutions": 1}))
+    assert "provisioned concurrency" in run(rules.EdgeUnsupportedSettings, data)[0]
+
+
+def test_w9103_dead_letter_queue_and_tracing():
+    data = template(lambda r: fn(r).update(DeadLetterConfig={"TargetArn": "arn:q"},
+                                           TracingConfig={"Mode": "Active"}))
+    messages = run(rules.EdgeDiscouragedSettings, data)
+    assert len(messages) == 2 and "dead-letter" in messages[0] and "X-Ray" in messages[1]
+
+
+def test_e9104_limits_depend_on_the_trigger():
+    viewer = template(lambda r: (fn(r).update(MemorySize=256, Timeout=10),
+                                 association(r).update(EventType="viewer-request")))
+    assert len(run(rules.EdgeLimits, viewer)) == 2
+    origin_ok = template(lambda r: fn(r).update(MemorySize=1024, Timeout=30))
+    assert run(rules.EdgeLimits, origin_ok) == []
+    origin_slow = template(lambda r: fn(r).update(Timeout=31))
+    assert "at most 30 s" in run(rules.EdgeLimits, origin_slow)[0]
+
+
+def test_e9105_runtime():
+    assert "not supported" in run(rules.EdgeRuntime,
+                                  template(lambda r: fn(r).update(Runtime="ruby3.3")))[0]
+    assert "container images" in run(rules.EdgeRuntime,
+                                     template(lambda r: fn(r).update(PackageType="Image")))[0]
+
+
+def test_e9106_role_must_trust_edgelambda():
+    def lambda_only(r):
+        r["Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = {
+            "Service": "lambda.amazonaws.com"}
+    assert "edgelambda.amazonaws.com" in run(rules.EdgeRoleTrust, template(lambda_only))[0]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda k: k["HeadersConfig"].update(HeaderBehavior="whitelist", Headers=["x"]),
+     "HeaderBehavior"),
+    (lambda k: k["CookiesConfig"].update(CookieBehavior="all"), "CookieBehavior"),
+    (lambda k: k["QueryStringsConfig"].update(QueryStringBehavior="all"), "QueryStringBehavior"),
+    (lambda k: k.update(EnableAcceptEncodingGzip=True), "EnableAcceptEncodingGzip"),
+    (lambda k: k.update(EnableAcceptEncodingBrotli=True), "EnableAcceptEncodingBrotli"),
+])
+def test_e9107_zero_ttl_cache_key(edit, words):
+    (message,) = run(rules.ZeroTtlCacheKey, template(lambda r: edit(key(r))))
+    assert words in message and "ZeroTtl" in message
+
+
+def test_e9107_allows_a_cache_key_when_caching_is_on():
+    def cached(r):
+        r["ZeroTtl"]["Properties"]["CachePolicyConfig"]["DefaultTTL"] = 60
+        key(r)["QueryStringsConfig"]["QueryStringBehavior"] = "all"
+    assert run(rules.ZeroTtlCacheKey, template(cached)) == []
+
+
+@pytest.mark.parametrize("policy", ["https-only", "match-viewer"])
+def test_e9108_https_to_an_alb_without_https_listener(policy):
+    data = template(lambda r: origin(r)["CustomOriginConfig"].update(OriginProtocolPolicy=policy))
+    assert "no HTTPS listener" in run(rules.AlbOriginProtocol, data)[0]
+
+    def with_https(r):
+        origin(r)["CustomOriginConfig"]["OriginProtocolPolicy"] = policy
+        r["Https"] = {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
+            "LoadBalancerArn": {"Ref": "Alb"}, "Port": 443, "Protocol": "HTTPS"}}
+    assert run(rules.AlbOriginProtocol, template(with_https)) == []
+
+
+def test_e9109_include_body_on_a_response_trigger():
+    data = template(lambda r: association(r).update(EventType="origin-response", IncludeBody=True))
+    assert "IncludeBody" in run(rules.IncludeBodyOnResponse, data)[0]
+    request = template(lambda r: association(r).update(IncludeBody=True))
+    assert run(rules.IncludeBodyOnResponse, request) == []
+
+
+def test_e9110_package_size_from_cdk_out(tmp_path):
+    asset = tmp_path / "asset.abc"
+    asset.mkdir()
+    (asset / "handler.py").write_bytes(__import__("os").urandom(1_200_000))  # incompressible
+    (tmp_path / "S.assets.json").write_text(json.dumps({"files": {"abc": {
+        "source": {"path": "asset.abc", "packaging": "zip"}}}}))
+    filename = str(tmp_path / "S.template.json")
+
+    def from_asset(trigger):
+        def edit(r):
+            fn(r)["Code"] = {"S3Bucket": "b", "S3Key": "abc.zip"}
+            association(r)["EventType"] = trigger
+        return template(edit)
+    assert "1,048,576" in run(rules.EdgePackageSize, from_asset("viewer-request"),
+                              filename=filename)[0]
+    assert run(rules.EdgePackageSize, from_asset("origin-request"), filename=filename) == []
+
+
+def test_w9111_alb_dropping_invalid_header_fields():
+    attribute = {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}
+    data = template(lambda r: r["Alb"]["Properties"].update(LoadBalancerAttributes=[attribute]))
+    assert "custom_header" in run(rules.DropInvalidHeaders, data)[0]
+
+
+def test_cfn_lint_loads_the_rules_and_the_project_template_is_clean(template_path):
+    command = [CFN_LINT, "--append-rules", str(preflight.RULES_DIR), "--regions", "us-east-1",
+               "--", str(template_path)]
+    clean = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_cfn_lint_reports_e91xx_on_a_broken_template(tmp_path):
+    broken = template(lambda r: (fn(r).update(Environment={"Variables": {"K": "v"}}),
+                                 association(r).update(LambdaFunctionARN={"Ref": "Fn"})))
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    result = subprocess.run([CFN_LINT, "--append-rules", str(preflight.RULES_DIR), "--regions",
+                             "eu-west-1", "--format", "parseable", "--", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode & 2
+    for rule_id in ("E9101", "E9102", "E9103"):
+        assert rule_id in result.stdout
+
+
+def test_preflight_refuses_a_cloud_assembly_with_an_error(cloud_assembly, tmp_path):
+    import shutil
+    out = tmp_path / "cdk.out"
+    shutil.copytree(cloud_assembly, out)
+    template_file = out / "EdgePersistStack.template.json"
+    data = json.loads(template_file.read_text())
+    for resource in data["Resources"].values():
+        if resource["Type"] == "AWS::CloudFront::CachePolicy":
+            resource["Properties"]["CachePolicyConfig"][
+                "ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"] = True
+    template_file.write_text(json.dumps(data))
+    assert preflight.main([str(out)]) == 1
+    assert preflight.main([str(cloud_assembly)]) == 0

@@ -39,8 +39,14 @@ demo: synth
 verify: $(STAMP)
 	$(PY) verify.py --outputs-file cdk-outputs.json
 
+# cdk destroy leaves the retained edge function and its regional log groups; cleanup removes
+# them (or says to rerun `make cleanup` while CloudFront still holds replicas).
 destroy: $(STAMP)
 	$(CDK) destroy $(STACK)
+	$(PY) -m edge_persist.cleanup --stack-name $(STACK) --yes
+
+cleanup: $(STAMP)
+	$(PY) -m edge_persist.cleanup --stack-name $(STACK) --yes
 
 bench: synth
 	$(PY) -m bench.edge_handler

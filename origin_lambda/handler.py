@@ -58,7 +58,7 @@ def handler(event, context):
         "path": event.get("path"),
         "body_bytes": _body_size(event),
         "headers": _redact(headers),
-    }, ensure_ascii=False))
+    }))  # ASCII escapes: a U+2028 or U+0085 in a header must not split the log line
     method = (event.get("httpMethod") or "GET").upper()
     body = "" if method == "HEAD" else f"Hello from Lambda! {_utc_now_iso()}"
     response_headers = {"Content-Type": "text/plain; charset=utf-8", "x-custom-header-seen": seen}

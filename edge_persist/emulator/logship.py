@@ -34,7 +34,7 @@ class LogShipper:
     def put(self, region, group, stream, text, timestamp_ms=None):
         """Queue every line of `text`; never blocks the caller on the network."""
         ts = int(timestamp_ms if timestamp_ms is not None else time.time() * 1000)
-        for line in text.splitlines():
+        for line in text.split("\n"):  # as Lambda splits stdout: on \n only
             if line.strip():
                 self._queue.put((region, group, stream, ts, line))
 

@@ -2,13 +2,13 @@
 import json
 
 import boto3
-import botocore.awsrequest
 import pytest
 from moto import mock_aws
-from moto.core.botocore_stubber import MockRawResponse
 
 from edge_persist import contract, logs
+from edge_persist.aws import RETRY_CONFIG
 from edge_persist.verify import main
+from tests.aws_faults import fail_first
 from tests.fake_distribution import ORIGIN_GROUP, FakeDistribution, put_lines, write_outputs
 
 FAST = ["--interval", "0", "--log-timeout", "2", "--no-progress"]
@@ -102,26 +102,12 @@ def test_parse_line(line, expected):
     assert logs.parse_line(line) == expected
 
 
-def throttle_first(client, times):
-    calls = {"n": 0}
-
-    def handler(request, **_):
-        calls["n"] += 1
-        if calls["n"] <= times:
-            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-            return botocore.awsrequest.AWSResponse(request.url, 400, {}, MockRawResponse(body))
-        return None
-
-    client.meta.events.register_first("before-send.cloudwatch-logs.FilterLogEvents", handler)
-    return calls
-
-
 def test_throttling_is_retried(aws):
     put_lines("us-east-1", ORIGIN_GROUP, "s", [json.dumps(
         {"event": "origin_request", "probe_id": "p-1", "custom_header": "v"})])
-    client = boto3.client("logs", region_name="us-east-1",
-                          config=__import__("edge_persist.aws").aws.RETRY_CONFIG)
-    calls = throttle_first(client, 2)
+    client = boto3.client("logs", region_name="us-east-1", config=RETRY_CONFIG)
+    calls = fail_first(client, "before-send.cloudwatch-logs.FilterLogEvents",
+                       "ThrottlingException", "Rate exceeded", times=2)
     found = logs.poll_origin(client, ORIGIN_GROUP, ["p-1"], 0, timeout_s=5)
     assert "p-1" in found and calls["n"] == 3
 

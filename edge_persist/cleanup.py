@@ -1,0 +1,201 @@
+"""Remove what `cdk destroy` leaves behind: the retained Lambda@Edge function and its logs.
+
+    python -m edge_persist.cleanup            # list what would be deleted
+    python -m edge_persist.cleanup --yes      # delete it
+
+Only resources the stack named are touched: the edge function from its outputs (or its
+CloudFormation tags), `/aws/lambda/us-east-1.<function>` and
+`/aws/cloudfront/LambdaEdge/<distribution id>` in every region. CloudFront keeps replicas
+of the function for a few hours after the distribution is gone; until then deletion is
+refused, and this says so and asks to be run again later.
+"""
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import botocore.exceptions
+
+from edge_persist import contract, regions
+from edge_persist.aws import Aws
+from edge_persist.errors import CliError, EvidenceError, UsageError, from_aws
+
+EXIT_DONE, EXIT_PENDING = 0, 3
+STACK_TAG = "aws:cloudformation:stack-name"
+
+
+@dataclass
+class Target:
+    stack: str
+    function: str = None
+    distribution_id: str = None
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see --help)")
+
+
+def build_parser():
+    p = OneLineParser(prog="python -m edge_persist.cleanup", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--outputs-file", default="cdk-outputs.json")
+    p.add_argument("--stack-name", default=None,
+                   help=f"default: the outputs file's stack, else {contract.DEFAULT_STACK_NAME}")
+    p.add_argument("--regions", default="all", help="regions to clean logs in (default: all)")
+    p.add_argument("--yes", action="store_true", help="delete; without it, only list")
+    p.add_argument("--profile")
+    p.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server)")
+    return p
+
+
+def _call(doing, fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        raise from_aws(err, doing) from None
+
+
+def _from_outputs(path, stack):
+    outputs = json.loads(Path(path).read_text())
+    name = stack or next((s for s, v in outputs.items() if "EdgeFunctionName" in v), None)
+    values = outputs.get(name) or {}
+    if not values.get("EdgeFunctionName"):
+        raise UsageError(f"{path} names no EdgeFunctionName for stack {name}")
+    return Target(name, values["EdgeFunctionName"], values.get("DistributionId"))
+
+
+def _from_tags(aws, stack):
+    """After `cdk destroy` the stack is gone, but the retained function keeps its tags."""
+    client = aws.client("lambda", contract.HOME_REGION)
+    for page in _call("listing functions", client.get_paginator("list_functions").paginate):
+        for fn in page["Functions"]:
+            tags = _call(f"reading tags of {fn['FunctionName']}", client.list_tags,
+                         Resource=fn["FunctionArn"]).get("Tags", {})
+            if tags.get(STACK_TAG) == stack and \
+                    tags.get("aws:cloudformation:logical-id", "").startswith("EdgeFunction"):
+                return Target(stack, fn["FunctionName"])
+    return Target(stack)
+
+
+def find_target(args, aws):
+    if Path(args.outputs_file).is_file():
+        return _from_outputs(args.outputs_file, args.stack_name)
+    return _from_tags(aws, args.stack_name or contract.DEFAULT_STACK_NAME)
+
+
+def _stack_exists(aws, stack):
+    try:
+        stacks = aws.client("cloudformation", contract.HOME_REGION).describe_stacks(
+            StackName=stack)["Stacks"]
+    except botocore.exceptions.ClientError as err:
+        if "does not exist" in str(err):
+            return False
+        raise from_aws(err, f"describing stack {stack}") from None
+    return any(s["StackStatus"] != "DELETE_COMPLETE" for s in stacks)
+
+
+def _versions(client, name):
+    versions = []
+    for page in _call(f"listing versions of {name}",
+                      client.get_paginator("list_versions_by_function").paginate,
+                      FunctionName=name):
+        versions += [v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST"]
+    return versions
+
+
+def _log_groups(aws, names, scan):
+    """(region, group) for every exact name that exists in a scanned region."""
+    found = []
+    for region in scan:
+        client = aws.client("logs", region)
+        for name in names:
+            groups = _call(f"listing log groups in {region}", client.describe_log_groups,
+                           logGroupNamePrefix=name)["logGroups"]
+            found += [(region, g["logGroupName"]) for g in groups if g["logGroupName"] == name]
+    return found
+
+
+def _is_replicated(err):
+    return isinstance(err, botocore.exceptions.ClientError) and \
+        "replicated function" in str(err)
+
+
+def _delete_function(client, name, versions, say):
+    """True when the function is gone; False while CloudFront still holds replicas."""
+    try:
+        for version in sorted(versions, key=int):
+            client.delete_function(FunctionName=name, Qualifier=version)
+            say(f"deleted {name}:{version}")
+        client.delete_function(FunctionName=name)
+        say(f"deleted function {name}")
+        return True
+    except botocore.exceptions.ClientError as err:
+        if _is_replicated(err):
+            say(f"{name} is still replicated at CloudFront's edge locations. CloudFront removes "
+                "replicas within a few hours of the distribution's deletion; run `make cleanup` "
+                "again later.")
+            return False
+        raise from_aws(err, f"deleting {name}") from None
+
+
+def run(args, say=print):
+    try:
+        scan = regions.parse_regions(args.regions)
+    except ValueError as err:
+        raise UsageError(f"--regions: {err}") from None
+    aws = Aws(args.profile, args.endpoint_url)
+    if not aws.has_credentials():
+        raise UsageError("no AWS credentials found; set AWS_PROFILE or pass --profile")
+    target = find_target(args, aws)
+    lam = aws.client("lambda", contract.HOME_REGION)
+    versions = []
+    if target.function:
+        try:
+            versions = _versions(lam, target.function)
+        except EvidenceError as err:
+            if "ResourceNotFoundException" not in str(err):
+                raise
+            say(f"function {target.function} is already gone")
+            target.function = None
+    groups = [contract.edge_log_group(target.function or f"{target.stack}-edge")]
+    if target.distribution_id:
+        groups.append(contract.cloudfront_edge_error_log_group(target.distribution_id))
+    found = _log_groups(aws, groups, scan)
+    if not target.function and not found:
+        say(f"nothing left of {target.stack} to clean up")
+        return EXIT_DONE
+    if not args.yes:
+        if target.function:
+            say(f"would delete function {target.function} (us-east-1) and its versions "
+                f"{', '.join(versions) or '(none)'}")
+        for region, group in found:
+            say(f"would delete log group {group} in {region}")
+        say("nothing deleted: rerun with --yes to delete these")
+        return EXIT_DONE
+    if _stack_exists(aws, target.stack):
+        raise UsageError(f"stack {target.stack} still exists: run `cdk destroy` (make destroy) "
+                         "first, so CloudFront lets go of the function")
+    for region, group in found:
+        _call(f"deleting {group} in {region}", aws.client("logs", region).delete_log_group,
+              logGroupName=group)
+        say(f"deleted log group {group} in {region}")
+    if target.function and not _delete_function(lam, target.function, versions, say):
+        return EXIT_PENDING
+    return EXIT_DONE
+
+
+def main(argv=None):
+    try:
+        return run(build_parser().parse_args(argv))
+    except CliError as err:
+        print(f"cleanup: {err}", file=sys.stderr)
+        return err.exit_code
+    except json.JSONDecodeError as err:
+        print(f"cleanup: the outputs file is not valid JSON ({err.msg})", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

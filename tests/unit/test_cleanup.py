@@ -1,0 +1,146 @@
+"""make cleanup on moto: what the stack named goes, nothing else, and replicas are explained."""
+import io
+import json
+import zipfile
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from edge_persist import cleanup, contract
+from edge_persist.aws import Aws
+from tests.aws_faults import fail_first
+
+FN, DIST = "EdgePersistStack-edge", "E2EXAMPLE123"
+REGIONS = ("us-east-1", "eu-west-3", "ap-northeast-1")
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield
+
+
+def zipped():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(e, c):\n    return e\n")
+    return buffer.getvalue()
+
+
+def deploy_leftovers(tags=None):
+    """What cdk destroy leaves: the retained function with two versions, logs in 3 regions."""
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="edge", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam = boto3.client("lambda", region_name="us-east-1")
+    for name in (FN, "SomeoneElses-edge"):
+        lam.create_function(FunctionName=name, Runtime="python3.13", Role=role,
+                            Handler="handler.handler", Code={"ZipFile": zipped()},
+                            Tags=tags or {})
+        lam.publish_version(FunctionName=name)
+        lam.update_function_code(FunctionName=name, ZipFile=zipped() + b"")
+        lam.publish_version(FunctionName=name)
+    for region in REGIONS:
+        logs = boto3.client("logs", region_name=region)
+        logs.create_log_group(logGroupName=contract.edge_log_group(FN))
+        logs.create_log_group(logGroupName=contract.edge_log_group(FN) + "-other")
+        logs.create_log_group(logGroupName=contract.cloudfront_edge_error_log_group(DIST))
+        logs.create_log_group(logGroupName="/aws/lambda/unrelated")
+
+
+def outputs(tmp_path):
+    path = tmp_path / "cdk-outputs.json"
+    path.write_text(json.dumps({"EdgePersistStack": {"EdgeFunctionName": FN,
+                                                     "DistributionId": DIST}}))
+    return path
+
+
+def groups(region):
+    return sorted(g["logGroupName"] for g in
+                  boto3.client("logs", region_name=region).describe_log_groups()["logGroups"])
+
+
+def functions():
+    return sorted(f["FunctionName"] for f in
+                  boto3.client("lambda", region_name="us-east-1").list_functions()["Functions"])
+
+
+def run(tmp_path, *extra):
+    lines = []
+    args = cleanup.build_parser().parse_args(["--outputs-file", str(outputs(tmp_path)),
+                                              "--regions", ",".join(REGIONS), *extra])
+    return cleanup.run(args, say=lines.append), lines
+
+
+def test_without_yes_it_only_lists(aws, tmp_path):
+    deploy_leftovers()
+    code, lines = run(tmp_path)
+    assert code == 0 and "nothing deleted" in lines[-1]
+    assert any(f"would delete function {FN}" in line and "1, 2" in line for line in lines)
+    assert sum("would delete log group" in line for line in lines) == 2 * len(REGIONS)
+    assert FN in functions() and contract.edge_log_group(FN) in groups("eu-west-3")
+
+
+def test_yes_deletes_only_what_the_stack_named(aws, tmp_path):
+    deploy_leftovers()
+    code, _ = run(tmp_path, "--yes")
+    assert code == 0
+    assert functions() == ["SomeoneElses-edge"]
+    for region in REGIONS:
+        assert groups(region) == ["/aws/lambda/unrelated", contract.edge_log_group(FN) + "-other"]
+
+
+def test_a_replicated_function_is_explained_and_kept(aws, tmp_path, monkeypatch):
+    deploy_leftovers()
+    real_client, faulted = Aws.client, []
+
+    def client(self, service, region):
+        made = real_client(self, service, region)
+        if service == "lambda" and not faulted:  # only the first run meets the replicas
+            faulted.append(made)
+            fail_first(made, "before-send.lambda.DeleteFunction", "InvalidParameterValueException",
+                       f"Lambda was unable to delete {FN}:1 because it is a replicated "
+                       "function. Please see our documentation for Deleting Lambda@Edge "
+                       "Functions and Replicas.", times=1)
+        return made
+    monkeypatch.setattr(Aws, "client", client)
+    code, lines = run(tmp_path, "--yes")
+    assert code == cleanup.EXIT_PENDING
+    assert any("still replicated" in line and "make cleanup" in line for line in lines)
+    assert FN in functions()
+    code, lines = run(tmp_path, "--yes")  # later, CloudFront has let go
+    assert code == 0 and FN not in functions()
+
+
+def test_finds_the_function_by_its_stack_tags_when_outputs_are_gone(aws, tmp_path):
+    deploy_leftovers(tags={"aws:cloudformation:stack-name": "EdgePersistStack",
+                           "aws:cloudformation:logical-id": "EdgeFunction71EFB7B6"})
+    args = cleanup.build_parser().parse_args(["--outputs-file", str(tmp_path / "none.json"),
+                                              "--regions", "eu-west-3", "--yes"])
+    assert cleanup.run(args, say=lambda _: None) == 0
+    assert FN not in functions()
+
+
+def test_refuses_while_the_stack_still_exists(aws, tmp_path, capsys):
+    deploy_leftovers()
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="EdgePersistStack", TemplateBody=json.dumps({"Resources": {"Q": {
+            "Type": "AWS::SQS::Queue"}}}))
+    assert cleanup.main(["--outputs-file", str(outputs(tmp_path)), "--yes",
+                         "--regions", "us-east-1"]) == 2
+    assert "still exists" in capsys.readouterr().err
+    assert FN in functions()
+
+
+def test_no_credentials_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert cleanup.main(["--outputs-file", str(outputs(tmp_path))]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no AWS credentials" in err and len(err.splitlines()) == 1

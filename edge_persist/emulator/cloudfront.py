@@ -82,7 +82,9 @@ class CloudFrontTier:
         response = self._miss(request, region)
         if key is not None and response.status == 200 and not _x_cache(response):
             self._store(key, response)
-        return self._finish(response, region, _x_cache(response) or "Miss from cloudfront")
+        # CloudFront marks an origin's own errors "Error from cloudfront".
+        default = "Error from cloudfront" if response.status >= 400 else "Miss from cloudfront"
+        return self._finish(response, region, _x_cache(response) or default)
 
     def _miss(self, request, region):
         request_id = _cf_id()

@@ -1,4 +1,5 @@
 """Execution environments: real processes, reused, recycled and multiplied like Lambda's."""
+import contextlib
 import json
 import math
 import os
@@ -16,6 +17,7 @@ from edge_persist.emulator.worker import CRASH_ERRORS
 WORKER = Path(__file__).with_name("worker.py")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
+DEAD = {"dead": True}  # what _read_message returns when the worker's pipe closes
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Environment:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout.fileno(), selectors.EVENT_READ)
         ready = self._read_message(time.monotonic() + INIT_TIMEOUT_S)
+        ready = None if ready is DEAD else ready
         self.init_ms = (ready or {}).get("init_ms", 0.0)
         if ready and ready.get("logs"):
             self._log(ready["logs"])
@@ -97,7 +100,7 @@ class Environment:
             self._log(line.decode("utf-8", "replace"))
 
     def _read_message(self, deadline):
-        """One protocol line, or None on timeout or a dead worker."""
+        """One protocol line; None on timeout; DEAD when the worker is gone."""
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
@@ -105,7 +108,7 @@ class Environment:
                 return None
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                return None
+                return DEAD
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
@@ -119,13 +122,13 @@ class Environment:
                                                  "deadline_ms": deadline_ms}).encode() + b"\n")
             self.process.stdin.flush()
             answer = self._read_message(started + self.spec.timeout_s)
-        except (BrokenPipeError, OSError):
-            answer = None
+        except OSError:  # the worker died before it could read the event
+            answer = DEAD
         self.invocations += 1
         self.last_used = time.monotonic()
         elapsed_ms = (self.last_used - started) * 1000
-        if answer is None:
-            timed_out = self.process.poll() is None
+        if answer is None or answer is DEAD:
+            timed_out = answer is None
             self.close()
             kind = "timeout" if timed_out else "crash"
             message = (f"Task timed out after {self.spec.timeout_s:.2f} seconds" if timed_out
@@ -158,12 +161,14 @@ class Environment:
         return self.process.poll() is None
 
     def close(self):
+        """Kill the worker and release its pipes; safe to call more than once."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)
         self._selector.close()
         for stream in (self.process.stdin, self.process.stdout):
-            stream.close()
+            with contextlib.suppress(OSError):  # a dead worker's pipe may not flush
+                stream.close()
 
 
 def _now():

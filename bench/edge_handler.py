@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 from bench.common import best_per_call, row
 from tests.conftest import ROOT, fresh_module, load_event

@@ -19,7 +19,7 @@ import botocore.exceptions
 
 from edge_persist import contract, regions
 from edge_persist.aws import Aws
-from edge_persist.errors import CliError, EvidenceError, UsageError, from_aws
+from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
 
 EXIT_DONE, EXIT_PENDING = 0, 3
 STACK_TAG = "aws:cloudformation:stack-name"
@@ -30,11 +30,6 @@ class Target:
     stack: str
     function: str = None
     distribution_id: str = None
-
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{message} (see --help)")
 
 
 def build_parser():

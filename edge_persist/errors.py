@@ -1,4 +1,6 @@
 """Errors that end a command with one line and a contract exit code, never a traceback."""
+import argparse
+
 import botocore.exceptions
 
 from edge_persist.contract import EXIT_EVIDENCE, EXIT_USAGE
@@ -37,3 +39,10 @@ def from_aws(err, doing):
             return UsageError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
         return EvidenceError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
     return EvidenceError(f"{doing}: {err}")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad flag is a UsageError: one line and exit 2, not the usage dump."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see --help)")

@@ -10,15 +10,10 @@ from rich.console import Console
 
 from edge_persist import contract, logs, probes, regions, render, report, target
 from edge_persist.aws import Aws
-from edge_persist.errors import CliError, EvidenceError, UsageError, from_aws
+from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
 
 # Logs are searched from a little before the first probe: clocks and log timestamps drift.
 CLOCK_SLACK_MS = 60_000
-
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{message} (see --help)")
 
 
 def _number(kind, minimum):

@@ -70,3 +70,13 @@ def template_path(cloud_assembly):
 @pytest.fixture(scope="session")
 def template_json(template_path):
     return json.loads(template_path.read_text())
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    """A machine with no AWS credentials anywhere: env, files, instance metadata."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

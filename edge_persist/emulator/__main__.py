@@ -1,5 +1,4 @@
 """python -m edge_persist.emulator: serve cdk.out/ on loopback until Ctrl-C."""
-import argparse
 import contextlib
 import json
 import signal
@@ -10,12 +9,7 @@ from pathlib import Path
 from edge_persist import contract, regions
 from edge_persist.emulator.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
-from edge_persist.errors import CliError, UsageError
-
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{message} (see --help)")
+from edge_persist.errors import CliError, OneLineParser, UsageError
 
 
 def build_parser():

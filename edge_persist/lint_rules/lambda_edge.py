@@ -137,7 +137,7 @@ class EdgeDiscouragedSettings(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        for use, fn_id, fn in _functions(cfn):
+        for _use, fn_id, fn in _functions(cfn):
             props = fn.get("Properties", {})
             if props.get("DeadLetterConfig"):
                 matches.append(RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
@@ -184,7 +184,7 @@ class EdgeRuntime(CloudFormationLintRule):
     def match(self, cfn):
         matches = []
         allowed = ", ".join(sorted(edge_rules.EDGE_RUNTIMES))
-        for use, fn_id, fn in _functions(cfn):
+        for _use, fn_id, fn in _functions(cfn):
             props = fn.get("Properties", {})
             runtime = props.get("Runtime")
             if props.get("PackageType") == "Image":
@@ -208,7 +208,7 @@ class EdgeRoleTrust(CloudFormationLintRule):
     def match(self, cfn):
         matches = []
         all_resources = cfn.template.get("Resources", {})
-        for use, fn_id, fn in _functions(cfn):
+        for _use, fn_id, fn in _functions(cfn):
             role = fn.get("Properties", {}).get("Role")
             role_id = role["Fn::GetAtt"][0] if isinstance(role, dict) and isinstance(
                 role.get("Fn::GetAtt"), list) else None
@@ -277,9 +277,9 @@ class AlbOriginProtocol(CloudFormationLintRule):
                 policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
                 if alb_id not in albs or policy not in ("https-only", "match-viewer"):
                     continue
-                https = [l for l in listeners
-                         if l.get("Properties", {}).get("LoadBalancerArn") == {"Ref": alb_id}
-                         and l.get("Properties", {}).get("Protocol") == "HTTPS"]
+                https = [listener for listener in listeners
+                         if listener.get("Properties", {}).get("LoadBalancerArn") == {"Ref": alb_id}
+                         and listener.get("Properties", {}).get("Protocol") == "HTTPS"]
                 if not https:
                     matches.append(RuleMatch(
                         ["Resources", dist_id, "Properties", "DistributionConfig", "Origins", i,

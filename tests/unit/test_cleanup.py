@@ -135,12 +135,7 @@ def test_refuses_while_the_stack_still_exists(aws, tmp_path, capsys):
     assert FN in functions()
 
 
-def test_no_credentials_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_no_credentials_is_one_line_and_exit_2(no_aws_credentials, tmp_path, capsys):
     assert cleanup.main(["--outputs-file", str(outputs(tmp_path))]) == 2
     err = capsys.readouterr().err.strip()
     assert "no AWS credentials" in err and len(err.splitlines()) == 1

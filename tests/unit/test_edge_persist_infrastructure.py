@@ -91,7 +91,8 @@ def test_edge_version_is_retained_and_associated_as_origin_request(template_json
 def test_edge_role_trusts_both_services_and_logs_in_every_region(template_json, edge_function):
     role_id = edge_function["Properties"]["Role"]["Fn::GetAtt"][0]
     role = template_json["Resources"][role_id]
-    principals = {s["Principal"]["Service"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]}
+    statements = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    principals = {s["Principal"]["Service"] for s in statements}
     assert principals == {"lambda.amazonaws.com", "edgelambda.amazonaws.com"}
     policy = next(v for v in resources(template_json, "AWS::IAM::Policy").values()
                   if {"Ref": role_id} in v["Properties"]["Roles"])
@@ -125,8 +126,9 @@ def test_distribution_settings(template_json):
     assert config["HttpVersion"] == "http2and3"
     (origin,) = config["Origins"]
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
-    assert origin["DomainName"] == {"Fn::GetAtt": [Match.any_value(), "DNSName"]} or \
-        origin["DomainName"]["Fn::GetAtt"][1] == "DNSName"
+    alb_id, attribute = origin["DomainName"]["Fn::GetAtt"]
+    assert attribute == "DNSName"
+    assert template_json["Resources"][alb_id]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 
 def test_outputs(template_json):

@@ -5,7 +5,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from edge_persist import contract, logs
+from edge_persist import contract, logs, probes
 from edge_persist.aws import RETRY_CONFIG
 from edge_persist.verify import main
 from tests.aws_faults import fail_first
@@ -119,12 +119,7 @@ def test_missing_outputs_file_and_no_stack_exits_2(aws, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "nope.json" in err and "not found" in err
 
 
-def test_no_credentials_exits_2(monkeypatch, tmp_path, capsys):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_no_credentials_exits_2(no_aws_credentials, tmp_path, capsys):
     with FakeDistribution(write_logs=False) as fake:
         code = main(["--outputs-file", str(write_outputs(tmp_path, fake)), *FAST])
     assert code == contract.EXIT_USAGE
@@ -163,3 +158,19 @@ def test_bad_flags_give_one_line_and_exit_2(argv, words, capsys):
     assert main(["--url", "http://127.0.0.1:9", *argv]) == contract.EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1
+
+
+def test_ctrl_c_prints_the_partial_report(aws, tmp_path, monkeypatch, capsys):
+    real_run = probes.run
+
+    def interrupted(url, *args, **kwargs):
+        sent = real_run(url, 2, 0, 1, show_progress=False)
+        err = KeyboardInterrupt()
+        err.probes = sent
+        raise err
+    monkeypatch.setattr(probes, "run", interrupted)
+    with FakeDistribution() as fake:
+        code, report = verify(tmp_path, fake, "--requests", "10")
+    assert code == contract.EXIT_EVIDENCE and report["verdict"] == "inconclusive"
+    assert len(report["probes"]) == 2 and report["environments"][0]["requests"] == 2
+    assert "interrupted after 2 requests" in capsys.readouterr().out

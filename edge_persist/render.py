@@ -17,7 +17,7 @@ def print_report(report, console=None):
     table = Table(title="Execution environments seen", title_justify="left")
     for column in ("env", "value (custom_header)", "region", "POPs", "first seen", "last seen",
                    "lifetime s", "requests", "sources"):
-        table.add_column(column, no_wrap=column != "sources", overflow="fold")
+        table.add_column(column, no_wrap=True)
     for row in report["environments"]:
         table.add_row((row["env"] or "?")[:12], row["value"] or "?", row["region"] or "?",
                       ",".join(row["pops"]) or "-", short(row["first_seen"]),

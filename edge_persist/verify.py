@@ -145,7 +145,7 @@ def _fail_if_unreachable(url, sent):
 
 def main(argv=None):
     # Piped output gets a wide table rather than rich's 80-column default.
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    console = Console(width=None if sys.stdout.isatty() else 160)
     try:
         args = build_parser().parse_args(argv)
         return run(args, console)

@@ -42,9 +42,6 @@ class Outcome:
     kind: str  # "ok", "error" (handler raised), "timeout", "crash"
     result: object = None
     error: dict = None
-    cold: bool = False
-    env_id: str = None
-    duration_ms: float = 0.0
 
 
 class Environment:
@@ -54,7 +51,6 @@ class Environment:
         self.spec, self.region, self.shipper = spec, region, shipper
         self.id = os.urandom(16).hex()
         self.created = self.last_used = time.monotonic()
-        self.invocations = 0
         day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
         self.stream = f"{day}/[{spec.version}]{self.id}"
         self.group = spec.log_group()
@@ -124,7 +120,6 @@ class Environment:
             answer = self._read_message(started + self.spec.timeout_s)
         except OSError:  # the worker died before it could read the event
             answer = DEAD
-        self.invocations += 1
         self.last_used = time.monotonic()
         elapsed_ms = (self.last_used - started) * 1000
         if answer is None or answer is DEAD:
@@ -136,8 +131,7 @@ class Environment:
                             f"{self.process.returncode}")
             self._log(f"{_now()} {request_id} {message}")
             self._report(request_id, elapsed_ms, 0, cold)
-            return Outcome(kind, error={"errorMessage": message}, cold=cold, env_id=self.id,
-                           duration_ms=elapsed_ms)
+            return Outcome(kind, error={"errorMessage": message})
         if answer.get("logs"):
             self._log(answer["logs"])
         if answer.get("error"):
@@ -146,8 +140,7 @@ class Environment:
         kind = "ok" if answer["ok"] else "error"
         if not answer["ok"] and answer["error"].get("errorType") in CRASH_ERRORS:
             kind = "crash"
-        return Outcome(kind, answer.get("result"), answer.get("error"), cold, self.id,
-                       answer["duration_ms"])
+        return Outcome(kind, answer.get("result"), answer.get("error"))
 
     def _report(self, request_id, duration_ms, memory_mb, cold):
         init = f"\tInit Duration: {self.init_ms:.2f} ms" if cold else ""
@@ -189,7 +182,6 @@ class Pool:
         self._idle = []
         self._busy = set()
         self._lock = threading.Lock()
-        self.cold_starts = 0
 
     def _expired(self, env, now):
         return (not env.alive or now - env.last_used >= self.idle_timeout
@@ -198,8 +190,7 @@ class Pool:
     def invoke(self, event, request_id):
         env, cold = self._acquire()
         if env is None:
-            return Outcome("crash", error={"errorMessage": "environment failed to start"},
-                           cold=True)
+            return Outcome("crash", error={"errorMessage": "environment failed to start"})
         outcome = env.invoke(event, request_id, cold)
         self._release(env, healthy=outcome.kind in ("ok", "error"))
         return outcome
@@ -227,7 +218,6 @@ class Pool:
         except RuntimeError:
             return None, True
         with self._lock:
-            self.cold_starts += 1
             self._busy.add(env)
         return env, True
 
@@ -259,10 +249,6 @@ class Pool:
                 env.process.kill()
                 return True
         return False
-
-    def sizes(self):
-        with self._lock:
-            return len(self._idle), len(self._busy)
 
     def close(self):
         with self._lock:

@@ -1,6 +1,7 @@
 """Ship log lines to CloudWatch Logs (a moto server on loopback) in batches, off the request path."""
 import contextlib
 import queue
+import sys
 import threading
 import time
 
@@ -28,8 +29,7 @@ class LogShipper:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="log-shipper", daemon=True)
         self._thread.start()
-        self.shipped = 0
-        self.failures = 0
+        self._warned = False
 
     def put(self, region, group, stream, text, timestamp_ms=None):
         """Queue every line of `text`; never blocks the caller on the network."""
@@ -90,6 +90,8 @@ class LogShipper:
                 self._known.add(key)
             events.sort(key=lambda e: e["timestamp"])  # PutLogEvents wants them in order
             client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-            self.shipped += len(events)
-        except Exception:  # noqa: BLE001 - logs are best effort, like Lambda@Edge's own
-            self.failures += len(events)
+        except Exception as err:  # noqa: BLE001 - best effort, like Lambda@Edge's own logs
+            if not self._warned:  # say it once: a dead endpoint would repeat it forever
+                self._warned = True
+                print(f"emulator: could not ship logs to {group} in {region}: {err}",
+                      file=sys.stderr)

@@ -12,6 +12,7 @@ from edge_persist.emulator.cloudfront import CloudFrontTier
 from edge_persist.emulator.environments import Pool
 from edge_persist.emulator.logship import LogShipper
 from edge_persist.emulator.template import StackReader
+from edge_persist.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
 # Lambda's measured figures (EDGE_FACTS.md): idle environments live 10 minutes, busy ones
@@ -65,6 +66,13 @@ def _handler_for(tier):
     return Handler
 
 
+def _listen(port, tier):
+    try:
+        return _Server((LOOPBACK, port), _handler_for(tier))
+    except OSError as err:
+        raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {err.strerror}") from None
+
+
 class Emulator:
     """The synthesized stack, served on loopback: CloudFront on `url`, the ALB on `alb_url`."""
 
@@ -83,22 +91,23 @@ class Emulator:
                            for a in self.model.associations for region in self.regions}
         self.alb = AlbTier(self.model.load_balancer, self.origin_pools,
                            self.model.multi_value)
-        self._alb_server = _Server((LOOPBACK, alb_port), _handler_for(self.alb))
-        self.alb_url = f"http://{LOOPBACK}:{self._alb_server.server_port}"
         self.cloudfront = CloudFrontTier(self.model, self.edge_pools, self.alb, self.regions,
                                          self.shipper, self.distribution_id, "", routing)
-        self._cf_server = _Server((LOOPBACK, port), _handler_for(self.cloudfront))
+        try:
+            self._alb_server = _listen(alb_port, self.alb)
+            self._cf_server = _listen(port, self.cloudfront)
+        except UsageError:
+            self.shipper.close()
+            raise
+        self.alb_url = f"http://{LOOPBACK}:{self._alb_server.server_port}"
         self.domain = f"{LOOPBACK}:{self._cf_server.server_port}"
         self.cloudfront.domain = self.domain
         self.url = f"http://{self.domain}"
         self._stop = threading.Event()
-        self._threads = []
 
     def start(self):
         for target in (self._cf_server.serve_forever, self._alb_server.serve_forever, self._reap):
-            thread = threading.Thread(target=target, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            threading.Thread(target=target, daemon=True).start()
         return self
 
     def _reap(self):

@@ -22,6 +22,7 @@ class Analysis:
     def __init__(self):
         self.envs = {}
         self.errors = []
+        self.contradictions = []  # evidence that disagrees with itself: never "persisted"
 
     def env(self, key):
         return self.envs.setdefault(key, {
@@ -33,7 +34,7 @@ class Analysis:
         value = probe["custom_header"]
         obj = log[1] if log else {}
         if log and value and obj.get("custom_header") != value:
-            self.errors.append(f"probe {probe['id']}: the answer echoed {value!r} but the origin "
+            self.contradictions.append(f"probe {probe['id']}: the answer echoed {value!r} but the origin "
                                f"logged {obj.get('custom_header')!r}")
         value = value or obj.get("custom_header")
         if not value:
@@ -56,7 +57,7 @@ class Analysis:
             try:
                 row["invocations"].append((log[0], int(obj.get("persist_invocation"))))
             except (TypeError, ValueError):
-                self.errors.append(f"probe {probe['id']}: invocation counter "
+                self.contradictions.append(f"probe {probe['id']}: invocation counter "
                                    f"{obj.get('persist_invocation')!r} is not a number")
 
     def add_edge_init(self, region, ts_ms, obj):
@@ -72,7 +73,7 @@ class Analysis:
             seen = sorted(row["invocations"])
             for (_, before), (_, after) in zip(seen, seen[1:]):
                 if after <= before:
-                    self.errors.append(f"environment {row['env']}: invocation counter went from "
+                    self.contradictions.append(f"environment {row['env']}: invocation counter went from "
                                        f"{before} to {after}; it must only increase")
                     break
 
@@ -119,13 +120,14 @@ def analyse(target, probes, interval, origin_logs=None, scans=None, missing=None
         "logs_found": len(origin_logs or {}), "logs_missing": len(missing or []),
         "edge_regions": sorted({s["region"] for s in scans if s["edge_init"]}),
     }
-    verdict, sentence = _verdict(serving, summary, interval, analysis.errors, missing,
-                                 interrupted)
+    verdict, sentence = _verdict(serving, summary, interval, analysis.contradictions,
+                                 missing, interrupted)
     return {
         "verdict": verdict, "sentence": sentence, "target": target.as_report(),
         "probes": [{**p, "sent_at": iso(p["sent_at"])} for p in probes],
         "environments": rows, "summary": summary,
-        "missing_probes": list(missing or []), "errors": analysis.errors,
+        "missing_probes": list(missing or []),
+        "errors": analysis.contradictions + analysis.errors,
     }
 
 
@@ -134,7 +136,7 @@ def _regions(rows):
     return ", ".join(f"{region} x{n}" if n > 1 else region for region, n in sorted(counts.items()))
 
 
-def _verdict(serving, summary, interval, errors, missing, interrupted):
+def _verdict(serving, summary, interval, contradictions, missing, interrupted):
     ok = summary["requests_ok"]
     if interrupted:
         return INCONCLUSIVE, f"interrupted after {ok + summary['requests_failed']} requests"
@@ -147,7 +149,6 @@ def _verdict(serving, summary, interval, errors, missing, interrupted):
     if not serving:
         return INCONCLUSIVE, (f"none of {ok} answers carried {contract.HEADER_VALUE}: the edge "
                               "function did not run or the origin did not echo it")
-    contradictions = [e for e in errors if "echoed" in e or "counter" in e]
     if contradictions:
         return INCONCLUSIVE, f"the evidence contradicts itself: {contradictions[0]}"
     reused = [r for r in serving if r["requests"] >= 2 and r["lifetime_s"] >= interval]

@@ -115,7 +115,7 @@ def run(args, console):
     console.print(f"probing {where.url}: {args.requests} requests, {args.concurrency} at a time, "
                   f"every {args.interval:g} s", highlight=False)
     interrupted = False
-    found = scans = missing = None
+    sent, found, scans, missing = [], None, None, None
     try:
         sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
                           show_progress=not args.no_progress, pauses=dict(args.pause))
@@ -128,7 +128,7 @@ def run(args, console):
                                                   or sent, scan_regions)
     except KeyboardInterrupt as err:
         interrupted = True
-        sent = getattr(err, "probes", None) or locals().get("sent", [])
+        sent = getattr(err, "probes", sent)  # Ctrl-C while probing carries the partial list
     result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted)
     render.print_report(result, console)
     if args.json:

@@ -52,6 +52,7 @@ bench: synth
 	$(PY) -m bench.edge_handler
 	$(PY) -m bench.verify_logs
 	$(PY) -m bench.emulator
+	$(PY) -m bench.load_faults
 
 clean:
 	rm -rf cdk.out out

@@ -133,17 +133,17 @@ def test_an_exception_gets_503_lambda_execution_error(emulator, broken_edge):
 
 
 def test_sleeping_past_the_timeout_gets_503_and_a_cold_start(emulator, broken_edge):
-    code = edge_code('    import time, os\n'
-                     '    if os.path.exists("/tmp/edge-persist-sleep"): time.sleep(5)')
-    emu = emulator(broken_edge(code, timeout=1))
+    # The flag file sits in this test's own copy of the code asset.
+    code = edge_code('    import os, time\n'
+                     '    if os.path.exists(os.path.join(os.path.dirname(__file__), "sleep")):\n'
+                     '        time.sleep(5)')
+    out = broken_edge(code, timeout=1)
+    emu = emulator(out)
     first = get(emu).headers[SEEN]
-    from pathlib import Path
-    flag = Path("/tmp/edge-persist-sleep")
+    flag = emu.model.associations[0].function.code_dir / "sleep"
     flag.touch()
-    try:
-        response = get(emu)
-    finally:
-        flag.unlink()
+    response = get(emu)
+    flag.unlink()
     assert response.status_code == 503
     assert response.headers["X-Cache"] == "LambdaLimitExceeded from CloudFront"
     assert get(emu).headers[SEEN] != first  # the timed-out environment was discarded

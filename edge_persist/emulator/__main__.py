@@ -54,6 +54,8 @@ def serve(args):
             stopped.wait()
         except KeyboardInterrupt:
             pass
+        print("served: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                     for k, v in emulator.cloudfront.stats.items()))
     return 0
 
 

@@ -90,28 +90,29 @@ def poll_origin(client, group, probe_ids, start_ms, timeout_s, first_wait=1.0, m
         wait = min(wait * 2, max_wait)
 
 
+def _read_group(result, group, read):
+    """read() for one group of one region; a missing group is empty, other failures noted."""
+    try:
+        return read()
+    except botocore.exceptions.ClientError as err:
+        if _not_found(err):
+            return []
+        result["error"] = str(from_aws(err, f"scanning {group} in {result['region']}"))
+    except botocore.exceptions.BotoCoreError as err:
+        result["error"] = str(from_aws(err, f"scanning {group} in {result['region']}"))
+    return []
+
+
 def scan_region(aws, region, edge_group, error_group, start_ms, end_ms):
     """One region's edge_init events and CloudFront's function errors; missing groups are empty."""
     result = {"region": region, "edge_init": [], "cloudfront_errors": [], "error": None}
     client = aws.client("logs", region)
-    try:
-        result["edge_init"] = contract_events(client, edge_group, start_ms, end_ms,
-                                              contract.EVENT_EDGE_INIT)
-    except botocore.exceptions.ClientError as err:
-        if not _not_found(err):
-            result["error"] = str(from_aws(err, f"scanning {edge_group} in {region}"))
-    except botocore.exceptions.BotoCoreError as err:
-        result["error"] = str(from_aws(err, f"scanning {edge_group} in {region}"))
+    result["edge_init"] = _read_group(result, edge_group, lambda: contract_events(
+        client, edge_group, start_ms, end_ms, contract.EVENT_EDGE_INIT))
     if error_group:
-        try:
-            result["cloudfront_errors"] = [
-                (e["timestamp"], e.get("message", "").strip())
-                for e in fetch(client, error_group, start_ms, end_ms)]
-        except botocore.exceptions.ClientError as err:
-            if not _not_found(err):
-                result["error"] = str(from_aws(err, f"scanning {error_group} in {region}"))
-        except botocore.exceptions.BotoCoreError as err:
-            result["error"] = str(from_aws(err, f"scanning {error_group} in {region}"))
+        result["cloudfront_errors"] = _read_group(result, error_group, lambda: [
+            (e["timestamp"], e.get("message", "").strip())
+            for e in fetch(client, error_group, start_ms, end_ms)])
     return result
 
 

@@ -6,7 +6,7 @@ import pytest
 from moto import mock_aws
 
 from edge_persist import contract, logs, probes
-from edge_persist.aws import RETRY_CONFIG
+from edge_persist.aws import RETRY_CONFIG, Aws
 from edge_persist.verify import main
 from tests.aws_faults import fail_first
 from tests.fake_distribution import ORIGIN_GROUP, FakeDistribution, put_lines, write_outputs
@@ -174,3 +174,22 @@ def test_ctrl_c_prints_the_partial_report(aws, tmp_path, monkeypatch, capsys):
     assert code == contract.EXIT_EVIDENCE and report["verdict"] == "inconclusive"
     assert len(report["probes"]) == 2 and report["environments"][0]["requests"] == 2
     assert "interrupted after 2 requests" in capsys.readouterr().out
+
+
+def test_a_region_that_refuses_the_scan_is_reported_not_fatal(aws, tmp_path, monkeypatch):
+    real_client = Aws.client
+
+    def client(self, service, region):
+        made = real_client(self, service, region)
+        if service == "logs" and region == "ap-northeast-1" and not hasattr(made, "_refusing"):
+            made._refusing = fail_first(made, "before-send.cloudwatch-logs.FilterLogEvents",
+                                        "UnrecognizedClientException",
+                                        "The security token included in the request is invalid",
+                                        times=100)
+        return made
+    monkeypatch.setattr(Aws, "client", client)
+    with FakeDistribution(regions=("eu-west-3",)) as fake:
+        code, report = verify(tmp_path, fake, "--requests", "3")
+    assert code == contract.EXIT_PERSISTED
+    assert any("ap-northeast-1" in e and "UnrecognizedClientException" in e
+               for e in report["errors"])

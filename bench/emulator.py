@@ -95,8 +95,13 @@ def main():
             for _ in range(WARMUP_ROUNDS):  # start CONCURRENCY environments per function
                 load(host, int(port), CONCURRENCY)
             latencies, elapsed, errors = load(host, int(port), REQUESTS)
-            time.sleep(1.0)  # the shipper flushes every 0.2 s
-            shipped = shipped_origin_lines(moto.url, outputs["OriginLogGroupName"])
+            expected = REQUESTS + WARMUP_ROUNDS * CONCURRENCY
+            deadline = time.monotonic() + 15  # the shipper sends a batch every second
+            while True:
+                shipped = shipped_origin_lines(moto.url, outputs["OriginLogGroupName"])
+                if shipped >= expected or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
         finally:
             process.terminate()
             process.wait(10)
@@ -111,7 +116,7 @@ def main():
     row("emulator p50 / in-process p50", p50 / baseline, "x")
     row("non-200 answers", len(errors), "")
     row("origin log lines shipped (incl. warm-up)", shipped, "",
-        f"{REQUESTS + WARMUP_ROUNDS * CONCURRENCY}")
+        str(REQUESTS + WARMUP_ROUNDS * CONCURRENCY))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 The emulator's validator, the preflight linter and the tests import these; nothing else
 restates them.
 """
+from edge_persist.contract import HOME_REGION
 
 # Triggers and their limits (CloudFront quotas page). Memory in MB, timeout in s,
 # zipped package and generated response in bytes.
@@ -30,7 +31,7 @@ EDGE_RUNTIMES = frozenset({
     "nodejs18.x", "nodejs20.x", "nodejs22.x",
 })
 EDGE_ARCHITECTURE = "x86_64"
-EDGE_REGION = "us-east-1"
+EDGE_REGION = HOME_REGION  # Lambda@Edge functions can only be created there
 EDGE_SERVICE_PRINCIPAL = "edgelambda.amazonaws.com"
 
 # Headers a function may not add or change (lowercase).

@@ -5,7 +5,6 @@ helpers; `python -m edge_persist.preflight [cdk.out]` runs cfn-lint with those r
 every stack of a cloud assembly, in the stack's own region, before anything is deployed.
 """
 import io
-import json
 import subprocess
 import sys
 import zipfile
@@ -13,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_persist import edge_rules
+from edge_persist.cfn import logical_id, resources, stacks
+from edge_persist.errors import UsageError
 
 RULES_DIR = Path(__file__).resolve().parent / "lint_rules"
 
@@ -26,21 +27,6 @@ class EdgeFunctionUse:
     arn: object           # the LambdaFunctionARN value as written
     function_id: str = None   # logical id of the AWS::Lambda::Function, when in the template
     version_id: str = None    # logical id of the AWS::Lambda::Version, when referenced
-
-
-def _logical_id(value):
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return value["Ref"]
-        if "Fn::GetAtt" in value:
-            att = value["Fn::GetAtt"]
-            return att[0] if isinstance(att, list) else str(att).split(".")[0]
-    return None
-
-
-def resources(template, type_name):
-    return {k: v for k, v in (template.get("Resources") or {}).items()
-            if isinstance(v, dict) and v.get("Type") == type_name}
 
 
 def edge_uses(template):
@@ -59,11 +45,11 @@ def edge_uses(template):
                 use = EdgeFunctionUse(path, assoc.get("EventType"),
                                       bool(assoc.get("IncludeBody")),
                                       assoc.get("LambdaFunctionARN"))
-                target = _logical_id(use.arn)
+                target = logical_id(use.arn)
                 kind = all_resources.get(target, {}).get("Type")
                 if kind == "AWS::Lambda::Version":
                     use.version_id = target
-                    target = _logical_id(all_resources[target].get("Properties", {})
+                    target = logical_id(all_resources[target].get("Properties", {})
                                          .get("FunctionName"))
                     kind = all_resources.get(target, {}).get("Type")
                 if kind == "AWS::Lambda::Function":
@@ -86,45 +72,17 @@ def zipped_size(folder):
     return len(buffer.getvalue())
 
 
-def asset_folder(template_filename, function):
-    """The code folder of a function, when the template sits in a cdk.out with its assets."""
-    if not template_filename:
-        return None
-    out = Path(template_filename).resolve().parent
-    metadata = function.get("Metadata", {}).get("aws:asset:path")
-    if metadata and (out / metadata).is_dir():
-        return out / metadata
-    key = function.get("Properties", {}).get("Code", {}).get("S3Key")
-    stack = Path(template_filename).name.removesuffix(".template.json")
-    assets = out / f"{stack}.assets.json"
-    if isinstance(key, str) and assets.is_file():
-        spec = json.loads(assets.read_text()).get("files", {}).get(key.removesuffix(".zip"))
-        if spec and (out / spec["source"]["path"]).is_dir():
-            return out / spec["source"]["path"]
-    return None
-
-
-def stacks(cdk_out):
-    """(template path, region) for every stack in a cloud assembly."""
-    manifest = json.loads((Path(cdk_out) / "manifest.json").read_text())
-    for artifact in manifest.get("artifacts", {}).values():
-        if artifact.get("type") == "aws:cloudformation:stack":
-            region = artifact.get("environment", "aws://unknown/us-east-1").rsplit("/", 1)[-1]
-            template = artifact["properties"]["templateFile"]
-            yield Path(cdk_out) / template, edge_rules.EDGE_REGION if region.startswith(
-                "unknown") else region
-
-
 def main(argv=None):
     """Lint every stack of a cloud assembly; exit non-zero when cfn-lint reports an error."""
     cdk_out = Path((argv or sys.argv[1:] or ["cdk.out"])[0])
-    if not (cdk_out / "manifest.json").is_file():
-        print(f"preflight: {cdk_out}/manifest.json not found: run `make synth` first",
-              file=sys.stderr)
-        return 2
+    try:
+        found = list(stacks(cdk_out))
+    except UsageError as err:
+        print(f"preflight: {err}", file=sys.stderr)
+        return err.exit_code
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     worst = 0
-    for template, region in stacks(cdk_out):
+    for _, template, region in found:
         result = subprocess.run([str(cfn_lint), "--append-rules", str(RULES_DIR),
                                  "--regions", region, "--", str(template)])
         # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.

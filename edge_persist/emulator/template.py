@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge_persist import edge_rules
+from edge_persist import cfn, edge_rules
 from edge_persist.emulator.environments import FunctionSpec
 from edge_persist.errors import UsageError
 
@@ -122,55 +122,32 @@ class Resolver:
 class StackReader:
     def __init__(self, cdk_out, stack_name=None):
         self.cdk_out = Path(cdk_out).resolve()  # workers run with their code dir as cwd
-        self.stack_name = stack_name or self._only_stack()
-        path = self.cdk_out / f"{self.stack_name}.template.json"
-        if not path.is_file():
-            raise UsageError(f"{path} not found: run `make synth` first")
-        self.template = json.loads(path.read_text())
+        found = {name: path for name, path, _ in cfn.stacks(self.cdk_out)}
+        if stack_name is None and len(found) != 1:
+            raise UsageError(f"{self.cdk_out} holds {len(found)} stacks; name one")
+        self.stack_name = stack_name or next(iter(found))
+        self.path = found.get(self.stack_name)
+        if self.path is None or not self.path.is_file():
+            raise UsageError(f"stack {self.stack_name} is not in {self.cdk_out}: run `make synth`")
+        self.template = json.loads(self.path.read_text())
         self.resources = self.template.get("Resources", {})
         self.resolve = Resolver(self.resources)
-        self._assets = self._asset_paths()
-
-    def _only_stack(self):
-        manifest = self.cdk_out / "manifest.json"
-        if not manifest.is_file():
-            raise UsageError(f"{manifest} not found: run `make synth` first")
-        stacks = [name for name, artifact in json.loads(manifest.read_text())["artifacts"].items()
-                  if artifact.get("type") == "aws:cloudformation:stack"]
-        if len(stacks) != 1:
-            raise UsageError(f"{self.cdk_out} holds {len(stacks)} stacks; name one")
-        return stacks[0]
-
-    def _asset_paths(self):
-        path = self.cdk_out / f"{self.stack_name}.assets.json"
-        if not path.is_file():
-            return {}
-        files = json.loads(path.read_text()).get("files", {})
-        return {f"{h}.zip": self.cdk_out / spec["source"]["path"] for h, spec in files.items()
-                if spec.get("source", {}).get("packaging") == "zip"}
 
     # --- helpers ------------------------------------------------------------------------
 
     def _of_type(self, type_name):
-        return {k: v for k, v in self.resources.items() if v.get("Type") == type_name}
+        return cfn.resources(self.template, type_name)
 
     def _resource(self, ref, type_name, what):
-        logical = ref.get("Ref") if isinstance(ref, dict) else None
-        if isinstance(ref, dict) and "Fn::GetAtt" in ref:
-            logical = ref["Fn::GetAtt"][0]
+        logical = cfn.logical_id(ref)
         resource = self.resources.get(logical)
         if not resource or resource.get("Type") != type_name:
             raise UsageError(f"{what}: expected a {type_name} in this template, found {ref!r}")
         return logical, resource.get("Properties", {})
 
     def function(self, logical_id, props, edge, version="$LATEST"):
-        code = props.get("Code", {})
-        key = self.resolve(code.get("S3Key"))
-        code_dir = self._assets.get(key)
-        metadata_path = self.resources[logical_id].get("Metadata", {}).get("aws:asset:path")
-        if code_dir is None and metadata_path:
-            code_dir = self.cdk_out / metadata_path
-        if code_dir is None or not code_dir.is_dir():
+        code_dir = cfn.asset_folder(self.path, self.resources[logical_id])
+        if code_dir is None:
             raise UsageError(f"function {logical_id}: its code asset is not in {self.cdk_out}")
         runtime = props.get("Runtime", "")
         if not runtime.startswith("python"):

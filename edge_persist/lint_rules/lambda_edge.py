@@ -17,8 +17,8 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from edge_persist import edge_rules  # noqa: E402
-from edge_persist.preflight import (  # noqa: E402
-    asset_folder, edge_uses, resources, stack_region, zipped_size)
+from edge_persist.cfn import asset_folder, logical_id, resources  # noqa: E402
+from edge_persist.preflight import edge_uses, stack_region, zipped_size  # noqa: E402
 
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"
 NUMBERED_VERSION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+:\d+$")
@@ -77,8 +77,7 @@ class EdgeNumberedVersion(CloudFormationLintRule):
                     continue
                 problem = f"the ARN {arn} has no numbered version ($LATEST, alias or none)"
             elif isinstance(arn, dict) and ("Ref" in arn or "Fn::GetAtt" in arn):
-                target = arn.get("Ref") or (arn["Fn::GetAtt"][0] if isinstance(
-                    arn["Fn::GetAtt"], list) else str(arn["Fn::GetAtt"]).split(".")[0])
+                target = logical_id(arn)
                 kind = all_resources.get(target, {}).get("Type", "a parameter")
                 problem = f"it points at {target} ({kind}), not an AWS::Lambda::Version"
             else:
@@ -210,8 +209,7 @@ class EdgeRoleTrust(CloudFormationLintRule):
         all_resources = cfn.template.get("Resources", {})
         for _use, fn_id, fn in _functions(cfn):
             role = fn.get("Properties", {}).get("Role")
-            role_id = role["Fn::GetAtt"][0] if isinstance(role, dict) and isinstance(
-                role.get("Fn::GetAtt"), list) else None
+            role_id = logical_id(role)
             if all_resources.get(role_id, {}).get("Type") != "AWS::IAM::Role":
                 continue  # an external role cannot be checked here
             document = all_resources[role_id].get("Properties", {}).get(
@@ -272,8 +270,7 @@ class AlbOriginProtocol(CloudFormationLintRule):
             origins = dist.get("Properties", {}).get("DistributionConfig", {}).get("Origins", [])
             for i, origin in enumerate(origins):
                 domain = origin.get("DomainName")
-                alb_id = domain["Fn::GetAtt"][0] if isinstance(domain, dict) and isinstance(
-                    domain.get("Fn::GetAtt"), list) else None
+                alb_id = logical_id(domain)
                 policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
                 if alb_id not in albs or policy not in ("https-only", "match-viewer"):
                     continue

@@ -1,0 +1,55 @@
+"""Facts read from a synthesized CloudFormation template and its cdk.out, in one place.
+
+The emulator's template reader and the preflight lint rules both read templates through
+these; neither restates how a Ref is followed or where CDK put a function's code.
+"""
+import json
+from pathlib import Path
+
+from edge_persist.contract import HOME_REGION
+from edge_persist.errors import UsageError
+
+
+def resources(template, type_name):
+    return {k: v for k, v in (template.get("Resources") or {}).items()
+            if isinstance(v, dict) and v.get("Type") == type_name}
+
+
+def logical_id(value):
+    """The resource a {"Ref": X} or {"Fn::GetAtt": [X, ...]} points at, else None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else str(att).split(".")[0]
+    return None
+
+
+def stacks(cdk_out):
+    """(stack name, template path, region) for every stack in a cloud assembly."""
+    manifest = Path(cdk_out) / "manifest.json"
+    if not manifest.is_file():
+        raise UsageError(f"{manifest} not found: run `make synth` first")
+    for name, artifact in json.loads(manifest.read_text()).get("artifacts", {}).items():
+        if artifact.get("type") == "aws:cloudformation:stack":
+            region = artifact.get("environment", "").rsplit("/", 1)[-1]
+            yield (name, Path(cdk_out) / artifact["properties"]["templateFile"],
+                   HOME_REGION if not region or region.startswith("unknown") else region)
+
+
+def asset_folder(template_path, function):
+    """The code folder of a function resource, when its template sits in cdk.out with assets."""
+    if not template_path:
+        return None
+    out = Path(template_path).resolve().parent
+    metadata = function.get("Metadata", {}).get("aws:asset:path")
+    if metadata and (out / metadata).is_dir():
+        return out / metadata
+    key = function.get("Properties", {}).get("Code", {}).get("S3Key")
+    assets = out / Path(template_path).name.replace(".template.json", ".assets.json")
+    if isinstance(key, str) and assets.is_file():
+        spec = json.loads(assets.read_text()).get("files", {}).get(key.removesuffix(".zip"))
+        if spec and (out / spec["source"]["path"]).is_dir():
+            return out / spec["source"]["path"]
+    return None

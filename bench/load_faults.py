@@ -14,7 +14,9 @@ import time
 
 import boto3
 
-from edge_persist import contract, edge_rules
+from edge_persist import contract, edge_rules, logs
+from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.server import Emulator
 
 CLOUDFRONT_FAILURES = {x_cache for _, x_cache in (edge_rules.VALIDATION_FAILURE,
                                                    edge_rules.EXECUTION_FAILURE,
@@ -52,7 +54,6 @@ def _killer(emulator, stop, kills):
 def logged_probes(moto_url, group):
     client = boto3.client("logs", region_name=contract.HOME_REGION, endpoint_url=moto_url,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
-    from edge_persist import logs
     return {obj.get("probe_id") for _, obj, _ in logs.contract_events(
         client, group, 0, time.time() * 1000 + 60_000, contract.EVENT_ORIGIN_REQUEST)}
 
@@ -92,8 +93,6 @@ def run_load(emulator, moto_url, requests=10_000, concurrency=16):
 
 
 def main():
-    from edge_persist.emulator.motoserver import MotoServer
-    from edge_persist.emulator.server import Emulator
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with MotoServer() as moto, Emulator("cdk.out", moto.url) as emulator:
         report = run_load(emulator, moto.url, requests)

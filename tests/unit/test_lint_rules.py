@@ -2,6 +2,8 @@
 import copy
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -210,7 +212,7 @@ def test_e9109_include_body_on_a_response_trigger():
 def test_e9110_package_size_from_cdk_out(tmp_path):
     asset = tmp_path / "asset.abc"
     asset.mkdir()
-    (asset / "handler.py").write_bytes(__import__("os").urandom(1_200_000))  # incompressible
+    (asset / "handler.py").write_bytes(os.urandom(1_200_000))  # incompressible
     (tmp_path / "S.assets.json").write_text(json.dumps({"files": {"abc": {
         "source": {"path": "asset.abc", "packaging": "zip"}}}}))
     filename = str(tmp_path / "S.template.json")
@@ -252,7 +254,6 @@ def test_cfn_lint_reports_e91xx_on_a_broken_template(tmp_path):
 
 
 def test_preflight_refuses_a_cloud_assembly_with_an_error(cloud_assembly, tmp_path):
-    import shutil
     out = tmp_path / "cdk.out"
     shutil.copytree(cloud_assembly, out)
     template_file = out / "EdgePersistStack.template.json"

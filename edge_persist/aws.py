@@ -1,5 +1,8 @@
 """boto3 clients for the tools: one session, adaptive retries, optional local endpoint."""
+import ipaddress
+import os
 import threading
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
@@ -15,10 +18,32 @@ RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8},
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+def is_loopback(endpoint_url):
+    host = urlsplit(endpoint_url or "").hostname
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def stay_local():
+    """Keep botocore off the EC2 metadata address (169.254.169.254) in this process and its
+    children: against a loopback endpoint, the default credential chain would try it."""
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
 class Aws:
     def __init__(self, profile=None, endpoint_url=None, config=RETRY_CONFIG):
+        local = is_loopback(endpoint_url)
+        if local:
+            stay_local()
         try:
-            session = boto3.Session(profile_name=profile)
+            # A loopback endpoint gets dummy credentials unless a profile is named; real AWS
+            # keeps the default chain (instance credentials are legitimate on an EC2 host).
+            session = boto3.Session(**LOCAL_CREDENTIALS) if local and not profile \
+                else boto3.Session(profile_name=profile)
         except botocore.exceptions.ProfileNotFound as err:
             raise UsageError(f"AWS profile {profile!r} not found: {err}") from None
         if endpoint_url and session.get_credentials() is None:

@@ -26,12 +26,28 @@ def logical_id(value):
     return None
 
 
+def read_json(path):
+    """A cdk.out file, parsed; a file that is unreadable or not JSON is one UsageError line."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path} is not UTF-8 text (byte {err.start}): rerun "
+                         "`make synth`") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}): rerun "
+                         "`make synth`") from None
+
+
 def stacks(cdk_out):
     """(stack name, template path, region) for every stack in a cloud assembly."""
     manifest = Path(cdk_out) / "manifest.json"
     if not manifest.is_file():
         raise UsageError(f"{manifest} not found: run `make synth` first")
-    for name, artifact in json.loads(manifest.read_text()).get("artifacts", {}).items():
+    document = read_json(manifest)
+    artifacts = document.get("artifacts") if isinstance(document, dict) else None
+    for name, artifact in (artifacts if isinstance(artifacts, dict) else {}).items():
         if artifact.get("type") == "aws:cloudformation:stack":
             region = artifact.get("environment", "").rsplit("/", 1)[-1]
             yield (name, Path(cdk_out) / artifact["properties"]["templateFile"],
@@ -49,7 +65,7 @@ def asset_folder(template_path, function):
     key = function.get("Properties", {}).get("Code", {}).get("S3Key")
     assets = out / Path(template_path).name.replace(".template.json", ".assets.json")
     if isinstance(key, str) and assets.is_file():
-        spec = json.loads(assets.read_text()).get("files", {}).get(key.removesuffix(".zip"))
+        spec = read_json(assets).get("files", {}).get(key.removesuffix(".zip"))
         if spec and (out / spec["source"]["path"]).is_dir():
             return out / spec["source"]["path"]
     return None

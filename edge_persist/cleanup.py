@@ -10,7 +10,6 @@ of the function for a few hours after the distribution is gone; until then delet
 refused, and this says so and asks to be run again later.
 """
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import botocore.exceptions
 from edge_persist import contract, regions
 from edge_persist.aws import Aws
 from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
+from edge_persist.target import load_outputs_file
 
 EXIT_DONE, EXIT_PENDING = 0, 3
 STACK_TAG = "aws:cloudformation:stack-name"
@@ -52,10 +52,22 @@ def _call(doing, fn, **kwargs):
         raise from_aws(err, doing) from None
 
 
+def _pages(doing, client, operation, **kwargs):
+    """Every page of a paginated call. Pages are fetched while iterating, so the errors are
+    caught here, not only around paginate()."""
+    try:
+        yield from client.get_paginator(operation).paginate(**kwargs)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        raise from_aws(err, doing) from None
+
+
 def _from_outputs(path, stack):
-    outputs = json.loads(Path(path).read_text())
-    name = stack or next((s for s, v in outputs.items() if "EdgeFunctionName" in v), None)
-    values = outputs.get(name) or {}
+    outputs = load_outputs_file(path)
+    if not isinstance(outputs, dict):
+        raise UsageError(f"{path} holds no stacks")
+    name = stack or next((s for s, v in outputs.items()
+                          if isinstance(v, dict) and "EdgeFunctionName" in v), None)
+    values = outputs.get(name) if isinstance(outputs.get(name), dict) else {}
     if not values.get("EdgeFunctionName"):
         raise UsageError(f"{path} names no EdgeFunctionName for stack {name}")
     return Target(name, values["EdgeFunctionName"], values.get("DistributionId"))
@@ -64,7 +76,7 @@ def _from_outputs(path, stack):
 def _from_tags(aws, stack):
     """After `cdk destroy` the stack is gone, but the retained function keeps its tags."""
     client = aws.client("lambda", contract.HOME_REGION)
-    for page in _call("listing functions", client.get_paginator("list_functions").paginate):
+    for page in _pages("listing functions", client, "list_functions"):
         for fn in page["Functions"]:
             tags = _call(f"reading tags of {fn['FunctionName']}", client.list_tags,
                          Resource=fn["FunctionArn"]).get("Tags", {})
@@ -75,7 +87,7 @@ def _from_tags(aws, stack):
 
 
 def find_target(args, aws):
-    if Path(args.outputs_file).is_file():
+    if Path(args.outputs_file).exists():  # a directory or unreadable file is an error here
         return _from_outputs(args.outputs_file, args.stack_name)
     return _from_tags(aws, args.stack_name or contract.DEFAULT_STACK_NAME)
 
@@ -88,14 +100,15 @@ def _stack_exists(aws, stack):
         if "does not exist" in str(err):
             return False
         raise from_aws(err, f"describing stack {stack}") from None
+    except botocore.exceptions.BotoCoreError as err:
+        raise from_aws(err, f"describing stack {stack}") from None
     return any(s["StackStatus"] != "DELETE_COMPLETE" for s in stacks)
 
 
 def _versions(client, name):
     versions = []
-    for page in _call(f"listing versions of {name}",
-                      client.get_paginator("list_versions_by_function").paginate,
-                      FunctionName=name):
+    for page in _pages(f"listing versions of {name}", client, "list_versions_by_function",
+                       FunctionName=name):
         versions += [v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST"]
     return versions
 
@@ -132,6 +145,8 @@ def _delete_function(client, name, versions, say):
                 "replicas within a few hours of the distribution's deletion; run `make cleanup` "
                 "again later.")
             return False
+        raise from_aws(err, f"deleting {name}") from None
+    except botocore.exceptions.BotoCoreError as err:
         raise from_aws(err, f"deleting {name}") from None
 
 
@@ -187,9 +202,6 @@ def main(argv=None):
     except CliError as err:
         print(f"cleanup: {err}", file=sys.stderr)
         return err.exit_code
-    except json.JSONDecodeError as err:
-        print(f"cleanup: the outputs file is not valid JSON ({err.msg})", file=sys.stderr)
-        return 2
 
 
 if __name__ == "__main__":

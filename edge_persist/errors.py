@@ -1,5 +1,6 @@
 """Errors that end a command with one line and a contract exit code, never a traceback."""
 import argparse
+import math
 
 import botocore.exceptions
 
@@ -46,3 +47,20 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{message} (see --help)")
+
+
+def number(kind, minimum, maximum=math.inf):
+    """An argparse type: a finite int or float within [minimum, maximum]."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} is below {minimum}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{text} is above {maximum}")
+        return value
+    return parse

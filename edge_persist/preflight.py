@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_persist import edge_rules
-from edge_persist.cfn import logical_id, resources, stacks
+from edge_persist.cfn import logical_id, read_json, resources, stacks
 from edge_persist.errors import UsageError
 
 RULES_DIR = Path(__file__).resolve().parent / "lint_rules"
@@ -77,6 +77,8 @@ def main(argv=None):
     cdk_out = Path((argv or sys.argv[1:] or ["cdk.out"])[0])
     try:
         found = list(stacks(cdk_out))
+        for _, template, _ in found:
+            read_json(template)  # cfn-lint would report a broken file as a lint finding
     except UsageError as err:
         print(f"preflight: {err}", file=sys.stderr)
         return err.exit_code

@@ -30,6 +30,12 @@ def print_report(report, console=None):
                   f"origin logs found {summary['logs_found']}, missing {summary['logs_missing']}; "
                   f"edge logs in {', '.join(summary['edge_regions']) or 'no region'}; "
                   f"reuse ratio {summary['reuse_ratio']:.2f}", soft_wrap=True)
+    earlier = report.get("other_environments") or []
+    if earlier:
+        console.print(f"not in this run: {len(earlier)} environment(s) logged in the minute "
+                      "before the first probe served none of its probes: "
+                      + ", ".join((r["env"] or r["value"] or "?")[:12] for r in earlier),
+                      soft_wrap=True, highlight=False)
     if report["missing_probes"]:
         console.print("[yellow]probes without an origin log line:[/] "
                       + ", ".join(report["missing_probes"]), soft_wrap=True)

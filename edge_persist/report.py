@@ -111,7 +111,11 @@ def analyse(target, probes, interval, origin_logs=None, scans=None, missing=None
     failed = [p for p in probes if p["status"] != 200]
     analysis.errors.extend(f"probe {p['id']}: {p['error']}" for p in failed[:20])
     rows = analysis.rows()
+    # Edge logs are read from a minute before the first probe (clock slack), so they can
+    # show environments of an earlier run: those served no probe of this one and are kept
+    # apart, never in this run's table or verdict.
     serving = [r for r in rows if r["requests"]]
+    earlier = [r for r in rows if not r["requests"]]
     summary = {
         "requests_ok": len(ok), "requests_failed": len(failed),
         "environments": len(serving),
@@ -125,7 +129,7 @@ def analyse(target, probes, interval, origin_logs=None, scans=None, missing=None
     return {
         "verdict": verdict, "sentence": sentence, "target": target.as_report(),
         "probes": [{**p, "sent_at": iso(p["sent_at"])} for p in probes],
-        "environments": rows, "summary": summary,
+        "environments": serving, "other_environments": earlier, "summary": summary,
         "missing_probes": list(missing or []),
         "errors": analysis.contradictions + analysis.errors,
     }
@@ -151,7 +155,10 @@ def _verdict(serving, summary, interval, contradictions, missing, interrupted):
                               "function did not run or the origin did not echo it")
     if contradictions:
         return INCONCLUSIVE, f"the evidence contradicts itself: {contradictions[0]}"
-    reused = [r for r in serving if r["requests"] >= 2 and r["lifetime_s"] >= interval]
+    # Seen again strictly later, and at least --interval later: with --interval 0 two
+    # answers in the same millisecond prove nothing.
+    reused = [r for r in serving if r["requests"] >= 2 and r["lifetime_s"] > 0
+              and r["lifetime_s"] >= interval]
     if reused:
         best = max(reused, key=lambda r: r["lifetime_s"])
         n = len(serving)

@@ -2,6 +2,7 @@
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import botocore.exceptions
 
@@ -26,6 +27,18 @@ class Target:
                 "origin_log_group": self.origin_log_group}
 
 
+def checked_url(url, where):
+    """An http(s) URL with a host, without its trailing slash; anything else is a usage error."""
+    split = urlsplit(url.strip())
+    if split.scheme not in ("http", "https") or not split.netloc:
+        raise UsageError(f"{where}: {url!r} is not an http:// or https:// URL")
+    return url.strip().rstrip("/")
+
+
+class StackNotInFile(UsageError):
+    """The outputs file exists but lacks the named stack: CloudFormation may still have it."""
+
+
 def from_outputs(outputs, stack=None):
     """`outputs` is the dict `cdk deploy --outputs-file` writes: {stack: {OutputKey: value}}."""
     if not isinstance(outputs, dict) or not outputs:
@@ -39,23 +52,35 @@ def from_outputs(outputs, stack=None):
         stack = candidates[0]
     values = outputs.get(stack)
     if not isinstance(values, dict):
-        raise UsageError(f"stack {stack!r} is not in the outputs file")
+        raise StackNotInFile(f"stack {stack!r} is not in the outputs file")
     missing = [k for k in ("DistributionUrl", "EdgeFunctionName", "OriginLogGroupName")
                if not values.get(k)]
     if missing:
         raise UsageError(f"outputs of {stack} lack {', '.join(missing)}: redeploy with this kit")
-    return Target(url=values["DistributionUrl"], stack=stack,
+    return Target(url=checked_url(values["DistributionUrl"], f"DistributionUrl of {stack}"),
+                  stack=stack,
                   distribution_id=values.get("DistributionId"),
                   edge_function=values["EdgeFunctionName"],
                   origin_log_group=values["OriginLogGroupName"])
 
 
-def read_outputs_file(path, stack=None):
+def load_outputs_file(path):
+    """The parsed outputs file; every way it can be unreadable is one UsageError line."""
     try:
-        outputs = json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not an outputs file") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path} is not UTF-8 text (byte {err.start}): not an outputs "
+                         "file") from None
     except json.JSONDecodeError as err:
         raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})") from None
-    return from_outputs(outputs, stack)
+
+
+def read_outputs_file(path, stack=None):
+    return from_outputs(load_outputs_file(path), stack)
 
 
 def from_stack(aws, stack, region):
@@ -73,11 +98,20 @@ def from_stack(aws, stack, region):
 
 
 def resolve(args, aws):
-    """--url alone probes only; an outputs file wins; else the stack through CloudFormation."""
+    """--url alone probes only; an outputs file wins unless it lacks --stack-name's stack;
+    else the stack through CloudFormation."""
     if args.url:
-        return Target(url=args.url.rstrip("/"))
-    if Path(args.outputs_file).is_file():
-        return read_outputs_file(args.outputs_file, args.stack_name)
+        return Target(url=checked_url(args.url, "--url"))
+    if Path(args.outputs_file).exists():  # a directory or unreadable file is an error here
+        try:
+            return read_outputs_file(args.outputs_file, args.stack_name)
+        except StackNotInFile as err:
+            if not args.stack_name:
+                raise
+            try:
+                return from_stack(aws, args.stack_name, args.region)
+            except UsageError as missing:
+                raise UsageError(f"{err}, and {missing}") from None
     stack = args.stack_name or contract.DEFAULT_STACK_NAME
     try:
         return from_stack(aws, stack, args.region)

@@ -1,6 +1,8 @@
 """verify.py: probe the distribution, read the logs in every region, report what persisted."""
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,22 +12,11 @@ from rich.console import Console
 
 from edge_persist import contract, logs, probes, regions, render, report, target
 from edge_persist.aws import Aws
-from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
+from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, from_aws,
+                                  number)
 
 # Logs are searched from a little before the first probe: clocks and log timestamps drift.
 CLOCK_SLACK_MS = 60_000
-
-
-def _number(kind, minimum):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text} is below {minimum}")
-        return value
-    return parse
 
 
 def _pause(text):
@@ -34,7 +25,7 @@ def _pause(text):
         pause = int(after), float(seconds)
     except ValueError:
         pause = None
-    if not sep or pause is None or pause[0] < 1 or pause[1] < 0:
+    if not sep or pause is None or pause[0] < 1 or not 0 <= pause[1] < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r} is not AFTER:SECONDS, e.g. 10:660")
     return pause
 
@@ -44,20 +35,21 @@ def build_parser():
     where = p.add_argument_group("target (first that applies wins: --url, outputs file, stack)")
     where.add_argument("--outputs-file", default="cdk-outputs.json",
                        help="written by `cdk deploy --outputs-file` (default: %(default)s)")
-    where.add_argument("--stack-name", help="read outputs from CloudFormation instead")
+    where.add_argument("--stack-name", help="the stack to verify: from the outputs file when it lists "
+                            "it, else from CloudFormation")
     where.add_argument("--url", help="probe this URL only, with no log phase")
     probing = p.add_argument_group("probes")
-    probing.add_argument("--requests", type=_number(int, 1), default=20)
-    probing.add_argument("--interval", type=_number(float, 0), default=3.0,
+    probing.add_argument("--requests", type=number(int, 1), default=20)
+    probing.add_argument("--interval", type=number(float, 0), default=3.0,
                          help="seconds between waves (default: %(default)s)")
-    probing.add_argument("--concurrency", type=_number(int, 1), default=1)
+    probing.add_argument("--concurrency", type=number(int, 1), default=1)
     probing.add_argument("--pause", type=_pause, action="append", default=[],
                          metavar="AFTER:SECONDS",
                          help="stay silent SECONDS more after request AFTER, e.g. 10:660 to "
                               "test the 10-minute idle recycle (repeatable)")
     evidence = p.add_argument_group("logs")
     evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only")
-    evidence.add_argument("--log-timeout", type=_number(float, 0), default=180.0,
+    evidence.add_argument("--log-timeout", type=number(float, 0), default=180.0,
                           help="seconds to wait for origin log lines (default: %(default)s)")
     evidence.add_argument("--regions", default="all",
                           help="regions to scan for edge logs: 'all' or a comma list")
@@ -74,14 +66,44 @@ def build_parser():
 
 
 def _prepare_outputs(args):
-    """Fail before probing, not after, when an output cannot be written."""
+    """Fail before probing, not after, when an output cannot be written.
+
+    Each path is opened for appending (created and removed again when new), so a read-only
+    file system or a missing permission shows now, even for root; nothing is truncated.
+    """
     if args.plot and not args.plot.lower().endswith(".png"):
         raise UsageError(f"--plot must name a .png file, not {args.plot}")
-    for path in filter(None, (args.json, args.plot)):
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+        if not path:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise UsageError(f"{flag} {path} is a directory; name a file")
+        existed = target.exists()
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "ab"):
+                pass
         except OSError as err:
-            raise UsageError(f"cannot create the folder for {path}: {err.strerror}") from None
+            raise UsageError(f"{flag}: cannot write {path}: {err.strerror}") from None
+        if not existed:
+            os.unlink(target)
+
+
+def _write_outputs(args, result):
+    """Write --json and --plot; the name of each file that failed, with why."""
+    failed = []
+    writers = ((args.json, lambda path: Path(path).write_text(
+                   json.dumps(result, indent=2, ensure_ascii=False))),
+               (args.plot, lambda path: render.plot_timeline(result, path)))
+    for path, write in writers:
+        if not path:
+            continue
+        try:
+            write(path)
+        except (OSError, ValueError) as err:
+            failed.append(f"could not write {path}: {getattr(err, 'strerror', None) or err}")
+    return failed
 
 
 def _collect_logs(aws, args, where, sent, scan_regions):
@@ -131,10 +153,9 @@ def run(args, console):
         sent = getattr(err, "probes", sent)  # Ctrl-C while probing carries the partial list
     result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted)
     render.print_report(result, console)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.plot:
-        render.plot_timeline(result, args.plot)
+    failed = _write_outputs(args, result)
+    if failed:  # the report is on screen; the lost file is an evidence failure, not a verdict
+        raise EvidenceError("; ".join(failed))
     return report.EXIT_CODES[result["verdict"]]
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from edge_persist import contract, regions
 from edge_persist.emulator.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
-from edge_persist.errors import CliError, OneLineParser, UsageError
+from edge_persist.errors import CliError, OneLineParser, UsageError, number
+
+MAX_PORT = 65535
 
 
 def build_parser():
@@ -20,10 +22,14 @@ def build_parser():
                    help="regional edge caches to emulate, comma-separated (default: %(default)s)")
     p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
                    help="how a request picks its region when x-emulator-region is absent")
-    p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT_S)
-    p.add_argument("--max-lifetime", type=float, default=DEFAULT_MAX_LIFETIME_S)
-    p.add_argument("--port", type=int, default=0, help="CloudFront port (default: a free one)")
-    p.add_argument("--alb-port", type=int, default=0, help="ALB port (default: a free one)")
+    p.add_argument("--idle-timeout", type=number(float, 0), default=DEFAULT_IDLE_TIMEOUT_S,
+                   help="seconds an idle environment lives (default: %(default)s)")
+    p.add_argument("--max-lifetime", type=number(float, 0), default=DEFAULT_MAX_LIFETIME_S,
+                   help="seconds any environment lives (default: %(default)s)")
+    p.add_argument("--port", type=number(int, 1, MAX_PORT),
+                   help="CloudFront port (default: a free one)")
+    p.add_argument("--alb-port", type=number(int, 1, MAX_PORT),
+                   help="ALB port (default: a free one)")
     p.add_argument("--logs-endpoint", help="a running moto server; default: start one")
     p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json")
     return p
@@ -38,7 +44,7 @@ def serve(args):
         endpoint = args.logs_endpoint or stack.enter_context(MotoServer()).url
         emulator = stack.enter_context(Emulator(
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
-            args.stack_name, args.port, args.alb_port, args.routing))
+            args.stack_name, args.port or 0, args.alb_port or 0, args.routing))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +19,23 @@ WORKER = Path(__file__).with_name("worker.py")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
 DEAD = {"dead": True}  # what _read_message returns when the worker's pipe closes
+# Init failures are printed once per function and error, not once per cold start.
+_announced = set()
+_announce_lock = threading.Lock()
+
+
+class InitFailed(RuntimeError):
+    """The handler's module could not be loaded: Lambda answers every invoke with an error."""
+
+
+def _announce(spec, error):
+    line = (f"{'edge function' if spec.edge else 'function'} {spec.name}: init failed: "
+            f"{error.get('errorType', 'Runtime.Unknown')}: {error.get('errorMessage', '')}")
+    with _announce_lock:
+        if line in _announced:
+            return
+        _announced.add(line)
+    print(f"emulator: {line}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -55,23 +73,46 @@ class Environment:
         self.stream = f"{day}/[{spec.version}]{self.id}"
         self.group = spec.log_group()
         self._buffer = b""
+        self._closed = False
+        # -B: no __pycache__ in the code asset, which `cdk deploy` would zip and ship.
+        # A session of its own: close() kills the whole group, children a handler forked too.
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER), str(spec.code_dir), spec.handler,
+            [sys.executable, "-I", "-B", str(WORKER), str(spec.code_dir), spec.handler,
              str(spec.memory_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self._environment_variables(), cwd=spec.code_dir)
+            env=self._environment_variables(), cwd=spec.code_dir, start_new_session=True)
         threading.Thread(target=self._pump_stderr, daemon=True).start()
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout.fileno(), selectors.EVENT_READ)
-        ready = self._read_message(time.monotonic() + INIT_TIMEOUT_S)
-        ready = None if ready is DEAD else ready
-        self.init_ms = (ready or {}).get("init_ms", 0.0)
-        if ready and ready.get("logs"):
+        started = time.monotonic()
+        ready = self._read_message(started + INIT_TIMEOUT_S)
+        self.init_ms = (ready or {}).get("init_ms", 0.0) if ready is not DEAD else 0.0
+        if ready and ready is not DEAD and ready.get("logs"):
             self._log(ready["logs"])
-        if not ready or not ready.get("ready"):
-            error = (ready or {}).get("error") or {"errorMessage": "init timed out or crashed"}
+        if not ready or ready is DEAD or not ready.get("ready"):
+            self._init_failed(ready, (time.monotonic() - started) * 1000)
+
+    def _init_failed(self, ready, elapsed_ms):
+        """Log the failure as Lambda does (error lines, then INIT_REPORT) and raise."""
+        if ready is None:
             self.close()
-            raise RuntimeError(f"{spec.name}: init failed: {error.get('errorMessage')}")
+            error = {"errorType": "Runtime.InitTimeout",
+                     "errorMessage": f"init did not finish within {INIT_TIMEOUT_S:g} s"}
+            self._log(f"INIT_REPORT Init Duration: {elapsed_ms:.2f} ms\tPhase: init\t"
+                      "Status: timeout")
+        else:
+            self.close()
+            error = (ready.get("error") if ready is not DEAD else None) or {
+                "errorType": "Runtime.ExitError", "errorMessage": "Runtime exited with error: "
+                f"exit status {self.process.returncode}"}
+            trace = error.get("stackTrace") or []
+            self._log("\n".join([f"[ERROR] {error['errorType']}: {error['errorMessage']}",
+                                 *(["Traceback (most recent call last):"] if trace else []),
+                                 *trace]))
+            self._log(f"INIT_REPORT Init Duration: {self.init_ms or elapsed_ms:.2f} ms\t"
+                      f"Phase: init\tStatus: error\tError Type: {error['errorType']}")
+        _announce(self.spec, error)
+        raise InitFailed(f"{self.spec.name}: init failed: {error['errorMessage']}")
 
     def _environment_variables(self):
         spec = self.spec
@@ -154,9 +195,12 @@ class Environment:
         return self.process.poll() is None
 
     def close(self):
-        """Kill the worker and release its pipes; safe to call more than once."""
-        if self.process.poll() is None:
-            self.process.kill()
+        """Kill the worker, whatever it forked, and release its pipes; safe to call again."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(ProcessLookupError):  # the group is already empty
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=5)
         self._selector.close()
         for stream in (self.process.stdin, self.process.stdout):
@@ -215,7 +259,7 @@ class Pool:
             return env, False
         try:
             env = Environment(self.spec, self.region, self.shipper)
-        except RuntimeError:
+        except InitFailed:
             return None, True
         with self._lock:
             self._busy.add(env)

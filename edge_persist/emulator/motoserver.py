@@ -1,14 +1,19 @@
 """A moto server on a free loopback port, in its own process: CloudWatch Logs for the emulator."""
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import requests
 
 from edge_persist.errors import EvidenceError
 
 START_TIMEOUT_S = 30.0
+# How often the server checks that the process that started it is still alive.
+WATCH_PARENT_EVERY_S = 0.5
 
 
 def free_port():
@@ -25,8 +30,8 @@ class MotoServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", __name__, str(self.port), str(os.getpid())],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_with_project_path(),
             # Its own process group: a Ctrl-C at the terminal must not kill it before the
             # emulator has shipped its last logs; stop() ends it.
             process_group=0)
@@ -57,3 +62,28 @@ class MotoServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _with_project_path():
+    """This module runs as the child's main, so the project must be importable from any cwd."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
+
+
+def _exit_when_orphaned(parent_pid):
+    """A SIGKILLed emulator cannot stop its moto server, so the server watches for that.
+
+    Polling getppid() rather than PR_SET_PDEATHSIG: that signal fires when the *thread* that
+    started the child ends, and a fixture or request thread may start a server.
+    """
+    while os.getppid() == parent_pid:
+        time.sleep(WATCH_PARENT_EVERY_S)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    from moto.server import main as moto_main
+    port, parent = sys.argv[1], int(sys.argv[2])
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    moto_main(["-H", "127.0.0.1", "-p", port])

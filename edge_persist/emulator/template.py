@@ -4,7 +4,6 @@ The distribution's default behavior (cache policy, origin request policy, edge
 associations down to each function's code asset) and its ALB origin (listener, rules,
 target groups, the origin function). Anything missing is a UsageError naming it.
 """
-import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -129,7 +128,9 @@ class StackReader:
         self.path = found.get(self.stack_name)
         if self.path is None or not self.path.is_file():
             raise UsageError(f"stack {self.stack_name} is not in {self.cdk_out}: run `make synth`")
-        self.template = json.loads(self.path.read_text())
+        self.template = cfn.read_json(self.path)
+        if not isinstance(self.template, dict):
+            raise UsageError(f"{self.path} is not a CloudFormation template")
         self.resources = self.template.get("Resources", {})
         self.resolve = Resolver(self.resources)
 

@@ -55,6 +55,32 @@ def _captured(fn):
         sys.stdout, sys.stderr = saved
 
 
+def _init_error(err, module_name):
+    """An import-time failure as the Lambda Python runtime reports it (awslambdaric)."""
+    if isinstance(err, SyntaxError):
+        return {"errorType": "Runtime.UserCodeSyntaxError",
+                "errorMessage": f"Syntax error in module '{module_name}': {err}",
+                "stackTrace": [f'  File "{err.filename}" Line {err.lineno}',
+                               f"    {(err.text or '').strip()}"]}
+    if isinstance(err, ImportError):
+        return {"errorType": "Runtime.ImportModuleError",
+                "errorMessage": f"Unable to import module '{module_name}': {err}",
+                "stackTrace": []}
+    if isinstance(err, MemoryError):
+        return {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with "
+                "error: out of memory during init", "stackTrace": []}
+    return {"errorType": type(err).__name__, "errorMessage": str(err),
+            "stackTrace": traceback.format_exception(err)}
+
+
+def _import(module_name):
+    """(module, error) for the handler's module; the error in the runtime's words."""
+    try:
+        return importlib.import_module(module_name), None
+    except BaseException as err:  # noqa: BLE001 - anything the handler's import raises
+        return None, _init_error(err, module_name)
+
+
 def main():
     code_dir, handler_spec, memory_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
     # The protocol gets its own copy of fd 1; fd 1 itself then points at stderr, so a
@@ -65,11 +91,12 @@ def main():
     sys.path.insert(0, code_dir)
     module_name, _, function_name = handler_spec.rpartition(".")
     started = time.perf_counter()
-    module, error, init_logs = _captured(lambda: importlib.import_module(module_name))
+    (module, error), _, init_logs = _captured(lambda: _import(module_name))
     handler = getattr(module, function_name, None) if module else None
     if handler is None and error is None:
         error = {"errorType": "Runtime.HandlerNotFound",
-                 "errorMessage": f"{handler_spec} is undefined or not exported"}
+                 "errorMessage": f"Handler '{function_name}' missing on module '{module_name}'",
+                 "stackTrace": []}
     protocol.write(json.dumps({"ready": error is None, "error": error, "logs": init_logs,
                                "init_ms": (time.perf_counter() - started) * 1000}) + "\n")
     if error:

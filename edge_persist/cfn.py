@@ -10,8 +10,18 @@ from edge_persist.contract import HOME_REGION
 from edge_persist.errors import UsageError
 
 
+def as_dict(value):
+    """A template value where a mapping is expected; anything else (an intrinsic function's
+    list, a string) reads as empty, so that a rule never crashes on a valid template."""
+    return value if isinstance(value, dict) else {}
+
+
+def properties(resource):
+    return as_dict(as_dict(resource).get("Properties"))
+
+
 def resources(template, type_name):
-    return {k: v for k, v in (template.get("Resources") or {}).items()
+    return {k: v for k, v in as_dict(template.get("Resources")).items()
             if isinstance(v, dict) and v.get("Type") == type_name}
 
 
@@ -19,10 +29,13 @@ def logical_id(value):
     """The resource a {"Ref": X} or {"Fn::GetAtt": [X, ...]} points at, else None."""
     if isinstance(value, dict):
         if "Ref" in value:
-            return value["Ref"]
-        if "Fn::GetAtt" in value:
+            found = value["Ref"]
+        elif "Fn::GetAtt" in value:
             att = value["Fn::GetAtt"]
-            return att[0] if isinstance(att, list) else str(att).split(".")[0]
+            found = att[0] if isinstance(att, list) and att else str(att).split(".")[0]
+        else:
+            return None
+        return found if isinstance(found, str) else None
     return None
 
 
@@ -59,10 +72,10 @@ def asset_folder(template_path, function):
     if not template_path:
         return None
     out = Path(template_path).resolve().parent
-    metadata = function.get("Metadata", {}).get("aws:asset:path")
-    if metadata and (out / metadata).is_dir():
+    metadata = as_dict(function.get("Metadata")).get("aws:asset:path")
+    if isinstance(metadata, str) and (out / metadata).is_dir():
         return out / metadata
-    key = function.get("Properties", {}).get("Code", {}).get("S3Key")
+    key = as_dict(properties(function).get("Code")).get("S3Key")
     assets = out / Path(template_path).name.replace(".template.json", ".assets.json")
     if isinstance(key, str) and assets.is_file():
         spec = read_json(assets).get("files", {}).get(key.removesuffix(".zip"))

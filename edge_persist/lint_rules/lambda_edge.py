@@ -5,7 +5,6 @@ and fail only during a 15-minute CloudFront deploy.
 
 E91xx are errors, W91xx warnings. Limits and lists come from edge_persist/edge_rules.py.
 """
-import re
 import sys
 from pathlib import Path
 
@@ -17,19 +16,39 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from edge_persist import edge_rules  # noqa: E402
-from edge_persist.cfn import asset_folder, logical_id, resources  # noqa: E402
-from edge_persist.preflight import edge_uses, stack_region, zipped_size  # noqa: E402
+from edge_persist.cfn import as_dict, asset_folder, logical_id, properties, resources  # noqa: E402
+from edge_persist.preflight import (FUNCTION_ARN, FUNCTION_TYPES, alternatives,  # noqa: E402
+                                    edge_uses, function_properties, list_items, literal_text,
+                                    stack_region, zipped_size)
 
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"
-NUMBERED_VERSION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+:\d+$")
 
 
 def _functions(cfn):
-    """(use, function logical id, function resource) for each association of a template function."""
-    all_resources = cfn.template.get("Resources", {})
+    """(use, function logical id, its properties) for each association of a traced function."""
     for use in edge_uses(cfn.template):
         if use.function_id:
-            yield use, use.function_id, all_resources[use.function_id]
+            yield use, use.function_id, function_properties(cfn.template, use.function_id)
+
+
+def _unversioned(use):
+    """Why CloudFront will refuse this association's ARN; None when it is, or may be, a
+    numbered version. Parameters, imports, custom-resource outputs and SAM's Fn.Version
+    cannot be judged before deploy, so they pass: only what is provably wrong fires."""
+    target = logical_id(use.arn)
+    if use.target_type in FUNCTION_TYPES:
+        what = "name" if "Ref" in use.arn else "unqualified ARN"
+        return f"it gives the {what} of the function {target}, not a numbered version"
+    if use.target_type == "AWS::Lambda::Alias":
+        return f"it points at the alias {target}; CloudFront takes numbered versions only"
+    if isinstance(use.arn, str):
+        literal = FUNCTION_ARN.match(use.arn)
+        if literal and not (literal.group(3) or "").isdigit():
+            return (f"the ARN {use.arn} names {literal.group(3) or 'no version'}, not a "
+                    "numbered version")
+    elif "$LATEST" in literal_text(use.arn):
+        return "the ARN it builds ends in $LATEST"
+    return None
 
 
 def _fn_path(function_id, *rest):
@@ -48,7 +67,7 @@ class EdgeFunctionRegion(CloudFormationLintRule):
         region = stack_region(cfn.regions)
         for use in edge_uses(cfn.template):
             arn = use.arn if isinstance(use.arn, str) else None
-            literal = NUMBERED_VERSION_ARN.match(arn or "")
+            literal = FUNCTION_ARN.match(arn or "")
             where = literal.group(1) if literal else (region if use.function_id else None)
             if where and where != edge_rules.EDGE_REGION:
                 matches.append(RuleMatch(use.path, (
@@ -67,24 +86,12 @@ class EdgeNumberedVersion(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        all_resources = cfn.template.get("Resources", {})
         for use in edge_uses(cfn.template):
-            if use.version_id:
-                continue
-            arn = use.arn
-            if isinstance(arn, str):
-                if NUMBERED_VERSION_ARN.match(arn):
-                    continue
-                problem = f"the ARN {arn} has no numbered version ($LATEST, alias or none)"
-            elif isinstance(arn, dict) and ("Ref" in arn or "Fn::GetAtt" in arn):
-                target = logical_id(arn)
-                kind = all_resources.get(target, {}).get("Type", "a parameter")
-                problem = f"it points at {target} ({kind}), not an AWS::Lambda::Version"
-            else:
-                continue  # built with Join/Sub/ImportValue: cannot tell before deploy
-            matches.append(RuleMatch(use.path, (
-                f"{use.event_type} association: {problem}; reference an AWS::Lambda::Version "
-                f"(in CDK: fn.current_version)")))
+            problem = _unversioned(use)
+            if problem:
+                matches.append(RuleMatch(use.path, (
+                    f"{use.event_type} association: {problem}; reference an "
+                    "AWS::Lambda::Version (in CDK: fn.current_version; in SAM: !Ref Fn.Version)")))
         return matches
 
 
@@ -98,27 +105,29 @@ class EdgeUnsupportedSettings(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        all_resources = cfn.template.get("Resources", {})
-        for use, fn_id, fn in _functions(cfn):
-            props = fn.get("Properties", {})
+        all_resources = as_dict(cfn.template.get("Resources"))
+        for use, fn_id, props in _functions(cfn):
             problems = []
-            if (props.get("Environment") or {}).get("Variables"):
+            if any(as_dict(env).get("Variables")
+                   for env, _ in alternatives(props.get("Environment"), [])):
                 problems.append((["Environment"], "has environment variables; bake "
                                  "configuration into the code asset"))
             if props.get("Layers"):
                 problems.append((["Layers"], "uses layers; bundle them into the code asset"))
             if props.get("VpcConfig"):
                 problems.append((["VpcConfig"], "is attached to a VPC; remove VpcConfig"))
-            if edge_rules.EDGE_ARCHITECTURE not in (props.get("Architectures") or ["x86_64"]):
+            architectures = props.get("Architectures")
+            if isinstance(architectures, list) and architectures and \
+                    edge_rules.EDGE_ARCHITECTURE not in architectures:
                 problems.append((["Architectures"], "is not x86_64; use x86_64"))
-            storage = (props.get("EphemeralStorage") or {}).get("Size", 512)
+            storage = as_dict(props.get("EphemeralStorage")).get("Size", 512)
             if isinstance(storage, int) and storage > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
                 problems.append((["EphemeralStorage"], f"has {storage} MB of ephemeral storage; "
                                  f"at most {edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB"))
             for path, problem in problems:
                 matches.append(RuleMatch(_fn_path(fn_id, *path),
                                          f"{fn_id} ({use.event_type}) {problem}"))
-            if use.version_id and all_resources[use.version_id].get("Properties", {}).get(
+            if use.version_id and properties(all_resources[use.version_id]).get(
                     "ProvisionedConcurrencyConfig"):
                 matches.append(RuleMatch(["Resources", use.version_id, "Properties",
                                           "ProvisionedConcurrencyConfig"],
@@ -136,13 +145,12 @@ class EdgeDiscouragedSettings(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        for _use, fn_id, fn in _functions(cfn):
-            props = fn.get("Properties", {})
+        for _use, fn_id, props in _functions(cfn):
             if props.get("DeadLetterConfig"):
                 matches.append(RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
                                          f"{fn_id}: a dead-letter queue may be refused at the "
                                          "edge; remove DeadLetterConfig"))
-            if (props.get("TracingConfig") or {}).get("Mode") == "Active":
+            if as_dict(props.get("TracingConfig")).get("Mode") == "Active":
                 matches.append(RuleMatch(_fn_path(fn_id, "TracingConfig"),
                                          f"{fn_id}: active X-Ray tracing may be refused at the "
                                          "edge; use PassThrough"))
@@ -158,8 +166,7 @@ class EdgeLimits(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        for use, fn_id, fn in _functions(cfn):
-            props = fn.get("Properties", {})
+        for use, fn_id, props in _functions(cfn):
             limits = edge_rules.limits_for(use.event_type)
             memory, timeout = props.get("MemorySize", 128), props.get("Timeout", 3)
             if isinstance(memory, int) and memory > limits["memory_mb"]:
@@ -183,8 +190,7 @@ class EdgeRuntime(CloudFormationLintRule):
     def match(self, cfn):
         matches = []
         allowed = ", ".join(sorted(edge_rules.EDGE_RUNTIMES))
-        for _use, fn_id, fn in _functions(cfn):
-            props = fn.get("Properties", {})
+        for _use, fn_id, props in _functions(cfn):
             runtime = props.get("Runtime")
             if props.get("PackageType") == "Image":
                 matches.append(RuleMatch(_fn_path(fn_id, "PackageType"),
@@ -206,14 +212,12 @@ class EdgeRoleTrust(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        all_resources = cfn.template.get("Resources", {})
-        for _use, fn_id, fn in _functions(cfn):
-            role = fn.get("Properties", {}).get("Role")
-            role_id = logical_id(role)
-            if all_resources.get(role_id, {}).get("Type") != "AWS::IAM::Role":
+        all_resources = as_dict(cfn.template.get("Resources"))
+        for _use, fn_id, props in _functions(cfn):
+            role_id = logical_id(props.get("Role"))
+            if as_dict(all_resources.get(role_id)).get("Type") != "AWS::IAM::Role":
                 continue  # an external role cannot be checked here
-            document = all_resources[role_id].get("Properties", {}).get(
-                "AssumeRolePolicyDocument", {})
+            document = properties(all_resources[role_id]).get("AssumeRolePolicyDocument", {})
             if edge_rules.EDGE_SERVICE_PRINCIPAL not in str(document):
                 matches.append(RuleMatch(
                     ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"],
@@ -233,16 +237,16 @@ class ZeroTtlCacheKey(CloudFormationLintRule):
     def match(self, cfn):
         matches = []
         for policy_id, policy in resources(cfn.template, "AWS::CloudFront::CachePolicy").items():
-            config = policy.get("Properties", {}).get("CachePolicyConfig", {})
+            config = as_dict(properties(policy).get("CachePolicyConfig"))
             if any(config.get(k) not in (0, "0") for k in ("MinTTL", "DefaultTTL", "MaxTTL")):
                 continue
-            key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
+            key = as_dict(config.get("ParametersInCacheKeyAndForwardedToOrigin"))
             path = ["Resources", policy_id, "Properties", "CachePolicyConfig",
                     "ParametersInCacheKeyAndForwardedToOrigin"]
             for name, field in (("HeadersConfig", "HeaderBehavior"),
                                 ("CookiesConfig", "CookieBehavior"),
                                 ("QueryStringsConfig", "QueryStringBehavior")):
-                if (key.get(name) or {}).get(field, "none") != "none":
+                if as_dict(key.get(name)).get(field, "none") != "none":
                     matches.append(RuleMatch(path + [name, field], (
                         f"{policy_id} disables caching (all TTLs 0) but its {field} is "
                         f"{key[name][field]}; set it to none and forward values with an origin "
@@ -267,20 +271,20 @@ class AlbOriginProtocol(CloudFormationLintRule):
         listeners = resources(cfn.template, "AWS::ElasticLoadBalancingV2::Listener").values()
         albs = resources(cfn.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
         for dist_id, dist in resources(cfn.template, "AWS::CloudFront::Distribution").items():
-            origins = dist.get("Properties", {}).get("DistributionConfig", {}).get("Origins", [])
-            for i, origin in enumerate(origins):
-                domain = origin.get("DomainName")
-                alb_id = logical_id(domain)
-                policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
+            config = as_dict(properties(dist).get("DistributionConfig"))
+            base = ["Resources", dist_id, "Properties", "DistributionConfig", "Origins"]
+            for origin, path in list_items(config.get("Origins"), base):
+                origin = as_dict(origin)
+                alb_id = logical_id(origin.get("DomainName"))
+                policy = as_dict(origin.get("CustomOriginConfig")).get("OriginProtocolPolicy")
                 if alb_id not in albs or policy not in ("https-only", "match-viewer"):
                     continue
                 https = [listener for listener in listeners
-                         if listener.get("Properties", {}).get("LoadBalancerArn") == {"Ref": alb_id}
-                         and listener.get("Properties", {}).get("Protocol") == "HTTPS"]
+                         if properties(listener).get("LoadBalancerArn") == {"Ref": alb_id}
+                         and properties(listener).get("Protocol") == "HTTPS"]
                 if not https:
                     matches.append(RuleMatch(
-                        ["Resources", dist_id, "Properties", "DistributionConfig", "Origins", i,
-                         "CustomOriginConfig", "OriginProtocolPolicy"],
+                        path + ["CustomOriginConfig", "OriginProtocolPolicy"],
                         f"origin {origin.get('Id')} reaches {alb_id} with {policy}, but {alb_id} "
                         "has no HTTPS listener: every request would get 502; use http-only "
                         "(in CDK: protocol_policy=OriginProtocolPolicy.HTTP_ONLY) or add an "
@@ -312,8 +316,9 @@ class EdgePackageSize(CloudFormationLintRule):
 
     def match(self, cfn):
         matches = []
-        for use, fn_id, fn in _functions(cfn):
-            folder = asset_folder(cfn.filename, fn)
+        all_resources = as_dict(cfn.template.get("Resources"))
+        for use, fn_id, _props in _functions(cfn):
+            folder = asset_folder(cfn.filename, all_resources[fn_id])
             if folder is None:
                 continue  # no cdk.out assets beside the template: nothing to measure
             size, limit = zipped_size(folder), edge_rules.limits_for(use.event_type)["zipped_bytes"]
@@ -338,12 +343,14 @@ class DropInvalidHeaders(CloudFormationLintRule):
         matches = []
         for alb_id, alb in resources(cfn.template,
                                      "AWS::ElasticLoadBalancingV2::LoadBalancer").items():
-            for i, attribute in enumerate(alb.get("Properties", {}).get(
-                    "LoadBalancerAttributes") or []):
+            for attribute, path in list_items(
+                    properties(alb).get("LoadBalancerAttributes"),
+                    ["Resources", alb_id, "Properties", "LoadBalancerAttributes"]):
+                attribute = as_dict(attribute)
                 if attribute.get("Key") == edge_rules.ALB_DROP_INVALID_HEADERS and \
                         str(attribute.get("Value")).lower() == "true":
                     matches.append(RuleMatch(
-                        ["Resources", alb_id, "Properties", "LoadBalancerAttributes", i],
+                        path,
                         f"{alb_id} drops invalid header fields while an edge function sits in "
                         "front of it: headers such as custom_header would vanish; set "
                         f"{edge_rules.ALB_DROP_INVALID_HEADERS} to false or rename the headers"))

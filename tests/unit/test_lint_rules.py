@@ -102,23 +102,84 @@ def test_e9101_function_outside_us_east_1():
     assert "eu-west-1" in run(rules.EdgeFunctionRegion, data)[0]
 
 
-@pytest.mark.parametrize("arn, words", [
-    ({"Fn::GetAtt": ["Fn", "Arn"]}, "not an AWS::Lambda::Version"),
-    ({"Ref": "Fn"}, "not an AWS::Lambda::Version"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST", "no numbered version"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:f:live", "no numbered version"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:f", "no numbered version"),
+def _with_alias(resources):
+    resources["Alias"] = {"Type": "AWS::Lambda::Alias", "Properties": {
+        "FunctionName": {"Ref": "Fn"}, "FunctionVersion": "1", "Name": "live"}}
+    association(resources)["LambdaFunctionARN"] = {"Ref": "Alias"}
+
+
+def _latest_in_a_branch(resources):
+    association(resources)["LambdaFunctionARN"] = {"Fn::If": [
+        "IsProd", {"Ref": "Version"}, "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"]}
+
+
+def _latest_in_a_sub(resources):
+    association(resources)["LambdaFunctionARN"] = {"Fn::Sub": "${Fn.Arn}:$LATEST"}
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda r: association(r).update(LambdaFunctionARN={"Fn::GetAtt": ["Fn", "Arn"]}),
+     "unqualified ARN of the function Fn"),
+    (lambda r: association(r).update(LambdaFunctionARN={"Ref": "Fn"}), "name of the function Fn"),
+    (lambda r: association(r).update(
+        LambdaFunctionARN="arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"),
+     "names $LATEST"),
+    (lambda r: association(r).update(
+        LambdaFunctionARN="arn:aws:lambda:us-east-1:123456789012:function:f:live"), "names live"),
+    (lambda r: association(r).update(
+        LambdaFunctionARN="arn:aws:lambda:us-east-1:123456789012:function:f"), "names no version"),
+    (_with_alias, "alias Alias"),
+    (_latest_in_a_branch, "names $LATEST"),
+    (_latest_in_a_sub, "ends in $LATEST"),
 ])
-def test_e9102_unversioned_association(arn, words):
-    data = template(lambda r: association(r).update(LambdaFunctionARN=arn))
-    (message,) = run(rules.EdgeNumberedVersion, data)
+def test_e9102_unversioned_association(edit, words):
+    (message,) = run(rules.EdgeNumberedVersion, template(edit))
     assert words in message and "current_version" in message
 
 
-def test_e9102_accepts_a_numbered_literal_arn():
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:f:12"
-    assert run(rules.EdgeNumberedVersion,
-               template(lambda r: association(r).update(LambdaFunctionARN=arn))) == []
+def _version_parameter(resources):
+    association(resources)["LambdaFunctionARN"] = {"Ref": "EdgeVersionArn"}
+
+
+def _custom_resource_version(resources):
+    resources["Publish"] = {"Type": "Custom::LambdaCodeUpdate", "Properties": {
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:publisher",
+        "LambdaFunction": {"Fn::GetAtt": ["Fn", "Arn"]}}}
+    association(resources)["LambdaFunctionARN"] = {"Fn::GetAtt": ["Publish", "FunctionArn"]}
+
+
+def _associations_in_an_if(resources):
+    behavior = resources["Dist"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    behavior["LambdaFunctionAssociations"] = {"Fn::If": [
+        "HasEdge", behavior["LambdaFunctionAssociations"], {"Ref": "AWS::NoValue"}]}
+
+
+@pytest.mark.parametrize("edit", [
+    lambda r: association(r).update(
+        LambdaFunctionARN="arn:aws:lambda:us-east-1:123456789012:function:f:12"),
+    _version_parameter, _custom_resource_version, _associations_in_an_if,
+    lambda r: association(r).update(LambdaFunctionARN={"Fn::ImportValue": "edge-version"}),
+    lambda r: association(r).update(LambdaFunctionARN={"Fn::Join": [":", [
+        {"Fn::GetAtt": ["Fn", "Arn"]}, {"Fn::GetAtt": ["Version", "Version"]}]]}),
+], ids=["numbered literal", "parameter", "custom resource", "Fn::If list", "import", "join"])
+def test_e9102_passes_what_may_be_a_numbered_version(edit):
+    assert run(rules.EdgeNumberedVersion, template(edit)) == []
+
+
+def test_a_function_published_by_a_custom_resource_is_still_checked():
+    def edit(resources):
+        _custom_resource_version(resources)
+        fn(resources)["Runtime"] = "nodejs10.x"
+    (message,) = run(rules.EdgeRuntime, template(edit))
+    assert "nodejs10.x" in message
+
+
+def test_both_branches_of_an_if_are_checked():
+    def edit(resources):
+        _associations_in_an_if(resources)
+        fn(resources)["Environment"] = {"Variables": {"K": "v"}}
+    (message,) = run(rules.EdgeUnsupportedSettings, template(edit))
+    assert "environment variables" in message
 
 
 @pytest.mark.parametrize("setting, words", [

@@ -14,6 +14,10 @@ from edge_persist.errors import UsageError
 # at once can trip FilterLogEvents quotas); callers add their own backoff between polls.
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8},
                       connect_timeout=5, read_timeout=30)
+# A loopback endpoint is a moto server: nothing throttles it, and one that refuses a
+# connection will not come back within a backoff, so fail fast instead of in ~9 s.
+LOCAL_RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2},
+                            connect_timeout=2, read_timeout=30)
 # moto accepts any credentials; a local endpoint should not need a real profile.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -39,6 +43,7 @@ class Aws:
         local = is_loopback(endpoint_url)
         if local:
             stay_local()
+            config = LOCAL_RETRY_CONFIG if config is RETRY_CONFIG else config
         try:
             # A loopback endpoint gets dummy credentials unless a profile is named; real AWS
             # keeps the default chain (instance credentials are legitimate on an EC2 host).

@@ -9,6 +9,7 @@ from pathlib import Path
 from edge_persist import contract, regions
 from edge_persist.emulator.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
+from edge_persist.emulator.template import StackReader
 from edge_persist.errors import CliError, OneLineParser, UsageError, number
 
 MAX_PORT = 65535
@@ -40,11 +41,12 @@ def serve(args):
         chosen = regions.parse_regions(args.regions)
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
+    model = StackReader(args.cdk_out, args.stack_name).read()  # a bad cdk.out fails before moto
     with contextlib.ExitStack() as stack:
         endpoint = args.logs_endpoint or stack.enter_context(MotoServer()).url
         emulator = stack.enter_context(Emulator(
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
-            args.stack_name, args.port or 0, args.alb_port or 0, args.routing))
+            args.stack_name, args.port or 0, args.alb_port or 0, args.routing, model=model))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))

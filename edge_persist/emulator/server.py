@@ -78,8 +78,8 @@ class Emulator:
 
     def __init__(self, cdk_out, logs_endpoint, regions=(contract.HOME_REGION,),
                  idle_timeout=DEFAULT_IDLE_TIMEOUT_S, max_lifetime=DEFAULT_MAX_LIFETIME_S,
-                 stack_name=None, port=0, alb_port=0, routing="client-ip"):
-        self.model = StackReader(cdk_out, stack_name).read()
+                 stack_name=None, port=0, alb_port=0, routing="client-ip", model=None):
+        self.model = model or StackReader(cdk_out, stack_name).read()
         self.regions = list(regions)
         self.shipper = LogShipper(logs_endpoint)
         self.distribution_id = "E" + os.urandom(6).hex().upper()

@@ -193,3 +193,45 @@ def test_a_region_that_refuses_the_scan_is_reported_not_fatal(aws, tmp_path, mon
     assert code == contract.EXIT_PERSISTED
     assert any("ap-northeast-1" in e and "UnrecognizedClientException" in e
                for e in report["errors"])
+
+
+def _probe(i, sent_at, value, env):
+    return {"id": f"p-{i}", "sent_at": sent_at, "status": 200, "latency_ms": 1.0,
+            "custom_header": value, "persist_env": env, "pop": "CDG50-C1", "error": None}
+
+
+def test_a_value_seen_twice_in_the_same_instant_is_not_persistence():
+    from edge_persist import report, target
+    probes_sent = [_probe(i, 1_000.0, "v1", "env-a") for i in range(3)]
+    result = report.analyse(target.Target(url="http://x"), probes_sent, interval=0)
+    assert result["verdict"] == "not_persisted"
+
+
+def test_environments_of_an_earlier_run_stay_out_of_this_runs_table():
+    from edge_persist import report, target
+    earlier = {"event": "edge_init", "env": "old", "dataToPersist": "v0", "region": "eu-west-3"}
+    scans = [{"region": "eu-west-3", "edge_init": [(990_000, earlier, "s")],
+              "cloudfront_errors": [], "error": None}]
+    probes_sent = [_probe(0, 1_000.0, "v1", "env-a"), _probe(1, 1_005.0, "v1", "env-a")]
+    result = report.analyse(target.Target(url="http://x"), probes_sent, 3, {}, scans, [])
+    assert [e["env"] for e in result["environments"]] == [None]  # no origin log: id unknown
+    assert [e["env"] for e in result["other_environments"]] == ["old"]
+    assert result["verdict"] == "persisted" and result["summary"]["environments"] == 1
+
+
+def test_stack_name_missing_from_the_outputs_file_is_read_from_cloudformation(aws, tmp_path):
+    import argparse
+
+    from edge_persist import target
+    outputs = {"DistributionUrl": "https://d111111abcdef8.cloudfront.net",
+               "EdgeFunctionName": "Other-edge", "OriginLogGroupName": "/aws/lambda/Other-origin"}
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="Other", TemplateBody=json.dumps({
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+            "Outputs": {k: {"Value": v} for k, v in outputs.items()}}))
+    path = tmp_path / "cdk-outputs.json"
+    path.write_text(json.dumps({"EdgePersistStack": {"DistributionUrl": "https://x"}}))
+    args = argparse.Namespace(url=None, outputs_file=str(path), stack_name="Other",
+                              region="us-east-1")
+    found = target.resolve(args, Aws())
+    assert found.stack == "Other" and found.edge_function == "Other-edge"

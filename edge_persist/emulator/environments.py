@@ -19,23 +19,30 @@ WORKER = Path(__file__).with_name("worker.py")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
 DEAD = {"dead": True}  # what _read_message returns when the worker's pipe closes
-# Init failures are printed once per function and error, not once per cold start.
-_announced = set()
-_announce_lock = threading.Lock()
 
 
 class InitFailed(RuntimeError):
     """The handler's module could not be loaded: Lambda answers every invoke with an error."""
 
+    def __init__(self, spec, error):
+        super().__init__(f"{spec.name}: init failed: {error['errorMessage']}")
+        self.line = (f"{'edge function' if spec.edge else 'function'} {spec.name}: init "
+                     f"failed: {error['errorType']}: {error['errorMessage']}")
 
-def _announce(spec, error):
-    line = (f"{'edge function' if spec.edge else 'function'} {spec.name}: init failed: "
-            f"{error.get('errorType', 'Runtime.Unknown')}: {error.get('errorMessage', '')}")
-    with _announce_lock:
-        if line in _announced:
-            return
-        _announced.add(line)
-    print(f"emulator: {line}", file=sys.stderr, flush=True)
+
+class InitErrors:
+    """Tells the user about each init failure once: every cold start would repeat it."""
+
+    def __init__(self):
+        self._said = set()
+        self._lock = threading.Lock()
+
+    def say(self, failure):
+        with self._lock:
+            if failure.line in self._said:
+                return
+            self._said.add(failure.line)
+        print(f"emulator: {failure.line}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -111,8 +118,7 @@ class Environment:
                                  *trace]))
             self._log(f"INIT_REPORT Init Duration: {self.init_ms or elapsed_ms:.2f} ms\t"
                       f"Phase: init\tStatus: error\tError Type: {error['errorType']}")
-        _announce(self.spec, error)
-        raise InitFailed(f"{self.spec.name}: init failed: {error['errorMessage']}")
+        raise InitFailed(self.spec, error)
 
     def _environment_variables(self):
         spec = self.spec
@@ -220,8 +226,9 @@ class Pool:
     one is recycled after `max_lifetime`, even a busy one, once its request is done.
     """
 
-    def __init__(self, spec, region, shipper, idle_timeout, max_lifetime):
+    def __init__(self, spec, region, shipper, idle_timeout, max_lifetime, init_errors=None):
         self.spec, self.region, self.shipper = spec, region, shipper
+        self.init_errors = init_errors or InitErrors()
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self._idle = []
         self._busy = set()
@@ -259,7 +266,8 @@ class Pool:
             return env, False
         try:
             env = Environment(self.spec, self.region, self.shipper)
-        except InitFailed:
+        except InitFailed as failure:
+            self.init_errors.say(failure)
             return None, True
         with self._lock:
             self._busy.add(env)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from edge_persist import contract
 from edge_persist.emulator.alb import AlbTier, HttpRequest, HttpResponse
 from edge_persist.emulator.cloudfront import CloudFrontTier
-from edge_persist.emulator.environments import Pool
+from edge_persist.emulator.environments import InitErrors, Pool
 from edge_persist.emulator.logship import LogShipper
 from edge_persist.emulator.template import StackReader
 from edge_persist.errors import UsageError
@@ -83,11 +83,12 @@ class Emulator:
         self.regions = list(regions)
         self.shipper = LogShipper(logs_endpoint)
         self.distribution_id = "E" + os.urandom(6).hex().upper()
+        init_errors = InitErrors()  # one per emulator: each failure is printed once
         self.origin_pools = {group: Pool(spec, contract.HOME_REGION, self.shipper, idle_timeout,
-                                         max_lifetime)
+                                         max_lifetime, init_errors)
                              for group, spec in self.model.functions.items()}
         self.edge_pools = {(a.event_type, region): Pool(a.function, region, self.shipper,
-                                                        idle_timeout, max_lifetime)
+                                                        idle_timeout, max_lifetime, init_errors)
                            for a in self.model.associations for region in self.regions}
         self.alb = AlbTier(self.model.load_balancer, self.origin_pools,
                            self.model.multi_value)

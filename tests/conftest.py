@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
 # jsii needs node 24 from the virtualenv (the machine's node 20 is end-of-life).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+# No test may reach the EC2 metadata address, whatever the machine's AWS settings.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

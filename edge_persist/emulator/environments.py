@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from edge_persist.emulator.worker import CRASH_ERRORS
+from edge_persist.emulator.worker import AUDIT_ENV, CRASH_ERRORS
 
 WORKER = Path(__file__).with_name("worker.py")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
@@ -133,6 +133,8 @@ class Environment:
             "LAMBDA_TASK_ROOT": str(spec.code_dir), "PYTHONUNBUFFERED": "1",
         }
         env.update(spec.environment)
+        if os.environ.get(AUDIT_ENV):  # -I ignores PYTHONPATH: pass the audit on explicitly
+            env[AUDIT_ENV] = os.environ[AUDIT_ENV]
         return env
 
     def _log(self, text):

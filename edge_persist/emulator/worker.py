@@ -19,6 +19,24 @@ import traceback
 
 # Lambda resets the environment after these; other exceptions leave it warm.
 CRASH_ERRORS = ("MemoryError", "SystemExit", "KeyboardInterrupt")
+# Set to a file path, every process of a local run (workers included) appends each network
+# connection it makes there: the proof that nothing leaves loopback (tests/audit).
+AUDIT_ENV = "EDGE_PERSIST_AUDIT_CONNECTIONS"
+
+
+def audit_connections(path):
+    """Append this process's start and each connect / address lookup to `path`."""
+    def record(kind, detail):
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"pid": os.getpid(), "kind": kind, "detail": detail}) + "\n")
+
+    def hook(event, args):
+        if event == "socket.connect":
+            record("connect", repr(args[1]))
+        elif event == "socket.getaddrinfo":
+            record("lookup", str(args[0]))
+    record("start", " ".join(sys.orig_argv))  # sys.argv is not final yet under -m
+    sys.addaudithook(hook)
 
 
 class Context:
@@ -82,6 +100,8 @@ def _import(module_name):
 
 
 def main():
+    if os.environ.get(AUDIT_ENV):
+        audit_connections(os.environ[AUDIT_ENV])
     code_dir, handler_spec, memory_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
     # The protocol gets its own copy of fd 1; fd 1 itself then points at stderr, so a
     # handler writing to the raw descriptor cannot corrupt the protocol.

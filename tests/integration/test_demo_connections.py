@@ -1,0 +1,42 @@
+"""make demo on loopback only: every connection of every process it starts goes to 127.0.0.1.
+
+Each process records its own connections through a Python audit hook (sys.addaudithook on
+socket.connect and socket.getaddrinfo): the demo and the moto server through
+tests/audit/sitecustomize.py, the isolated workers through the emulator's audit variable.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from edge_persist.emulator.worker import AUDIT_ENV
+from tests.conftest import ROOT
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.mark.slow
+def test_the_demo_connects_to_loopback_only(cloud_assembly, tmp_path):
+    shutil.copytree(cloud_assembly, tmp_path / "cdk.out")
+    audit = tmp_path / "connections.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({AUDIT_ENV: str(audit), "PYTHONPATH": f"{ROOT / 'tests' / 'audit'}{os.pathsep}{ROOT}",
+                "HOME": str(tmp_path)})  # no ~/.aws: the real default chain would look there
+    result = subprocess.run([sys.executable, "-m", "edge_persist.demo"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    starts = [r["detail"] for r in records if r["kind"] == "start"]
+    assert any("edge_persist.demo" in s for s in starts), starts
+    assert any("motoserver" in s for s in starts), starts
+    assert any("worker.py" in s for s in starts), starts
+    connects = [r["detail"] for r in records if r["kind"] == "connect"]
+    assert connects  # the hook saw traffic
+    assert all(d.startswith(("('127.0.0.1'", "('::1'")) or not d.startswith("(")
+               for d in connects), sorted(set(connects))
+    lookups = {r["detail"] for r in records if r["kind"] == "lookup"}
+    assert lookups <= set(LOOPBACK), lookups
+    assert "169.254.169.254" not in audit.read_text()

@@ -100,7 +100,12 @@ class Environment:
             self._init_failed(ready, (time.monotonic() - started) * 1000)
 
     def _init_failed(self, ready, elapsed_ms):
-        """Log the failure as Lambda does (error lines, then INIT_REPORT) and raise."""
+        """Log the failure as Lambda does (error lines, then INIT_REPORT) and raise.
+
+        INIT_REPORT's shape: Lambda guide, "Understanding the Lambda execution environment
+        lifecycle", Failures during the Init phase
+        (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+        """
         if ready is None:
             self.close()
             error = {"errorType": "Runtime.InitTimeout",

@@ -74,7 +74,9 @@ def _captured(fn):
 
 
 def _init_error(err, module_name):
-    """An import-time failure as the Lambda Python runtime reports it (awslambdaric)."""
+    """An import-time failure as the Lambda Python runtime reports it: the error types and
+    words of awslambdaric's bootstrap (_get_handler), the runtime interface client of the
+    Lambda Python images (aws/aws-lambda-python-runtime-interface-client)."""
     if isinstance(err, SyntaxError):
         return {"errorType": "Runtime.UserCodeSyntaxError",
                 "errorMessage": f"Syntax error in module '{module_name}': {err}",

@@ -3,10 +3,10 @@
 The emulator's template reader and the preflight lint rules both read templates through
 these; neither restates how a Ref is followed or where CDK put a function's code.
 """
-import json
 from pathlib import Path
 
 from edge_persist.contract import HOME_REGION
+from edge_persist import errors
 from edge_persist.errors import UsageError
 
 
@@ -40,17 +40,8 @@ def logical_id(value):
 
 
 def read_json(path):
-    """A cdk.out file, parsed; a file that is unreadable or not JSON is one UsageError line."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror}") from None
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{path} is not UTF-8 text (byte {err.start}): rerun "
-                         "`make synth`") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}): rerun "
-                         "`make synth`") from None
+    """A cdk.out file, parsed; a broken one is one UsageError line naming it."""
+    return errors.read_json(path, "rerun `make synth`")
 
 
 def stacks(cdk_out):

@@ -1,6 +1,8 @@
 """Errors that end a command with one line and a contract exit code, never a traceback."""
 import argparse
+import json
 import math
+from pathlib import Path
 
 import botocore.exceptions
 
@@ -64,3 +66,20 @@ def number(kind, minimum, maximum=math.inf):
             raise argparse.ArgumentTypeError(f"{text} is above {maximum}")
         return value
     return parse
+
+
+def read_json(path, fix=""):
+    """A JSON file the user pointed at, parsed; any way it cannot be read is one UsageError
+    line naming the file, with `fix` (what to do about it) appended."""
+    suffix = f": {fix}" if fix else ""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a file{suffix}") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path} is not UTF-8 text (byte {err.start}){suffix}") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})"
+                         f"{suffix}") from None

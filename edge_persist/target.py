@@ -1,5 +1,4 @@
 """What to verify: from cdk-outputs.json, from CloudFormation, or a bare URL."""
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -7,7 +6,7 @@ from urllib.parse import urlsplit
 import botocore.exceptions
 
 from edge_persist import contract
-from edge_persist.errors import UsageError, from_aws
+from edge_persist.errors import UsageError, from_aws, read_json
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,7 @@ def from_outputs(outputs, stack=None):
 
 def load_outputs_file(path):
     """The parsed outputs file; every way it can be unreadable is one UsageError line."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not an outputs file") from None
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror}") from None
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{path} is not UTF-8 text (byte {err.start}): not an outputs "
-                         "file") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})") from None
+    return read_json(path, "not an outputs file")
 
 
 def read_outputs_file(path, stack=None):

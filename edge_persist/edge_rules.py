@@ -45,14 +45,28 @@ DISALLOWED_HEADERS = frozenset({
     "x-cache", "x-forwarded-proto", "x-real-ip",
 })
 DISALLOWED_HEADER_PREFIXES = ("x-amz-cf-", "x-edge-")
-# Headers an origin-request function may read but not change or delete (lowercase).
-READ_ONLY_ORIGIN_REQUEST_HEADERS = frozenset({
-    "accept-encoding", "content-length", "transfer-encoding", "via",
-    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
-})
-READ_ONLY_VIEWER_REQUEST_HEADERS = frozenset({"content-length", "host", "transfer-encoding", "via"})
+# Headers a function may read but not add, change or delete, per event (lowercase).
+# CloudFront guide, "Restrictions on all edge functions", HTTP headers.
+READ_ONLY_HEADERS = {
+    VIEWER_REQUEST: frozenset({"content-length", "host", "transfer-encoding", "via"}),
+    ORIGIN_REQUEST: frozenset({
+        "accept-encoding", "content-length", "if-modified-since", "if-none-match", "if-range",
+        "if-unmodified-since", "range", "transfer-encoding", "via"}),
+    ORIGIN_RESPONSE: frozenset({"transfer-encoding", "via"}),
+    VIEWER_RESPONSE: frozenset({"content-encoding", "content-length", "transfer-encoding",
+                                "warning", "via"}),
+}
 READ_ONLY_REQUEST_FIELDS = ("clientIp", "method")
 MAX_HEADERS_AND_QUERY_BYTES = 20_480
+# IncludeBody: the body a request trigger sees is cut at these sizes ("Restrictions on
+# Lambda@Edge", request body), and `inputTruncated` says so.
+INCLUDE_BODY_BYTES = {"viewer": 40 * 1024, "origin": 1 << 20}
+BODY_ACTIONS = ("read-only", "replace")
+BODY_ENCODINGS = ("base64", "text")
+# A response status a function may set or generate ("Restrictions on all edge functions").
+MIN_STATUS, MAX_STATUS = 200, 599
+# viewer-response does not run when the origin answered with this status or above.
+VIEWER_RESPONSE_SKIPPED_FROM = 400
 
 
 def is_disallowed_header(name):
@@ -61,26 +75,65 @@ def is_disallowed_header(name):
 
 
 def read_only_headers(event_type):
-    return READ_ONLY_VIEWER_REQUEST_HEADERS if event_type == VIEWER_REQUEST \
-        else READ_ONLY_ORIGIN_REQUEST_HEADERS
+    return READ_ONLY_HEADERS[event_type]
 
 
 # What CloudFront answers when a function fails (status, X-Cache).
 VALIDATION_FAILURE = (502, "LambdaValidationError from CloudFront")
 EXECUTION_FAILURE = (503, "LambdaExecutionError from CloudFront")
 LIMIT_FAILURE = (503, "LambdaLimitExceeded from CloudFront")
+# X-Cache of the other answers.
+X_CACHE_HIT = "Hit from cloudfront"
+X_CACHE_MISS = "Miss from cloudfront"
+X_CACHE_ERROR = "Error from cloudfront"
+X_CACHE_GENERATED = "LambdaGeneratedResponse from cloudfront"
+# Lambda@Edge concurrent executions per region (CloudFront quotas page).
+DEFAULT_CONCURRENCY_LIMIT = 1000
 
-# Managed CloudFront policies, by id.
+# Managed cache policies, by id (CloudFront guide, "Use managed cache policies"). Each is
+# (min, default, max TTL, headers, cookies, query strings in the key, gzip/brotli), where
+# headers/cookies/query strings are (behavior, names) as a custom policy writes them.
+_NONE = ("none", ())
 MANAGED_CACHE_POLICIES = {
-    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {  # CachingDisabled
-        "min_ttl": 0, "default_ttl": 0, "max_ttl": 0},
-    "658327ea-f89d-4fab-a63d-7e88639e58f6": {  # CachingOptimized
-        "min_ttl": 1, "default_ttl": 86400, "max_ttl": 31536000},
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": (  # CachingDisabled
+        0, 0, 0, _NONE, _NONE, _NONE, False),
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": (  # CachingOptimized
+        1, 86400, 31536000, _NONE, _NONE, _NONE, True),
+    "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": (  # CachingOptimizedForUncompressedObjects
+        1, 86400, 31536000, _NONE, _NONE, _NONE, False),
+    "2e54312d-136d-493c-8eb9-b001f22f67d2": (  # Amplify
+        2, 2, 600, ("whitelist", ("authorization", "cloudfront-viewer-country", "host")),
+        ("all", ()), ("all", ()), True),
+    "83da9c7e-98b4-4e11-a168-04f0df8e2c65": (  # UseOriginCacheControlHeaders
+        0, 0, 31536000, ("whitelist", ("host", "origin", "x-http-method-override",
+                                       "x-http-method", "x-method-override")),
+        ("all", ()), _NONE, True),
+    "4cc15a8a-d715-48a4-82b8-cc0b614638fe": (  # UseOriginCacheControlHeaders-QueryStrings
+        0, 0, 31536000, ("whitelist", ("host", "origin", "x-http-method-override",
+                                       "x-http-method", "x-method-override")),
+        ("all", ()), ("all", ()), True),
 }
+# Managed origin request policies, by id (CloudFront guide, "Use managed origin request
+# policies"): (headers, cookies, query strings), each (behavior, names).
 MANAGED_ORIGIN_REQUEST_POLICIES = {
-    "216adef6-5c7f-47e4-b989-5492eafa07d3": "allViewer",
-    "b689b0a8-53d0-40ab-baf2-68738e2966ac": "allViewerExceptHost",
+    "216adef6-5c7f-47e4-b989-5492eafa07d3": (  # AllViewer
+        ("allViewer", ()), ("all", ()), ("all", ())),
+    "b689b0a8-53d0-40ab-baf2-68738e2966ac": (  # AllViewerExceptHostHeader
+        ("allExcept", ("host",)), ("all", ()), ("all", ())),
+    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": (  # CORS-S3Origin
+        ("whitelist", ("origin", "access-control-request-headers",
+                       "access-control-request-method")), _NONE, _NONE),
+    "59781a5b-3903-41f3-afcb-af62929ccde1": (  # CORS-CustomOrigin
+        ("whitelist", ("origin",)), _NONE, _NONE),
+    "acba4595-bd28-49b8-b9fe-13317c0390fa": (  # UserAgentRefererHeaders
+        ("whitelist", ("user-agent", "referer")), _NONE, _NONE),
 }
+# Statuses CloudFront caches by the TTL rules; errors it caches for the error caching
+# minimum TTL, 10 s unless a CustomErrorResponse says otherwise ("Caching duration for
+# HTTP 4xx and 5xx status codes"; "Managing how long content stays in the cache").
+CACHEABLE_STATUSES = frozenset({200, 203, 204, 206, 300, 301, 410})
+CACHED_ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
+ERROR_CACHING_MIN_TTL_S = 10
 
 # ALB facts.
 ALB_MAX_LAMBDA_RESPONSE_BYTES = 1 << 20

@@ -1,15 +1,18 @@
 """python -m edge_persist.emulator: serve cdk.out/ on loopback until Ctrl-C."""
+import argparse
 import contextlib
 import json
 import signal
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from edge_persist import contract, regions
+from edge_persist import contract, edge_rules, regions
+from edge_persist.aws import is_loopback
 from edge_persist.emulator.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
-from edge_persist.emulator.template import StackReader
+from edge_persist.emulator.template import read_stacks
 from edge_persist.errors import CliError, OneLineParser, UsageError, number
 
 MAX_PORT = 65535
@@ -18,7 +21,8 @@ MAX_PORT = 65535
 def build_parser():
     p = OneLineParser(prog="python -m edge_persist.emulator", description=__doc__)
     p.add_argument("--cdk-out", default="cdk.out", help="synthesized app (default: %(default)s)")
-    p.add_argument("--stack-name", help="needed only when cdk.out holds several stacks")
+    p.add_argument("--stack-name", help="serve this stack only (default: every stack with a "
+                                        "distribution)")
     p.add_argument("--regions", default=contract.HOME_REGION,
                    help="regional edge caches to emulate, comma-separated (default: %(default)s)")
     p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
@@ -31,9 +35,27 @@ def build_parser():
                    help="CloudFront port (default: a free one)")
     p.add_argument("--alb-port", type=number(int, 1, MAX_PORT),
                    help="ALB port (default: a free one)")
+    p.add_argument("--origin", action="append", default=[], type=_origin_mapping,
+                   metavar="DOMAIN=URL",
+                   help="serve the custom origin DOMAIN from a local server, e.g. "
+                        "api.example.com=http://127.0.0.1:8080 (repeatable)")
+    p.add_argument("--concurrency-limit", type=number(int, 1),
+                   default=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
+                   help="Lambda@Edge executions at once per region, past which requests "
+                        "get 503 LambdaLimitExceeded (default: %(default)s)")
     p.add_argument("--logs-endpoint", help="a running moto server; default: start one")
     p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json")
     return p
+
+
+def _origin_mapping(text):
+    domain, sep, url = text.partition("=")
+    split = urlsplit(url)
+    if not sep or not domain or split.scheme not in ("http", "https") or \
+            not is_loopback(url):
+        raise argparse.ArgumentTypeError(f"{text!r} is not DOMAIN=http://127.0.0.1:PORT "
+                                         "(a loopback URL)")
+    return domain, url
 
 
 def serve(args):
@@ -41,17 +63,23 @@ def serve(args):
         chosen = regions.parse_regions(args.regions)
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
-    model = StackReader(args.cdk_out, args.stack_name).read()  # a bad cdk.out fails before moto
+    mapped = dict(args.origin)
+    models = read_stacks(args.cdk_out, args.stack_name, mapped)  # fails before moto starts
     with contextlib.ExitStack() as stack:
         endpoint = args.logs_endpoint or stack.enter_context(MotoServer()).url
         emulator = stack.enter_context(Emulator(
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
-            args.stack_name, args.port or 0, args.alb_port or 0, args.routing, model=model))
+            args.stack_name, args.port or 0, args.alb_port or 0, args.routing, models=models,
+            concurrency_limit=args.concurrency_limit))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))
-        print(f"CloudFront  {emulator.url}  (regions: {', '.join(chosen)})\n"
+        distributions = "\n".join(f"CloudFront  {url}  ({dist_id}; regions: "
+                                  f"{', '.join(chosen)})"
+                                  for dist_id, url in emulator.urls.items())
+        print(f"{distributions}\n"
               f"ALB         {emulator.alb_url}\n"
+              f"API         {emulator.api_url}  (CreateInvalidation)\n"
               f"logs        {endpoint}\n"
               f"outputs     {out}\n"
               f"try: .venv/bin/python verify.py --outputs-file {out} --endpoint-url {endpoint}",

@@ -1,15 +1,25 @@
-"""The CloudFront tier: cache, origin-request event, Lambda@Edge invoke, CloudFront's checks."""
-import base64
+"""One distribution's request path: behavior, viewer triggers, cache, origin triggers, origin.
+
+The order and the skips follow the CloudFront Developer Guide, "CloudFront events that can
+trigger a Lambda@Edge function":
+- viewer-request runs on every request, before the cache; a response it generates goes
+  straight back, is not cached, and skips viewer-response;
+- origin-request and origin-response run only when CloudFront goes to the origin; a
+  response origin-request generates is cached under the behavior's policy and skips
+  origin-response; origin-response runs on origin errors too, and what it returns is cached;
+- viewer-response runs on every answer, hits included, unless the origin returned 400 or
+  more (or a request trigger generated the answer at the viewer).
+"""
 import os
-import re
-import threading
-import time
 import zlib
-from datetime import datetime, timezone
+from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
+from edge_persist.emulator import behaviors as behavior_rules
+from edge_persist.emulator import triggers
 from edge_persist.emulator.alb import HttpRequest, HttpResponse
-from edge_persist.emulator.validator import validate
+from edge_persist.emulator.cache import RegionalCaches, cache_key, cookies_of, pick, ttl
+from edge_persist.emulator.origins import Origin, OriginUnreachable
 
 # Which regional edge cache serves a request, and its POP's name in X-Amz-Cf-Pop.
 REGION_HEADER = "x-emulator-region"
@@ -21,35 +31,27 @@ POPS = {
     "ap-northeast-1": "NRT57-C1", "ap-northeast-2": "ICN57-C1", "ap-northeast-3": "KIX56-C1",
     "ap-southeast-1": "SIN2-C1", "ap-southeast-2": "SYD62-C1",
 }
-# Hop-by-hop headers never travel past a proxy.
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                        "transfer-encoding", "upgrade"})
-MAX_AGE = re.compile(r"(?:s-maxage|max-age)=(\d+)")
+VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 
 
-def _cf_id():
-    return base64.urlsafe_b64encode(os.urandom(42)).decode()
+def _plain(status, text, x_cache=edge_rules.X_CACHE_ERROR):
+    return HttpResponse(status, [("Content-Type", "text/plain"), ("X-Cache", x_cache)],
+                        text.encode())
 
 
-def _failure(failure):
-    status, x_cache = failure
-    body = (f"<html><body><h1>{status} ERROR</h1><p>The request could not be satisfied."
-            f"</p></body></html>").encode()
-    return HttpResponse(status, [("Content-Type", "text/html"), ("X-Cache", x_cache)], body)
+def _x_cache(response):
+    return next((v for k, v in response.headers if k == "X-Cache"), None)
 
 
 class CloudFrontTier:
-    def __init__(self, model, edge_pools, alb, regions, shipper, distribution_id, domain,
-                 routing="client-ip"):
-        """edge_pools: (event_type, region) -> Pool of the associated function's environments."""
-        self.model, self.edge_pools, self.alb = model, edge_pools, alb
-        self.regions, self.shipper, self.routing = list(regions), shipper, routing
-        self.distribution_id, self.domain = distribution_id, domain
-        self._cache = {}
-        self._cache_lock = threading.Lock()
+    def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip"):
+        self.distribution, self.triggers, self.fetcher = distribution, triggers_, fetcher
+        self.regions, self.routing = list(regions), routing
+        self.caches = RegionalCaches()
         self._turn = 0
-        self.stats = {"hits": 0, "misses": 0, "validation_errors": 0, "execution_errors": 0,
-                      "limit_errors": 0}
+        self.domain = ""
+        self.stats = triggers_.stats
 
     # --- routing ------------------------------------------------------------------------
 
@@ -68,173 +70,178 @@ class CloudFrontTier:
     def handle(self, request):
         region = self.pick_region(request)
         if region is None:
-            response = HttpResponse(400, [("Content-Type", "text/plain")],
-                                    f"{REGION_HEADER} must be one of {', '.join(self.regions)}\n"
-                                    .encode())
-            return self._finish(response, self.regions[0], "Error from cloudfront")
+            return self._finish(_plain(400, f"{REGION_HEADER} must be one of "
+                                            f"{', '.join(self.regions)}\n"), self.regions[0])
         request.headers = [(k, v) for k, v in request.headers if k.lower() != REGION_HEADER]
-        key = self._cache_key(request)
-        cached = self._cached(key)
+        dist = self.distribution
+        behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, request.path)
+        if request.method not in behavior.allowed_methods:
+            return self._finish(_plain(403, "This distribution is not configured to allow "
+                                            "the HTTP request method that was used.\n"), region)
+        if request.path == "/" and dist.default_root_object:
+            request.path = "/" + dist.default_root_object.lstrip("/")
+        request_id = triggers.cf_id()
+        viewer = self.viewer_request(request, behavior)
+        if VR in behavior.associations:
+            outcome = self.triggers.run(behavior.associations[VR], region, request_id, viewer)
+            if outcome.failed:
+                return self._finish(outcome.failed, region)
+            if outcome.response is not None:  # not cached, no viewer-response
+                return self._finish(triggers.http_response(outcome.response, b""), region,
+                                    edge_rules.X_CACHE_GENERATED)
+            viewer = outcome.request
+            request = HttpRequest(request.method, viewer["uri"], viewer["querystring"],
+                                  triggers.flat_headers(viewer["headers"]),
+                                  triggers.request_body(viewer, request.body), request.client_ip)
+        response, x_cache, age = self._cached_or_fetched(request, behavior, region, request_id)
+        if VRESP in behavior.associations and x_cache not in (edge_rules.X_CACHE_ERROR, None) \
+                and response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM:
+            viewer.pop("body", None)
+            outcome = self.triggers.run(behavior.associations[VRESP], region, request_id,
+                                        viewer, triggers.event_response(response))
+            if outcome.failed:
+                return self._finish(outcome.failed, region)
+            response = triggers.http_response(outcome.response, response.body)
+        return self._finish(response, region, x_cache, age)
+
+    def _cached_or_fetched(self, request, behavior, region, request_id):
+        """(response, X-Cache, Age or None); X-Cache None when a function failed."""
+        key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
+        cached = self.caches.get(region, key) if key is not None else None
         if cached is not None:
             self.stats["hits"] += 1
-            return self._finish(cached, region, "Hit from cloudfront")
+            return cached[0], edge_rules.X_CACHE_HIT, cached[1]
         self.stats["misses"] += 1
-        response = self._miss(request, region)
-        if key is not None and response.status == 200 and not _x_cache(response):
-            self._store(key, response)
-        # CloudFront marks an origin's own errors "Error from cloudfront".
-        default = "Error from cloudfront" if response.status >= 400 else "Miss from cloudfront"
-        return self._finish(response, region, _x_cache(response) or default)
+        response, x_cache, cacheable = self._from_origin(request, behavior, region, request_id)
+        if key is not None and cacheable:
+            self.caches.put(region, key, response, ttl(behavior.cache_policy, response))
+        return response, x_cache, None
 
-    def _miss(self, request, region):
-        request_id = _cf_id()
-        for event_type in (edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST):
-            if (event_type, region) not in self.edge_pools:
-                continue
-            outcome = self._run_trigger(event_type, region, request, request_id)
-            if isinstance(outcome, HttpResponse):
-                return outcome
-            request = outcome
-        return self.alb.handle(request)
+    def _from_origin(self, request, behavior, region, request_id):
+        """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
+        origin group), origin-response."""
+        dist = self.distribution
+        group = dist.groups.get(behavior.target_origin_id)
+        members = group.members if group else [behavior.target_origin_id]
+        for i, origin_id in enumerate(members):
+            origin = dist.origins[origin_id]
+            cf_request = self.origin_request(request, origin, behavior)
+            if OR in behavior.associations:
+                outcome = self.triggers.run(behavior.associations[OR], region, request_id,
+                                            cf_request)
+                if outcome.failed:
+                    return outcome.failed, None, False
+                if outcome.response is not None:  # cached; origin-response does not run
+                    return (triggers.http_response(outcome.response, b""),
+                            edge_rules.X_CACHE_GENERATED, True)
+                cf_request = outcome.request
+            response = self._fetch(self._origin_of(cf_request, origin),
+                                   triggers.to_origin(cf_request, request.body))
+            last = i == len(members) - 1
+            if last or (response is not None and response.status not in group.status_codes):
+                break
+        response = response or HttpResponse(502, [("Content-Type", "text/html")],
+                                            b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+        if ORESP in behavior.associations:
+            outcome = self.triggers.run(behavior.associations[ORESP], region, request_id,
+                                        cf_request, triggers.event_response(response))
+            if outcome.failed:
+                return outcome.failed, None, False
+            response = triggers.http_response(outcome.response, response.body)
+        x_cache = edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_MISS
+        return response, x_cache, True
 
-    def _run_trigger(self, event_type, region, request, request_id):
-        """The (possibly changed) request, or the response that ends the request here."""
-        cf_request = self.event_request(request, event_type)
-        event = {"Records": [{"cf": {"config": {
-            "distributionDomainName": self.domain, "distributionId": self.distribution_id,
-            "eventType": event_type, "requestId": request_id}, "request": cf_request}}]}
-        # No copy needed: the worker receives the event as JSON, so cf_request stays intact
-        # as the "before" that validation compares against.
-        outcome = self.edge_pools[(event_type, region)].invoke(event, request_id)
-        if outcome.kind == "timeout":
-            self.stats["limit_errors"] += 1
-            self._log_error(region, request_id, "The Lambda function exceeded its timeout.")
-            return _failure(edge_rules.LIMIT_FAILURE)
-        if outcome.kind != "ok":
-            self.stats["execution_errors"] += 1
-            self._log_error(region, request_id, "The Lambda function returned an error: "
-                                                f"{(outcome.error or {}).get('errorMessage')}")
-            return _failure(edge_rules.EXECUTION_FAILURE)
-        problems = validate(event_type, cf_request, outcome.result)
-        if problems:
-            self.stats["validation_errors"] += 1
-            self._log_error(region, request_id, "Lambda function result failed validation: "
-                            + "; ".join(problems))
-            return _failure(edge_rules.VALIDATION_FAILURE)
-        if "status" in outcome.result:
-            return _generated(outcome.result)
-        return self.to_origin(outcome.result, request)
+    def _fetch(self, origin, request):
+        """The origin's answer; None when it could not be reached at all."""
+        try:
+            return self.fetcher.fetch(origin, request)
+        except OriginUnreachable:
+            return None
 
-    def event_request(self, request, event_type):
-        """The `request` of the Lambda@Edge event, in the shape of the AWS guide's sample."""
-        policy = self.model.origin_request_policy
-        headers = {}
-        for name, value in request.headers:
-            lower = name.lower()
-            if lower in HOP_BY_HOP or not self._forwarded(lower, policy, event_type):
-                continue
-            headers.setdefault(lower, []).append({"key": name, "value": value})
-        if event_type == edge_rules.ORIGIN_REQUEST:
-            headers["via"] = [{"key": "Via", "value": f"2.0 {os.urandom(16).hex()}.cloudfront.net"
-                                                      " (CloudFront)"}]
-            headers.setdefault("x-forwarded-for", [{"key": "X-Forwarded-For",
-                                                    "value": request.client_ip}])
-            headers.setdefault("user-agent", [{"key": "User-Agent", "value": "Amazon CloudFront"}])
-            headers.setdefault("host", [{"key": "Host", "value": self.alb_domain}])
-        forward_query = event_type == edge_rules.VIEWER_REQUEST or policy.query_behavior != "none"
-        return {
-            "clientIp": request.client_ip, "headers": headers, "method": request.method,
-            "querystring": request.query if forward_query else "", "uri": request.path,
-            "origin": {"custom": {
-                "customHeaders": {n.lower(): [{"key": n, "value": v}]
-                                  for n, v in self.model.origin_headers.items()},
-                "domainName": self.alb_domain, "keepaliveTimeout": 5, "path": "",
-                "port": self.model.load_balancer.port, "protocol": "http", "readTimeout": 30,
-                "sslProtocols": ["TLSv1.2"]}},
-        }
+    def _origin_of(self, cf_request, default):
+        """The origin the (possibly changed) event names: a function may route elsewhere."""
+        named = cf_request.get("origin") or {}
+        kind = "custom" if "custom" in named else "s3"
+        domain = (named.get(kind) or {}).get("domainName", default.domain)
+        if domain == default.domain:
+            return default
+        known = next((o for o in self.distribution.origins.values() if o.domain == domain),
+                     None)
+        return known or Origin(id=domain, kind="custom", domain=domain,
+                               target=self.distribution.mapped.get(domain),
+                               path=(named.get(kind) or {}).get("path", ""))
 
-    @property
-    def alb_domain(self):
-        return f"{self.model.load_balancer.logical_id.lower()}.us-east-1.elb.amazonaws.com"
+    # --- events -------------------------------------------------------------------------
+
+    def viewer_request(self, request, behavior):
+        """The viewer-request event's `request`: everything the viewer sent, no origin."""
+        event = {"clientIp": request.client_ip, "headers": triggers.event_headers(request.headers),
+                 "method": request.method, "querystring": request.query, "uri": request.path}
+        association = behavior.associations.get(VR)
+        if association and association.include_body:
+            event["body"] = triggers.event_body(request.body, VR)
+        return event
+
+    def origin_request(self, request, origin, behavior):
+        """The origin-request event's `request`: what the policies forward, and the origin."""
+        cache_policy, policy = behavior.cache_policy, behavior.request_policy
+        lowered = [(k.lower(), (k, v)) for k, v in request.headers]
+        keep = {name for name, _ in pick(policy.headers, lowered)} | \
+            {name for name, _ in pick(cache_policy.headers, lowered)}
+        if policy.headers[0] == "allViewer" or policy.headers[0].startswith("allViewerAnd"):
+            keep |= {name for name, _ in lowered}
+        headers = triggers.event_headers(pair for name, pair in lowered
+                                         if name in keep and name != "cookie")
+        cookies = pick(policy.cookies, cookies_of(request)) + \
+            pick(cache_policy.cookies, cookies_of(request))
+        if cookies:
+            headers["cookie"] = [{"key": "Cookie", "value": "; ".join(
+                f"{k}={v}" for k, v in dict(cookies).items())}]
+        headers["via"] = [{"key": "Via", "value": f"2.0 {os.urandom(16).hex()}.cloudfront.net"
+                                                  " (CloudFront)"}]
+        headers.setdefault("x-forwarded-for", [{"key": "X-Forwarded-For",
+                                                "value": request.client_ip}])
+        headers.setdefault("user-agent", [{"key": "User-Agent", "value": "Amazon CloudFront"}])
+        headers.setdefault("host", [{"key": "Host", "value": origin.domain}])
+        forwards_all = "all" in (policy.query_strings[0], cache_policy.query_strings[0])
+        query = request.query if forwards_all else "&".join(
+            f"{k}={v}" for k, v in self._listed_query(request, policy, cache_policy))
+        event = {"clientIp": request.client_ip, "headers": headers, "method": request.method,
+                 "origin": self.event_origin(origin), "querystring": query, "uri": request.path}
+        association = behavior.associations.get(OR)
+        if association and association.include_body:
+            event["body"] = triggers.event_body(request.body, OR)
+        return event
 
     @staticmethod
-    def _forwarded(name, policy, event_type):
-        if event_type == edge_rules.VIEWER_REQUEST:
-            return True
-        behavior = policy.header_behavior
-        if behavior == "allViewer" or behavior.startswith("allViewerAndWhitelist"):
-            return True
-        if behavior == "allViewerExceptHost":
-            return name != "host"
-        if behavior == "whitelist":
-            return name in policy.headers
-        return False
+    def _listed_query(request, policy, cache_policy):
+        pairs = parse_qsl(request.query, keep_blank_values=True)
+        return [p for p in pairs if p in pick(policy.query_strings, pairs)
+                or p in pick(cache_policy.query_strings, pairs)]
 
-    def to_origin(self, cf_request, viewer):
-        """What the ALB receives: the function's request, plus the origin's custom headers."""
-        custom = cf_request.get("origin", {}).get("custom", {}).get("customHeaders", {})
-        headers = [(e.get("key", name), e["value"])
-                   for name, entries in {**cf_request["headers"], **custom}.items()
-                   for e in entries]
-        headers.append(("X-Amz-Cf-Id", _cf_id()))
-        return HttpRequest(cf_request["method"], cf_request["uri"], cf_request["querystring"],
-                           headers, viewer.body, viewer.client_ip)
-
-    # --- cache --------------------------------------------------------------------------
-
-    def _cache_key(self, request):
-        policy = self.model.cache_policy
-        if policy.max_ttl <= 0 or request.method not in ("GET", "HEAD"):
-            return None  # TTL 0 everywhere: caching disabled, every request is a miss
-        query = request.query if policy.query_in_key else ""
-        headers = tuple((h, tuple(request.header_values(h))) for h in policy.headers_in_key)
-        return request.method, request.path, query, headers
-
-    def _cached(self, key):
-        if key is None:
-            return None
-        with self._cache_lock:
-            entry = self._cache.get(key)
-            if entry and entry[0] > time.monotonic():
-                return entry[1]
-            self._cache.pop(key, None)
-        return None
-
-    def _store(self, key, response):
-        policy = self.model.cache_policy
-        control = ",".join(v for k, v in response.headers if k.lower() == "cache-control")
-        match = MAX_AGE.search(control)
-        ttl = float(match.group(1)) if match else policy.default_ttl
-        ttl = min(max(ttl, policy.min_ttl), policy.max_ttl)
-        if ttl > 0:
-            with self._cache_lock:
-                self._cache[key] = (time.monotonic() + ttl, response)
+    @staticmethod
+    def event_origin(origin):
+        custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()}
+        if origin.kind == "s3":
+            return {"s3": {"authMethod": "none", "customHeaders": custom,
+                           "domainName": origin.domain, "path": origin.path,
+                           "region": "us-east-1"}}
+        return {"custom": {"customHeaders": custom, "domainName": origin.domain,
+                           "keepaliveTimeout": 5, "path": origin.path, "port": origin.port,
+                           "protocol": origin.protocol, "readTimeout": 30,
+                           "sslProtocols": ["TLSv1.2"]}}
 
     # --- answers ------------------------------------------------------------------------
 
-    def _finish(self, response, region, x_cache):
+    def _finish(self, response, region, x_cache=None, age=None):
+        x_cache = _x_cache(response) or x_cache or edge_rules.X_CACHE_ERROR
         headers = [(k, v) for k, v in response.headers
-                   if k.lower() not in HOP_BY_HOP and k.lower() not in ("x-cache", "via")]
+                   if k.lower() not in triggers.HOP_BY_HOP
+                   and k.lower() not in ("x-cache", "via", "age")]
+        if age is not None:
+            headers.append(("Age", str(age)))
         headers += [("X-Cache", x_cache),
                     ("Via", f"1.1 {os.urandom(16).hex()}.cloudfront.net (CloudFront)"),
                     ("X-Amz-Cf-Pop", POPS.get(region, f"{region.upper()}-C1")),
-                    ("X-Amz-Cf-Id", _cf_id())]
+                    ("X-Amz-Cf-Id", triggers.cf_id())]
         return HttpResponse(response.status, headers, response.body)
-
-    def _log_error(self, region, request_id, message):
-        now = datetime.now(timezone.utc)
-        self.shipper.put(region, f"/aws/cloudfront/LambdaEdge/{self.distribution_id}",
-                         f"{now:%Y/%m/%d}/{self.distribution_id}",
-                         f"{now.isoformat(timespec='milliseconds')} {request_id} ERROR {message}")
-
-
-def _x_cache(response):
-    return next((v for k, v in response.headers if k == "X-Cache"), None)
-
-
-def _generated(result):
-    headers = [(e.get("key", name), e["value"])
-               for name, entries in (result.get("headers") or {}).items() for e in entries]
-    body = result.get("body", "")
-    data = base64.b64decode(body) if result.get("bodyEncoding") == "base64" else body.encode()
-    return HttpResponse(int(result["status"]), headers, data)

@@ -246,6 +246,9 @@ class Pool:
                 or now - env.created >= self.max_lifetime)
 
     def invoke(self, event, request_id):
+        if not self.spec.runtime.startswith("python"):  # warned about at start
+            return Outcome("error", error={"errorMessage": f"runtime {self.spec.runtime} is "
+                                                          "not emulated"})
         env, cold = self._acquire()
         if env is None:
             return Outcome("crash", error={"errorMessage": "environment failed to start"})

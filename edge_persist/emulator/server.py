@@ -1,17 +1,22 @@
 """HTTP front ends on loopback, and the Emulator that wires template, pools and tiers."""
 import os
 import socket
+import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from edge_persist import contract
+from edge_persist import cfn, contract, edge_rules
 from edge_persist.emulator.alb import AlbTier, HttpRequest, HttpResponse
+from edge_persist.emulator.buckets import Buckets, asset_sources
 from edge_persist.emulator.cloudfront import CloudFrontTier
+from edge_persist.emulator.control import ControlApi
 from edge_persist.emulator.environments import InitErrors, Pool
 from edge_persist.emulator.logship import LogShipper
-from edge_persist.emulator.template import StackReader
+from edge_persist.emulator.origins import Fetcher
+from edge_persist.emulator.template import read_stacks
+from edge_persist.emulator.triggers import Throttle, Triggers
 from edge_persist.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
@@ -74,41 +79,107 @@ def _listen(port, tier):
 
 
 class Emulator:
-    """The synthesized stack, served on loopback: CloudFront on `url`, the ALB on `alb_url`."""
+    """The synthesized app, served on loopback: each distribution on its own port (`url` is
+    the first one's), each ALB on its own (`alb_url`), and the control API (`api_url`)."""
 
     def __init__(self, cdk_out, logs_endpoint, regions=(contract.HOME_REGION,),
                  idle_timeout=DEFAULT_IDLE_TIMEOUT_S, max_lifetime=DEFAULT_MAX_LIFETIME_S,
-                 stack_name=None, port=0, alb_port=0, routing="client-ip", model=None):
-        self.model = model or StackReader(cdk_out, stack_name).read()
+                 stack_name=None, port=0, alb_port=0, routing="client-ip", models=None,
+                 origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT):
+        self.models = models or read_stacks(cdk_out, stack_name, origins)
+        self.model = self.models[0]
         self.regions = list(regions)
+        self.logs_endpoint = logs_endpoint
         self.shipper = LogShipper(logs_endpoint)
-        self.distribution_id = "E" + os.urandom(6).hex().upper()
-        init_errors = InitErrors()  # one per emulator: each failure is printed once
-        self.origin_pools = {group: Pool(spec, contract.HOME_REGION, self.shipper, idle_timeout,
-                                         max_lifetime, init_errors)
-                             for group, spec in self.model.functions.items()}
-        self.edge_pools = {(a.event_type, region): Pool(a.function, region, self.shipper,
-                                                        idle_timeout, max_lifetime, init_errors)
-                           for a in self.model.associations for region in self.regions}
-        self.alb = AlbTier(self.model.load_balancer, self.origin_pools,
-                           self.model.multi_value)
-        self.cloudfront = CloudFrontTier(self.model, self.edge_pools, self.alb, self.regions,
-                                         self.shipper, self.distribution_id, "", routing)
+        self._pools, self._pools_lock = {}, threading.Lock()
+        self._lifetimes = (idle_timeout, max_lifetime)
+        self._init_errors = InitErrors()  # one per emulator: each failure is printed once
+        self._servers = []
         try:
-            self._alb_server = _listen(alb_port, self.alb)
-            self._cf_server = _listen(port, self.cloudfront)
-        except UsageError:
-            self.shipper.close()
+            self._build(port, alb_port, routing, concurrency_limit)
+        except Exception:
+            self.stop()
             raise
-        self.alb_url = f"http://{LOOPBACK}:{self._alb_server.server_port}"
-        self.domain = f"{LOOPBACK}:{self._cf_server.server_port}"
-        self.cloudfront.domain = self.domain
-        self.url = f"http://{self.domain}"
         self._stop = threading.Event()
 
+    def _build(self, port, alb_port, routing, concurrency_limit):
+        self.buckets = Buckets(self.logs_endpoint)
+        self.albs, function_urls = {}, {}
+        for model in self.models:
+            if cfn.resources(model.template, "AWS::S3::Bucket"):
+                for logical, name in self.buckets.create(model.stack_name, model.template,
+                                                         model.resolve).items():
+                    model.resolve.known[(logical, "Ref")] = name
+                self.buckets.deploy(model.template, model.path.parent,
+                                    asset_sources(model.path))
+            for alb_id, lb in model.load_balancers.items():
+                self.albs[alb_id] = AlbTier(lb, {g: self.pool(spec, contract.HOME_REGION)
+                                                 for g, spec in lb.functions.items()},
+                                            lb.multi_value)
+            function_urls.update({url_id: self.pool(spec, contract.HOME_REGION)
+                                  for url_id, spec in model.function_urls.items()})
+        fetcher = Fetcher(self.albs, self.buckets, function_urls)
+        throttle = Throttle(concurrency_limit)
+        self.tiers, self.urls = {}, {}
+        for model in self.models:
+            for dist_id, distribution in model.distributions.items():
+                distribution_id = "E" + os.urandom(6).hex().upper()
+                stats = dict.fromkeys(("hits", "misses", "validation_errors",
+                                       "execution_errors", "limit_errors"), 0)
+                tier = CloudFrontTier(distribution, Triggers(self.pool, self.shipper, throttle,
+                                                             distribution_id, stats),
+                                      fetcher, self.regions, routing)
+                server = self._listen(port if not self.tiers else 0, tier)
+                tier.domain = tier.triggers.domain = f"{LOOPBACK}:{server.server_port}"
+                self.tiers[distribution_id] = tier
+                self.urls[dist_id] = f"http://{tier.domain}"
+                model.resolve.known.update({(dist_id, "Ref"): distribution_id,
+                                            (dist_id, "DomainName"): tier.domain})
+        self.alb_urls = {}
+        for alb_id, alb in self.albs.items():
+            server = self._listen(alb_port if not self.alb_urls else 0, alb)
+            self.alb_urls[alb_id] = f"http://{LOOPBACK}:{server.server_port}"
+            for model in self.models:
+                model.resolve.known[(alb_id, "DNSName")] = self.alb_urls[alb_id].split("//")[1]
+        self.api = ControlApi(self.tiers)
+        self.api.url = f"http://{LOOPBACK}:{self._listen(0, self.api).server_port}"
+        self.distribution_id, self.cloudfront = next(iter(self.tiers.items()))
+        self.domain = self.cloudfront.domain
+        self.url = f"http://{self.domain}"
+        self.alb_url = next(iter(self.alb_urls.values()), None)
+        self.api_url = self.api.url
+        for model in self.models:
+            for warning in model.warnings:
+                print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
+
+    def _listen(self, port, tier):
+        server = _listen(port, tier)
+        self._servers.append(server)
+        return server
+
+    def pool(self, spec, region):
+        """The environments of one function version in one region, shared by every trigger
+        and origin that uses it, as Lambda shares them."""
+        key = (spec.name, spec.version, region)
+        with self._pools_lock:
+            if key not in self._pools:
+                self._pools[key] = Pool(spec, region, self.shipper, *self._lifetimes,
+                                        self._init_errors)
+            return self._pools[key]
+
+    @property
+    def edge_pools(self):
+        return {k: p for k, p in self._pools.items() if p.spec.edge}
+
+    @property
+    def origin_pools(self):
+        return {k: p for k, p in self._pools.items() if not p.spec.edge}
+
     def start(self):
-        for target in (self._cf_server.serve_forever, self._alb_server.serve_forever, self._reap):
-            threading.Thread(target=target, daemon=True).start()
+        self._started = True
+        for server in self._servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._reap, daemon=True).start()
         return self
 
     def _reap(self):
@@ -117,26 +188,38 @@ class Emulator:
                 pool.reap()
 
     def pools(self):
-        return list(self.edge_pools.values()) + list(self.origin_pools.values())
+        with self._pools_lock:
+            return list(self._pools.values())
 
     def outputs(self):
-        """The shape `cdk deploy --outputs-file` writes, pointing at this emulator."""
-        edge = self.model.associations[0].function if self.model.associations else None
-        origin = next(iter(self.model.functions.values()))
-        return {self.model.stack_name: {
-            "DistributionDomainName": self.domain, "DistributionId": self.distribution_id,
-            "DistributionUrl": self.url,
-            "EdgeFunctionName": edge.name if edge else "",
-            "EdgeFunctionVersionArn": (f"arn:aws:lambda:us-east-1:123456789012:function:"
-                                       f"{edge.name}:{edge.version}") if edge else "",
-            "OriginFunctionName": origin.name, "OriginLogGroupName": origin.log_group(),
-            "LoadBalancerDnsName": self.alb_url.split("//")[1],
-        }}
+        """The shape `cdk deploy --outputs-file` writes, pointing at this emulator: each
+        stack's declared outputs resolved to local values, plus an Emulator block."""
+        found = {}
+        for model in self.models:
+            values = {key: self._local(model, output.get("Value"))
+                      for key, output in (model.template.get("Outputs") or {}).items()}
+            first = next(iter(model.distributions))
+            values["DistributionUrl"] = self.urls[first]
+            found[model.stack_name] = values
+        found["Emulator"] = {
+            "Distributions": dict(self.urls), "LoadBalancers": dict(self.alb_urls),
+            "Buckets": dict(self.buckets.names), "LogsEndpoint": self.logs_endpoint,
+            "S3Endpoint": self.logs_endpoint, "ApiEndpoint": self.api_url}
+        return found
+
+    def _local(self, model, value):
+        resolved = model.resolve(value)
+        if isinstance(resolved, str):  # viewers reach the emulator over plain HTTP
+            for tier in self.tiers.values():
+                resolved = resolved.replace(f"https://{tier.domain}", f"http://{tier.domain}")
+        return resolved
 
     def stop(self):
-        self._stop.set()
-        for server in (self._cf_server, self._alb_server):
-            server.shutdown()
+        if hasattr(self, "_stop"):
+            self._stop.set()
+        for server in self._servers:
+            if getattr(self, "_started", False):  # shutdown() waits for serve_forever
+                server.shutdown()
             server.server_close()
         for pool in self.pools():
             pool.close()

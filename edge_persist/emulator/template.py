@@ -1,8 +1,9 @@
 """Read what the emulator needs out of a synthesized stack in cdk.out/.
 
-The distribution's default behavior (cache policy, origin request policy, edge
-associations down to each function's code asset) and its ALB origin (listener, rules,
-target groups, the origin function). Anything missing is a UsageError naming it.
+Every distribution: its behaviors in order (policies, Lambda@Edge associations down to
+each function's code asset), its origins and origin groups; every ALB (listener, rules,
+Lambda target groups) and Function URL. Anything the emulator needs and cannot find is a
+UsageError naming it; anything it reads but does not emulate is a warning line.
 """
 import re
 import secrets
@@ -10,6 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
+from edge_persist.emulator import behaviors, unsupported
+from edge_persist.emulator import origins as origins_
+from edge_persist.emulator.behaviors import Association, Behavior
+from edge_persist.emulator.cache import read_cache_policy
 from edge_persist.emulator.environments import FunctionSpec
 from edge_persist.errors import UsageError
 
@@ -17,29 +22,6 @@ DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
 PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "EmulatedStack",
           "AWS::NoValue": None}
-
-
-@dataclass
-class CachePolicy:
-    min_ttl: float
-    default_ttl: float
-    max_ttl: float
-    query_in_key: bool = False
-    headers_in_key: tuple = ()
-
-
-@dataclass
-class OriginRequestPolicy:
-    header_behavior: str = "none"  # none, whitelist, allViewer, allViewerExceptHost...
-    headers: tuple = ()
-    query_behavior: str = "none"
-
-
-@dataclass
-class Association:
-    event_type: str
-    include_body: bool
-    function: FunctionSpec
 
 
 @dataclass
@@ -56,18 +38,49 @@ class LoadBalancer:
     rules: list
     default_action: dict
     attributes: dict = field(default_factory=dict)
+    functions: dict = field(default_factory=dict)    # target group logical id -> FunctionSpec
+    multi_value: dict = field(default_factory=dict)  # target group -> multi-value headers on
+
+
+@dataclass
+class Distribution:
+    logical_id: str
+    default_behavior: Behavior
+    behaviors: list           # CacheBehaviors, in declared order
+    origins: dict             # origin id -> Origin
+    groups: dict              # origin group id -> OriginGroup
+    default_root_object: str = ""
+    mapped: dict = field(default_factory=dict)  # custom origin domain -> local URL
+
+    def all_behaviors(self):
+        return [self.default_behavior, *self.behaviors]
 
 
 @dataclass
 class StackModel:
     stack_name: str
-    cache_policy: CachePolicy
-    origin_request_policy: OriginRequestPolicy
-    associations: list
-    origin_headers: dict
-    load_balancer: LoadBalancer
-    functions: dict  # target group logical id -> FunctionSpec
-    multi_value: dict  # target group logical id -> lambda.multi_value_headers.enabled
+    path: Path
+    template: dict
+    resolve: object
+    distributions: dict       # logical id -> Distribution
+    load_balancers: dict      # logical id -> LoadBalancer
+    function_urls: dict       # AWS::Lambda::Url logical id -> FunctionSpec
+    warnings: list
+
+    @property
+    def distribution(self):
+        return next(iter(self.distributions.values()))
+
+    @property
+    def associations(self):
+        """Every Lambda@Edge association of every behavior, the default behavior first."""
+        return [a for d in self.distributions.values() for b in d.all_behaviors()
+                for a in b.associations.values()]
+
+    @property
+    def functions(self):
+        """Every ALB target function, by target group."""
+        return {g: f for lb in self.load_balancers.values() for g, f in lb.functions.items()}
 
 
 class Resolver:
@@ -80,6 +93,8 @@ class Resolver:
     def __init__(self, resources):
         self.resources = resources
         self.secrets = {}
+        # (logical id, "Ref" or attribute) -> the emulator's local value, for outputs.
+        self.known = {}
 
     def __call__(self, value):
         if isinstance(value, str):
@@ -95,7 +110,9 @@ class Resolver:
             return self._ref(arg)
         if fn == "Fn::GetAtt":
             name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-            return f"{name}.{attribute}"
+            return self.known.get((name, attribute), f"{name}.{attribute}")
+        if fn == "Fn::Split":
+            return str(self(arg[1])).split(arg[0])
         if fn == "Fn::Join":
             return self(arg[0].join(str(self(v)) for v in arg[1]))
         if fn == "Fn::Select":
@@ -111,6 +128,8 @@ class Resolver:
     def _ref(self, name):
         if name in PSEUDO:
             return PSEUDO[name]
+        if (name, "Ref") in self.known:
+            return self.known[(name, "Ref")]
         props = self.resources.get(name, {}).get("Properties", {})
         for key in ("FunctionName", "Name"):
             if isinstance(props.get(key), str):
@@ -119,7 +138,7 @@ class Resolver:
 
 
 class StackReader:
-    def __init__(self, cdk_out, stack_name=None):
+    def __init__(self, cdk_out, stack_name=None, mapped=None):
         self.cdk_out = Path(cdk_out).resolve()  # workers run with their code dir as cwd
         found = {name: path for name, path, _ in cfn.stacks(self.cdk_out)}
         if stack_name is None and len(found) != 1:
@@ -133,6 +152,8 @@ class StackReader:
             raise UsageError(f"{self.path} is not a CloudFormation template")
         self.resources = self.template.get("Resources", {})
         self.resolve = Resolver(self.resources)
+        self.mapped = dict(mapped or {})
+        self.warnings = []
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -148,114 +169,112 @@ class StackReader:
 
     def function(self, logical_id, props, edge, version="$LATEST"):
         code_dir = cfn.asset_folder(self.path, self.resources[logical_id])
-        if code_dir is None:
-            raise UsageError(f"function {logical_id}: its code asset is not in {self.cdk_out}")
         runtime = props.get("Runtime", "")
+        if code_dir is None and runtime.startswith("python"):
+            raise UsageError(f"function {logical_id}: its code asset is not in {self.cdk_out}")
         if not runtime.startswith("python"):
-            raise UsageError(f"function {logical_id}: runtime {runtime or '(none)'}; the "
-                             "emulator runs Python functions only")
+            self.warnings.append(f"function {logical_id}: runtime {runtime or '(none)'} is not "
+                                 "emulated (Python only); requests that reach it fail as an "
+                                 "invoke error would")
         variables = self.resolve(props.get("Environment", {}).get("Variables", {}))
         return FunctionSpec(
-            name=self.resolve(props.get("FunctionName")) or logical_id, code_dir=code_dir,
+            name=self.resolve(props.get("FunctionName")) or logical_id,
+            code_dir=code_dir or self.cdk_out,
             handler=props.get("Handler", "index.handler"), runtime=runtime,
             memory_mb=int(props.get("MemorySize", 128)), timeout_s=float(props.get("Timeout", 3)),
             version=version, edge=edge,
             environment={k: str(v) for k, v in variables.items()})
 
-    # --- the distribution ---------------------------------------------------------------
+    # --- the stack ----------------------------------------------------------------------
 
     def read(self):
-        distributions = self._of_type("AWS::CloudFront::Distribution")
-        if len(distributions) != 1:
-            raise UsageError(f"{self.stack_name}: expected one AWS::CloudFront::Distribution, "
-                             f"found {len(distributions)}")
-        config = next(iter(distributions.values()))["Properties"]["DistributionConfig"]
-        behavior = config.get("DefaultCacheBehavior")
-        if not behavior:
-            raise UsageError(f"{self.stack_name}: the distribution has no DefaultCacheBehavior")
-        origin = next((o for o in config.get("Origins", [])
-                       if o.get("Id") == behavior.get("TargetOriginId")), None)
-        if origin is None:
-            raise UsageError(f"{self.stack_name}: the default behavior's origin "
-                             f"{behavior.get('TargetOriginId')!r} is not among the Origins")
-        load_balancer, functions, multi_value = self._load_balancer(origin)
-        return StackModel(
-            stack_name=self.stack_name,
-            cache_policy=self._cache_policy(behavior),
-            origin_request_policy=self._origin_request_policy(behavior),
-            associations=[self._association(a) for a in
-                          behavior.get("LambdaFunctionAssociations", [])],
-            origin_headers={h["HeaderName"]: self.resolve(h["HeaderValue"])
-                            for h in origin.get("OriginCustomHeaders", [])},
-            load_balancer=load_balancer, functions=functions, multi_value=multi_value)
+        found = self._of_type("AWS::CloudFront::Distribution")
+        if not found:
+            raise UsageError(f"{self.stack_name}: expected an AWS::CloudFront::Distribution, "
+                             "found none")
+        load_balancers = {alb_id: self._load_balancer(alb_id) for alb_id in
+                          self._of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")}
+        function_urls = {url_id: self._function_url(url_id)
+                         for url_id in self._of_type("AWS::Lambda::Url")}
+        distributions = {dist_id: self._distribution(dist_id, dist, load_balancers)
+                         for dist_id, dist in found.items()}
+        return StackModel(self.stack_name, self.path, self.template, self.resolve,
+                          distributions, load_balancers, function_urls, self.warnings)
 
-    def _cache_policy(self, behavior):
-        ref = behavior.get("CachePolicyId")
-        if ref is None:  # legacy settings on the behavior itself
-            return CachePolicy(behavior.get("MinTTL", 0), behavior.get("DefaultTTL", 86400),
-                               behavior.get("MaxTTL", 31536000))
-        if isinstance(ref, str):
-            if ref not in edge_rules.MANAGED_CACHE_POLICIES:
-                raise UsageError(f"cache policy {ref} is neither in the template nor a known "
-                                 "managed policy")
-            return CachePolicy(**edge_rules.MANAGED_CACHE_POLICIES[ref])
-        _, props = self._resource(ref, "AWS::CloudFront::CachePolicy", "the cache policy")
-        config = props["CachePolicyConfig"]
-        key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
-        headers = key.get("HeadersConfig", {})
-        return CachePolicy(
-            float(config.get("MinTTL", 0)), float(config.get("DefaultTTL", 86400)),
-            float(config.get("MaxTTL", 31536000)),
-            query_in_key=key.get("QueryStringsConfig", {}).get("QueryStringBehavior", "none")
-            != "none",
-            headers_in_key=tuple(h.lower() for h in headers.get("Headers", [])))
+    def _distribution(self, dist_id, dist, load_balancers):
+        config = dist["Properties"]["DistributionConfig"]
+        self.warnings += unsupported.distribution(dist_id, config)
+        default = config.get("DefaultCacheBehavior")
+        if not default:
+            raise UsageError(f"{self.stack_name}: distribution {dist_id} has no "
+                             "DefaultCacheBehavior")
+        origins = {o["Id"]: origins_.read_origin(o, self.resources, self.resolve, self.mapped)
+                   for o in config.get("Origins", [])}
+        groups = {g["Id"]: origins_.read_group(g)
+                  for g in (config.get("OriginGroups") or {}).get("Items") or []}
+        for origin in origins.values():
+            if origin.kind == "alb" and origin.target not in load_balancers:
+                raise UsageError(f"{dist_id}: origin {origin.id} names {origin.target}, which "
+                                 "has no listener the emulator can serve")
+            if origin.kind == "custom" and not origin.target:
+                self.warnings.append(
+                    f"{dist_id}: origin {origin.id} ({origin.domain}) is a custom origin; pass "
+                    f"--origin {origin.domain}=http://127.0.0.1:PORT, until then it answers 502")
+        behaviors = [self._behavior(dist_id, b, origins, groups)
+                     for b in config.get("CacheBehaviors") or []]
+        return Distribution(dist_id, self._behavior(dist_id, default, origins, groups),
+                            behaviors, origins, groups,
+                            self.resolve(config.get("DefaultRootObject") or ""), self.mapped)
 
-    def _origin_request_policy(self, behavior):
-        ref = behavior.get("OriginRequestPolicyId")
-        if ref is None:
-            return OriginRequestPolicy()
-        if isinstance(ref, str):
-            if ref not in edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES:
-                raise UsageError(f"origin request policy {ref} is neither in the template nor a "
-                                 "known managed policy")
-            return OriginRequestPolicy(edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES[ref], (), "all")
-        _, props = self._resource(ref, "AWS::CloudFront::OriginRequestPolicy",
-                                  "the origin request policy")
-        config = props["OriginRequestPolicyConfig"]
-        headers = config.get("HeadersConfig", {})
-        return OriginRequestPolicy(
-            headers.get("HeaderBehavior", "none"),
-            tuple(h.lower() for h in headers.get("Headers", [])),
-            config.get("QueryStringsConfig", {}).get("QueryStringBehavior", "none"))
+    def _behavior(self, dist_id, config, origins, groups):
+        target = config.get("TargetOriginId")
+        if target not in origins and target not in groups:
+            raise UsageError(f"{dist_id}: a behavior's origin {target!r} is not among the "
+                             "Origins or OriginGroups")
+        self.warnings += unsupported.behavior(dist_id, config)
+        associations = {}
+        for association in config.get("LambdaFunctionAssociations") or []:
+            read = self._association(association)
+            associations[read.event_type] = read
+        return Behavior(
+            path_pattern=config.get("PathPattern"), target_origin_id=target,
+            allowed_methods=behaviors.methods(config.get("AllowedMethods")),
+            cached_methods=behaviors.methods(config.get("CachedMethods")),
+            cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources),
+            request_policy=origins_.read_request_policy(config.get("OriginRequestPolicyId"),
+                                                        self.resources),
+            viewer_protocol_policy=config.get("ViewerProtocolPolicy", "allow-all"),
+            associations=associations)
 
     def _association(self, association):
         event_type = association.get("EventType")
         version_id, version = self._resource(association.get("LambdaFunctionARN"),
                                              "AWS::Lambda::Version",
                                              f"the {event_type} association")
-        fn_ref = version.get("FunctionName")
-        fn_id, fn_props = self._resource(fn_ref, "AWS::Lambda::Function",
+        fn_id, fn_props = self._resource(version.get("FunctionName"), "AWS::Lambda::Function",
                                          f"version {version_id}")
-        return Association(event_type, bool(association.get("IncludeBody")),
-                           self.function(fn_id, fn_props, edge=True, version="1"))
+        spec = self.function(fn_id, fn_props, edge=True, version="1")
+        self.resolve.known[(version_id, "Ref")] = \
+            f"arn:aws:lambda:us-east-1:{PSEUDO['AWS::AccountId']}:function:{spec.name}:1"
+        return Association(event_type, bool(association.get("IncludeBody")), spec)
 
-    # --- the ALB origin ---------------------------------------------------------------
+    # --- origins ------------------------------------------------------------------------
 
-    def _load_balancer(self, origin):
-        alb_id, alb = self._resource(origin.get("DomainName"),
-                                     "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                                     "the default behavior's origin")
-        custom = origin.get("CustomOriginConfig", {})
-        https = custom.get("OriginProtocolPolicy", "https-only") == "https-only"
-        port = int(custom.get("HTTPSPort" if https else "HTTPPort", 443 if https else 80))
-        listeners = {k: v["Properties"] for k, v in
-                     self._of_type("AWS::ElasticLoadBalancingV2::Listener").items()
-                     if v["Properties"].get("LoadBalancerArn") == {"Ref": alb_id}
-                     and int(v["Properties"].get("Port", 0)) == port}
+    def _function_url(self, url_id):
+        props = self.resources[url_id].get("Properties", {})
+        fn_id, fn_props = self._resource(props.get("TargetFunctionArn"),
+                                         "AWS::Lambda::Function", f"function URL {url_id}")
+        return self.function(fn_id, fn_props, edge=False)
+
+    def _load_balancer(self, alb_id):
+        alb = self.resources[alb_id].get("Properties", {})
+        listeners = sorted(((k, v["Properties"]) for k, v in
+                            self._of_type("AWS::ElasticLoadBalancingV2::Listener").items()
+                            if v["Properties"].get("LoadBalancerArn") == {"Ref": alb_id}),
+                           key=lambda item: item[1].get("Protocol") != "HTTP")
         if not listeners:
-            raise UsageError(f"load balancer {alb_id} has no listener on port {port}, which the "
-                             "distribution's origin uses")
-        listener_id, listener = next(iter(listeners.items()))
+            raise UsageError(f"load balancer {alb_id} has no listener")
+        listener_id, listener = listeners[0]
         rules = sorted((Rule(int(p["Priority"]), self.resolve(p.get("Conditions", [])),
                              p["Actions"][0])
                         for p in (v["Properties"] for v in self._of_type(
@@ -263,19 +282,18 @@ class StackReader:
                         if p.get("ListenerArn") == {"Ref": listener_id}),
                        key=lambda r: r.priority)
         attributes = {a["Key"]: str(a["Value"]) for a in alb.get("LoadBalancerAttributes", [])}
-        model = LoadBalancer(alb_id, port, rules, listener["DefaultActions"][0], attributes)
-        functions, multi_value = {}, {}
+        model = LoadBalancer(alb_id, int(listener.get("Port", 80)), rules,
+                             listener["DefaultActions"][0], attributes)
         for action in [r.action for r in rules] + [model.default_action]:
             if action.get("Type") == "forward":
                 group_id = action["TargetGroupArn"]["Ref"]
-                functions[group_id] = self._lambda_target(group_id)
-                attributes = {a["Key"]: str(a["Value"]).lower() for a in self.resources[group_id]
-                              ["Properties"].get("TargetGroupAttributes", [])}
-                multi_value[group_id] = attributes.get(edge_rules.ALB_MULTI_VALUE_HEADERS) == "true"
-        if not functions:
-            raise UsageError(f"load balancer {alb_id}: no listener rule forwards to a Lambda "
-                             "target group")
-        return model, functions, multi_value
+                model.functions[group_id] = self._lambda_target(group_id)
+                group_attributes = {a["Key"]: str(a["Value"]).lower() for a in
+                                    self.resources[group_id]["Properties"].get(
+                                        "TargetGroupAttributes", [])}
+                model.multi_value[group_id] = group_attributes.get(
+                    edge_rules.ALB_MULTI_VALUE_HEADERS) == "true"
+        return model
 
     def _lambda_target(self, group_id):
         group = self.resources[group_id]["Properties"]
@@ -285,3 +303,16 @@ class StackReader:
         fn_id, fn_props = self._resource(targets[0]["Id"], "AWS::Lambda::Function",
                                          f"target group {group_id}")
         return self.function(fn_id, fn_props, edge=False)
+
+
+def read_stacks(cdk_out, stack_name=None, mapped=None):
+    """Every stack of cdk.out that has a distribution (or the one named), read."""
+    names = [stack_name] if stack_name else [name for name, _, _ in cfn.stacks(cdk_out)]
+    models = []
+    for name in names:
+        reader = StackReader(cdk_out, name, mapped)
+        if stack_name or reader._of_type("AWS::CloudFront::Distribution"):
+            models.append(reader.read())
+    if not models:
+        raise UsageError(f"no stack in {cdk_out} has an AWS::CloudFront::Distribution")
+    return models

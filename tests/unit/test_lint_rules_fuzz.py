@@ -63,21 +63,30 @@ FIELDS = {
 }
 
 
+def _fits(node, key):
+    if isinstance(node, dict):
+        return isinstance(key, str)
+    return isinstance(node, list) and isinstance(key, int) and key < len(node)
+
+
+def _put(node, path, value):
+    """Set node[path...] = value where the path still exists; an earlier edit may have
+    replaced a parent with another shape, and then this edit is moot."""
+    *parents, last = path
+    for key in parents:
+        if not _fits(node, key):
+            return
+        node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+    if _fits(node, last):
+        node[last] = value
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(sorted(FIELDS)), VALUES), min_size=1, max_size=3))
 def test_no_rule_raises_on_any_shape(edits):
     data = copy.deepcopy(BASE)
     for field, value in edits:
-        *parents, last = FIELDS[field]
-        node = data["Resources"]
-        for key in parents:
-            if not isinstance(node, (dict, list)) or (isinstance(node, list) and
-                                                      len(node) <= key):
-                break
-            node = node[key] if isinstance(node, list) else node.setdefault(key, {})
-        else:
-            if isinstance(node, dict) or (isinstance(node, list) and len(node) > last):
-                node[last] = value
+        _put(data["Resources"], FIELDS[field], value)
     for rule in ALL_RULES:
         messages = run(rule, data)  # raising fails the test; findings are fine
         assert all(isinstance(m, str) for m in messages)

@@ -1,0 +1,110 @@
+"""S3 buckets of the template, in the moto server: created at start, filled by CDK's
+BucketDeployment from the assets in cdk.out, read as a CloudFront S3 origin.
+
+A missing key answers as S3 answers CloudFront: 404 NoSuchKey when the bucket policy lets
+CloudFront list the bucket, 403 AccessDenied otherwise (the usual OAC setup grants only
+s3:GetObject). Source: Amazon S3 guide, "How Amazon S3 authorizes a request" (ListBucket and
+404), and the CloudFront guide's "Restrict access to an Amazon S3 origin".
+"""
+import mimetypes
+import os
+import zipfile
+from pathlib import Path
+
+import botocore.exceptions
+from botocore.config import Config
+
+from edge_persist import cfn
+from edge_persist.aws import Aws
+from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.origins import s3_error
+
+BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
+S3_CONFIG = Config(s3={"addressing_style": "path"}, retries={"mode": "standard",
+                                                             "max_attempts": 2})
+
+
+def _lists(statement):
+    actions = statement.get("Action")
+    actions = actions if isinstance(actions, list) else [actions]
+    return statement.get("Effect") == "Allow" and any(
+        a in ("s3:ListBucket", "s3:*", "s3:List*", "*") for a in actions)
+
+
+class Buckets:
+    """name of each template bucket, and the moto S3 client that holds them."""
+
+    def __init__(self, endpoint_url):
+        self._client = Aws(endpoint_url=endpoint_url, config=S3_CONFIG).client("s3", "us-east-1")
+        self.names = {}          # logical id -> bucket name
+        self._listable = set()   # names whose policy lets CloudFront list them
+
+    def create(self, stack, template, resolve):
+        """Create every AWS::S3::Bucket of one stack; returns their names by logical id."""
+        suffix = os.urandom(4).hex()
+        for logical, bucket in cfn.resources(template, "AWS::S3::Bucket").items():
+            name = resolve(cfn.properties(bucket).get("BucketName")) or \
+                f"{stack}-{logical}"[:50].lower() + f"-{suffix}"
+            self._client.create_bucket(Bucket=name)
+            self.names[logical] = name
+        for policy in cfn.resources(template, "AWS::S3::BucketPolicy").values():
+            props = cfn.properties(policy)
+            name = self.names.get(cfn.logical_id(props.get("Bucket")))
+            statements = cfn.as_dict(props.get("PolicyDocument")).get("Statement") or []
+            if name and any(_lists(s) for s in statements if isinstance(s, dict)):
+                self._listable.add(name)
+        return self.names
+
+    def deploy(self, template, cdk_out, assets):
+        """Unpack each BucketDeployment's sources into its destination bucket."""
+        for deployment in cfn.resources(template, BUCKET_DEPLOYMENT).values():
+            props = cfn.properties(deployment)
+            bucket = self.names.get(cfn.logical_id(props.get("DestinationBucketName")))
+            prefix = props.get("DestinationBucketKeyPrefix") or ""
+            if not bucket or not isinstance(prefix, str):
+                continue
+            for key in props.get("SourceObjectKeys") or []:
+                source = assets.get(str(key).removesuffix(".zip"))
+                if source is not None:
+                    self._upload(bucket, prefix, cdk_out / source)
+
+    def _upload(self, bucket, prefix, source):
+        if source.is_dir():
+            files = [(str(p.relative_to(source)), p.read_bytes())
+                     for p in sorted(source.rglob("*")) if p.is_file()]
+        else:
+            with zipfile.ZipFile(source) as archive:
+                files = [(n, archive.read(n)) for n in archive.namelist() if not n.endswith("/")]
+        for name, data in files:
+            key = f"{prefix.rstrip('/')}/{name}" if prefix else name
+            self._client.put_object(Bucket=bucket, Key=key, Body=data,
+                                    ContentType=mimetypes.guess_type(name)[0] or
+                                    "application/octet-stream")
+
+    def get_object(self, bucket, path):
+        key = path.lstrip("/")
+        try:
+            answer = self._client.get_object(Bucket=bucket, Key=key)
+        except botocore.exceptions.ClientError as err:
+            code = err.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404") and bucket in self._listable:
+                return s3_error(404, "NoSuchKey", "The specified key does not exist.")
+            if code in ("NoSuchKey", "404", "AccessDenied", "403"):
+                return s3_error(403, "AccessDenied", "Access Denied")
+            return s3_error(500, code or "InternalError", "We encountered an internal error.")
+        headers = [("Content-Type", answer.get("ContentType", "application/octet-stream")),
+                   ("ETag", answer.get("ETag", "")),
+                   ("Last-Modified", answer["LastModified"].strftime(
+                       "%a, %d %b %Y %H:%M:%S GMT"))]
+        return HttpResponse(200, headers, answer["Body"].read())
+
+
+def asset_sources(template_path):
+    """file asset hash -> its path inside cdk.out, from <stack>.assets.json."""
+    assets = Path(template_path).with_name(
+        Path(template_path).name.replace(".template.json", ".assets.json"))
+    if not assets.is_file():
+        return {}
+    return {h: Path(spec["source"]["path"])
+            for h, spec in cfn.read_json(assets).get("files", {}).items()
+            if spec.get("source", {}).get("path")}

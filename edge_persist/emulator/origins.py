@@ -1,0 +1,242 @@
+"""Origins: what each origin of the template is, what reaches it, and how it answers.
+
+Kinds, from the origin's DomainName:
+- an ALB of the template: its listener rules and Lambda targets (alb.py);
+- an S3 bucket of the template (or a literal *.s3.amazonaws.com): the object from the moto
+  server's S3, 403 or 404 for a missing key as the bucket policy decides;
+- a Lambda Function URL (AWS::Lambda::Url): the function, with the payload 2.0 event;
+- anything else: a custom origin, reached only through `--origin DOMAIN=http://127.0.0.1:PORT`.
+
+Sources (CloudFront Developer Guide): "Origin settings" (OriginPath, custom headers),
+"Control origin requests with a policy" (what the origin request policy forwards),
+"Optimize high availability with CloudFront origin failover" (origin groups: the second
+origin is tried on the configured status codes or a connection failure, and origin-request
+runs again for it), "Restrict access to an Amazon S3 origin" (403 without s3:ListBucket).
+"""
+import base64
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import requests
+
+from edge_persist import cfn, edge_rules
+from edge_persist.emulator.alb import HttpResponse
+from edge_persist.errors import UsageError
+
+S3_DOMAIN_SUFFIXES = (".s3.amazonaws.com", ".amazonaws.com")
+ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
+
+
+@dataclass(frozen=True)
+class OriginRequestPolicy:
+    """What reaches the origin besides the cache key: (behavior, names) each."""
+    headers: tuple = ("none", ())
+    cookies: tuple = ("none", ())
+    query_strings: tuple = ("none", ())
+
+
+@dataclass
+class Origin:
+    id: str
+    kind: str                 # "alb", "s3", "function-url" or "custom"
+    domain: str               # the host CloudFront connects to, as the event shows it
+    target: str = None        # ALB or Function URL logical id, bucket name, or local URL
+    path: str = ""            # OriginPath
+    custom_headers: dict = field(default_factory=dict)
+    port: int = 443
+    protocol: str = "https"
+
+
+@dataclass
+class OriginGroup:
+    id: str
+    members: list             # origin ids, primary first
+    status_codes: frozenset
+
+
+def read_request_policy(ref, resources):
+    if ref is None:
+        return OriginRequestPolicy()
+    if isinstance(ref, str):
+        if ref not in edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES:
+            raise UsageError(f"origin request policy {ref} is neither in the template nor a "
+                             "known managed policy")
+        return OriginRequestPolicy(*edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES[ref])
+    resource = resources.get(ref.get("Ref")) if isinstance(ref, dict) else None
+    if not resource or resource.get("Type") != "AWS::CloudFront::OriginRequestPolicy":
+        raise UsageError(f"origin request policy {ref!r} is not an "
+                         "AWS::CloudFront::OriginRequestPolicy here")
+    config = resource["Properties"]["OriginRequestPolicyConfig"]
+
+    def listed(name, behavior_key, items_key):
+        part = config.get(name) or {}
+        names = part.get(items_key) or []
+        return part.get(behavior_key, "none"), tuple(str(n).lower() if name == "HeadersConfig"
+                                                      else str(n) for n in names)
+    return OriginRequestPolicy(listed("HeadersConfig", "HeaderBehavior", "Headers"),
+                               listed("CookiesConfig", "CookieBehavior", "Cookies"),
+                               listed("QueryStringsConfig", "QueryStringBehavior",
+                                      "QueryStrings"))
+
+
+def referenced_ids(value):
+    """Every logical id a Ref or GetAtt anywhere inside `value` points at."""
+    found = []
+    if isinstance(value, dict):
+        target = cfn.logical_id(value)
+        if target:
+            found.append(target)
+        for inner in value.values():
+            found += referenced_ids(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found += referenced_ids(inner)
+    return found
+
+
+def read_origin(config, resources, resolve, mapped):
+    """One entry of DistributionConfig.Origins as an Origin."""
+    origin_id = config["Id"]
+    custom = config.get("CustomOriginConfig")
+    protocol = "http" if custom and custom.get("OriginProtocolPolicy") == "http-only" \
+        else "https"
+    port = int((custom or {}).get("HTTPPort" if protocol == "http" else "HTTPSPort",
+                                  80 if protocol == "http" else 443))
+    headers = {h["HeaderName"]: resolve(h["HeaderValue"])
+               for h in config.get("OriginCustomHeaders") or []}
+    common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
+              "custom_headers": headers, "port": port, "protocol": protocol}
+    for logical in referenced_ids(config.get("DomainName")):
+        kind = (resources.get(logical) or {}).get("Type")
+        if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+            return Origin(kind="alb", target=logical,
+                          domain=f"{logical.lower()}.us-east-1.elb.amazonaws.com", **common)
+        if kind == "AWS::S3::Bucket":
+            return Origin(kind="s3", target=logical,
+                          domain=f"{logical.lower()}.s3.us-east-1.amazonaws.com", **common)
+        if kind == "AWS::Lambda::Url":
+            return Origin(kind="function-url", target=logical,
+                          domain=f"{logical.lower()}.lambda-url.us-east-1.on.aws", **common)
+    domain = str(resolve(config.get("DomainName")))
+    if config.get("S3OriginConfig") is not None and ".s3" in domain:
+        return Origin(kind="s3", target=domain.split(".s3")[0], domain=domain, **common)
+    return Origin(kind="custom", target=mapped.get(domain), domain=domain, **common)
+
+
+def read_group(config):
+    criteria = (config.get("FailoverCriteria") or {}).get("StatusCodes") or {}
+    return OriginGroup(config["Id"],
+                       [m["OriginId"] for m in (config.get("Members") or {}).get("Items") or []],
+                       frozenset(int(c) for c in criteria.get("Items") or []))
+
+
+class OriginUnreachable(Exception):
+    """The origin could not be connected to: an origin group fails over, CloudFront gives 502."""
+
+
+def _bad_gateway():
+    return HttpResponse(502, [("Content-Type", "text/html")],
+                        b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+
+
+class Fetcher:
+    """Sends an origin request to whichever kind of origin it names."""
+
+    def __init__(self, albs, buckets, function_urls):
+        """albs: logical id -> AlbTier; buckets: buckets.Buckets; function_urls: logical id
+        -> Pool of the function behind the URL."""
+        self.albs, self.buckets, self.function_urls = albs, buckets, function_urls
+
+    def fetch(self, origin, request):
+        if origin.kind == "alb":
+            return self.albs[origin.target].handle(request)
+        if origin.kind == "s3":
+            return self.buckets.get_object(origin.target, origin.path + request.path)
+        if origin.kind == "function-url":
+            return self._function_url(origin, request)
+        return self._custom(origin, request)
+
+    def _custom(self, origin, request):
+        if not origin.target:
+            raise OriginUnreachable(f"custom origin {origin.domain} is not mapped: pass "
+                                    f"--origin {origin.domain}=http://127.0.0.1:PORT")
+        url = origin.target.rstrip("/") + origin.path + request.path
+        headers = [(k, v) for k, v in request.headers if k.lower() != "host"]
+        try:
+            answer = requests.request(request.method, url, params=request.query or None,
+                                      headers=headers, data=request.body or None,
+                                      timeout=ORIGIN_TIMEOUT_S, allow_redirects=False)
+        except requests.RequestException as err:
+            raise OriginUnreachable(f"{origin.domain}: {err}") from None
+        return HttpResponse(answer.status_code, list(answer.raw.headers.items()),
+                            answer.content)
+
+    def _function_url(self, origin, request):
+        pool = self.function_urls[origin.target]
+        outcome = pool.invoke(function_url_event(request, origin.domain), os.urandom(16).hex())
+        if outcome.kind != "ok":
+            return _bad_gateway()
+        return function_url_response(outcome.result)
+
+
+def function_url_event(request, domain):
+    """The Function URL (payload format 2.0) event; Lambda guide, "Invoking Lambda function
+    URLs", Request payload format."""
+    try:
+        body, encoded = request.body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        body, encoded = base64.b64encode(request.body).decode(), True
+    headers = {}
+    for name, value in request.headers:
+        if name.lower() != "cookie":
+            headers[name.lower()] = f"{headers[name.lower()]},{value}" \
+                if name.lower() in headers else value
+    cookies = [c.strip() for v in request.header_values("cookie") for c in v.split(";")
+               if c.strip()]
+    now = time.time()
+    event = {
+        "version": "2.0", "routeKey": "$default", "rawPath": request.path,
+        "rawQueryString": request.query, "headers": headers,
+        "requestContext": {
+            "accountId": "anonymous", "apiId": domain.split(".")[0], "domainName": domain,
+            "domainPrefix": domain.split(".")[0], "requestId": os.urandom(16).hex(),
+            "routeKey": "$default", "stage": "$default", "time": time.strftime(
+                "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+            "http": {"method": request.method, "path": request.path, "protocol": "HTTP/1.1",
+                     "sourceIp": request.client_ip,
+                     "userAgent": headers.get("user-agent", "")}},
+        "isBase64Encoded": encoded,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if request.query:
+        event["queryStringParameters"] = dict(parse_qsl(request.query, keep_blank_values=True))
+    if request.body:
+        event["body"] = body
+    return event
+
+
+def function_url_response(result):
+    """A Function URL response: a dict with statusCode is taken as it is; anything else is
+    a 200 with the value as JSON (Lambda guide, "Response payload format")."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return HttpResponse(200, [("Content-Type", "application/json")],
+                            json.dumps(result).encode())
+    try:
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+        headers = [(k, str(v)) for k, v in (result.get("headers") or {}).items()]
+        headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
+        return HttpResponse(int(result["statusCode"]), headers, data)
+    except (TypeError, ValueError):
+        return _bad_gateway()
+
+
+def s3_error(status, code, message):
+    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error>").encode()
+    return HttpResponse(status, [("Content-Type", "application/xml")], body)
+

@@ -1,0 +1,45 @@
+"""Template features the emulator reads past: one warning line each, naming the resource.
+
+A feature that changes what CloudFront answers must never be ignored in silence; these
+lines are printed when the emulator starts.
+"""
+
+# DistributionConfig keys, and what the emulator does instead.
+DISTRIBUTION_FEATURES = {
+    "WebACLId": "AWS WAF is not emulated: no request is blocked",
+    "Logging": "standard logs are not written",
+    "CustomErrorResponses": "custom error pages are not emulated: errors reach the viewer as "
+                            "the origin sent them",
+    "ContinuousDeploymentPolicyId": "continuous deployment (staging) is not emulated",
+}
+# Cache behavior keys.
+BEHAVIOR_FEATURES = {
+    "TrustedSigners": "signed URLs and cookies are not checked",
+    "TrustedKeyGroups": "signed URLs and cookies are not checked",
+    "FieldLevelEncryptionId": "field-level encryption is not emulated",
+    "RealtimeLogConfigArn": "real-time logs are not written",
+    "ResponseHeadersPolicyId": "the response headers policy is not applied",
+    "FunctionAssociations": "CloudFront Functions do not run yet",
+    "SmoothStreaming": "Smooth Streaming is not emulated",
+}
+
+
+def distribution(dist_id, config):
+    lines = [f"{dist_id}: {key}: {what}" for key, what in DISTRIBUTION_FEATURES.items()
+             if config.get(key)]
+    geo = ((config.get("Restrictions") or {}).get("GeoRestriction") or {})
+    if geo.get("RestrictionType", "none") != "none":
+        lines.append(f"{dist_id}: Restrictions.GeoRestriction: geo restriction is not "
+                     "emulated: every viewer is let in")
+    for origin in config.get("Origins") or []:
+        if (origin.get("OriginShield") or {}).get("Enabled"):
+            lines.append(f"{dist_id}: origin {origin.get('Id')}: Origin Shield is not "
+                         "emulated: origin triggers run in the viewer's regional edge cache")
+    return lines
+
+
+def behavior(dist_id, config):
+    where = f"behavior {config['PathPattern']}" if config.get("PathPattern") \
+        else "default behavior"
+    return [f"{dist_id}: {where}: {key}: {what}" for key, what in BEHAVIOR_FEATURES.items()
+            if config.get(key) not in (None, [], {}, False)]

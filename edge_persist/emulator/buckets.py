@@ -89,6 +89,8 @@ class Buckets:
             code = err.response.get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404") and bucket in self._listable:
                 return s3_error(404, "NoSuchKey", "The specified key does not exist.")
+            if code == "NoSuchBucket":
+                return s3_error(404, code, "The specified bucket does not exist")
             if code in ("NoSuchKey", "404", "AccessDenied", "403"):
                 return s3_error(403, "AccessDenied", "Access Denied")
             return s3_error(500, code or "InternalError", "We encountered an internal error.")

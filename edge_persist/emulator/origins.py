@@ -154,7 +154,8 @@ class Fetcher:
         if origin.kind == "alb":
             return self.albs[origin.target].handle(request)
         if origin.kind == "s3":
-            return self.buckets.get_object(origin.target, origin.path + request.path)
+            bucket = self.buckets.names.get(origin.target, origin.target)
+            return self.buckets.get_object(bucket, origin.path + request.path)
         if origin.kind == "function-url":
             return self._function_url(origin, request)
         return self._custom(origin, request)
@@ -163,11 +164,15 @@ class Fetcher:
         if not origin.target:
             raise OriginUnreachable(f"custom origin {origin.domain} is not mapped: pass "
                                     f"--origin {origin.domain}=http://127.0.0.1:PORT")
-        url = origin.target.rstrip("/") + origin.path + request.path
-        headers = [(k, v) for k, v in request.headers if k.lower() != "host"]
+        url = origin.target.rstrip("/") + origin.path + request.path + \
+            (f"?{request.query}" if request.query else "")
+        headers = {}
+        for name, value in request.headers:  # a repeated header travels comma-joined
+            if name.lower() != "host":
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
         try:
-            answer = requests.request(request.method, url, params=request.query or None,
-                                      headers=headers, data=request.body or None,
+            answer = requests.request(request.method, url, headers=headers,
+                                      data=request.body or None,
                                       timeout=ORIGIN_TIMEOUT_S, allow_redirects=False)
         except requests.RequestException as err:
             raise OriginUnreachable(f"{origin.domain}: {err}") from None

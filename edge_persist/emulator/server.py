@@ -119,7 +119,7 @@ class Emulator:
             function_urls.update({url_id: self.pool(spec, contract.HOME_REGION)
                                   for url_id, spec in model.function_urls.items()})
         fetcher = Fetcher(self.albs, self.buckets, function_urls)
-        throttle = Throttle(concurrency_limit)
+        throttle = self.throttle = Throttle(concurrency_limit)
         self.tiers, self.urls = {}, {}
         for model in self.models:
             for dist_id, distribution in model.distributions.items():
@@ -148,9 +148,9 @@ class Emulator:
         self.url = f"http://{self.domain}"
         self.alb_url = next(iter(self.alb_urls.values()), None)
         self.api_url = self.api.url
-        for model in self.models:
-            for warning in model.warnings:
-                print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
+        self.warnings = [w for model in self.models for w in model.warnings]
+        for warning in self.warnings:
+            print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
 
     def _listen(self, port, tier):
         server = _listen(port, tier)

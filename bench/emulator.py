@@ -1,12 +1,16 @@
-"""Emulator throughput with warm environments, against calling both handlers in-process.
+"""Emulator throughput, as ratios to a bare loopback HTTP server measured in the same round.
 
     make synth && .venv/bin/python -m bench.emulator
 
-The emulator runs in its own process (as `make demo` would run it), logs shipped to a moto
-server; this process is the load: 8 keep-alive connections, 2,000 requests.
+Two emulators run in their own processes (as `make demo` runs one), logs shipped to a moto
+server: this project's app, where every request is a miss through Lambda@Edge and the ALB,
+and the test feature app, where every request is a cache hit that still runs viewer-request
+and viewer-response. The baseline, in a third process, answers the miss run's bytes. This
+process is the load: 8 keep-alive connections, 2,000 requests per mode, A B C three times.
 """
 import http.client
 import json
+import multiprocessing
 import statistics
 import subprocess
 import sys
@@ -20,15 +24,19 @@ import boto3
 from bench.common import row
 from edge_persist.emulator.motoserver import MotoServer
 from tests.conftest import fresh_module, load_event
+from tests.integration.apps import features_app
 
-REQUESTS, CONCURRENCY, WARMUP_ROUNDS = 2000, 8, 5
+REQUESTS, CONCURRENCY, WARMUP_ROUNDS, ROUNDS = 2000, 8, 5, 3
+# The feature app's default behavior: a cacheable answer, with viewer-request and
+# viewer-response functions on every hit.
+HIT_PATH = "/bench?v=1&cc=max-age%3D3600"
 
 
-def start_emulator(moto_url, outputs):
+def start_emulator(moto_url, outputs, cdk_out):
     process = subprocess.Popen(
         [sys.executable, "-m", "edge_persist.emulator", "--logs-endpoint", moto_url,
-         "--outputs-file", str(outputs)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True)
+         "--cdk-out", str(cdk_out), "--outputs-file", str(outputs)], stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
     process.stdout.readline()  # its first line means it is serving
     deadline = time.monotonic() + 30
     while not outputs.exists() and time.monotonic() < deadline:
@@ -37,7 +45,7 @@ def start_emulator(moto_url, outputs):
     return process, values
 
 
-def load(host, port, count):
+def load(host, port, count, path):
     """`count` requests over CONCURRENCY keep-alive connections; per-request latencies in s."""
     latencies, errors, lock = [], [], threading.Lock()
     per_thread = [count // CONCURRENCY + (i < count % CONCURRENCY) for i in range(CONCURRENCY)]
@@ -47,7 +55,7 @@ def load(host, port, count):
         mine = []
         for i in range(n):
             start = time.perf_counter()
-            connection.request("GET", f"/?probe=b{i}")
+            connection.request("GET", path + (f"{i}" if path.endswith("=b") else ""))
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - start)
@@ -87,15 +95,82 @@ def shipped_origin_lines(moto_url, group):
     return sum(len(page["events"]) for page in pages)
 
 
+def bare_server(port_queue, status, headers, body):
+    """The floor of any Python front end: a keep-alive loopback server answering fixed bytes."""
+    import socket
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_GET(self):
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_queue.put(server.server_port)
+    server.serve_forever()
+
+
+def sample(host, port, path):
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    headers = [(k, v) for k, v in response.getheaders() if k.lower() != "connection"]
+    connection.close()
+    return response.status, headers, body
+
+
+def start_bare(answer):
+    queue = multiprocessing.Queue()
+    process = multiprocessing.Process(target=bare_server, args=(queue, *answer), daemon=True)
+    process.start()
+    return process, queue.get(timeout=10)
+
+
+def measure(host, port, path):
+    for _ in range(WARMUP_ROUNDS):  # start CONCURRENCY environments per function
+        load(host, port, CONCURRENCY, path)
+    latencies, elapsed, errors = load(host, port, REQUESTS, path)
+    latencies.sort()
+    return {"rps": REQUESTS / elapsed, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)], "errors": len(errors)}
+
+
+def spread(values, unit="x"):
+    values = sorted(values)
+    return f"{values[0]:.2f} / {statistics.median(values):.2f} / {values[-1]:.2f} {unit}"
+
+
 def main():
     with MotoServer() as moto, tempfile.TemporaryDirectory() as tmp:
-        process, outputs = start_emulator(moto.url, Path(tmp) / "outputs.json")
+        features = Path(tmp) / "features.out"
+        features_app.build(features).synth()
+        miss_process, outputs = start_emulator(moto.url, Path(tmp) / "miss.json", "cdk.out")
+        hit_process, hit_outputs = start_emulator(moto.url, Path(tmp) / "hit.json", features)
         try:
-            host, port = outputs["DistributionDomainName"].split(":")
-            for _ in range(WARMUP_ROUNDS):  # start CONCURRENCY environments per function
-                load(host, int(port), CONCURRENCY)
-            latencies, elapsed, errors = load(host, int(port), REQUESTS)
-            expected = REQUESTS + WARMUP_ROUNDS * CONCURRENCY
+            miss_host, miss_port = outputs["DistributionDomainName"].split(":")
+            hit_host, hit_port = hit_outputs["DistributionUrl"].split("//")[1].split(":")
+            targets = {"miss": (miss_host, int(miss_port), "/?probe=b"),
+                       "hit": (hit_host, int(hit_port), HIT_PATH)}
+            bare_process, bare_port = start_bare(sample(*targets["miss"]))
+            targets["bare"] = ("127.0.0.1", bare_port, "/")
+            rounds = [{mode: measure(*target) for mode, target in targets.items()}
+                      for _ in range(ROUNDS)]
+            bare_process.terminate()
+            expected = ROUNDS * (REQUESTS + WARMUP_ROUNDS * CONCURRENCY) + 1
             deadline = time.monotonic() + 15  # the shipper sends a batch every second
             while True:
                 shipped = shipped_origin_lines(moto.url, outputs["OriginLogGroupName"])
@@ -103,20 +178,33 @@ def main():
                     break
                 time.sleep(0.5)
         finally:
-            process.terminate()
-            process.wait(10)
-    latencies.sort()
-    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+            for process in (miss_process, hit_process):
+                process.terminate()
+                process.wait(10)
     baseline = in_process_p50()
-    row(f"{REQUESTS} requests at concurrency {CONCURRENCY}, warm", REQUESTS / elapsed, "req/s",
-        ">= 1000")
-    row("p50 latency", p50 * 1000, "ms")
-    row("p99 latency", p99 * 1000, "ms")
-    row("both handlers called in-process, p50 (baseline)", baseline * 1e6, "us")
-    row("emulator p50 / in-process p50", p50 / baseline, "x")
-    row("non-200 answers", len(errors), "")
-    row("origin log lines shipped (incl. warm-up)", shipped, "",
-        str(REQUESTS + WARMUP_ROUNDS * CONCURRENCY))
+    print(f"{ROUNDS} rounds of {REQUESTS} requests at concurrency {CONCURRENCY}, each mode "
+          "after a warm-up; min / median / max over the rounds")
+    for mode, what in (("miss", "miss (viewer -> Lambda@Edge -> ALB -> origin Lambda)"),
+                       ("hit", "cache hit (viewer-request + viewer-response on each hit)")):
+        print(f"{what}:")
+        row_spread("  requests/s vs the bare server, same round",
+                   [r[mode]["rps"] / r["bare"]["rps"] for r in rounds])
+        row_spread("  p50 vs the bare server, same round",
+                   [r[mode]["p50"] / r["bare"]["p50"] for r in rounds])
+        row_spread("  p99 vs the bare server, same round",
+                   [r[mode]["p99"] / r["bare"]["p99"] for r in rounds])
+        row_spread("  requests/s (absolute, not comparable across machines)",
+                   [r[mode]["rps"] for r in rounds], "req/s")
+        print(f"  non-200 answers: {sum(r[mode]['errors'] for r in rounds)}")
+    row_spread("bare loopback server requests/s (the baseline)",
+               [r["bare"]["rps"] for r in rounds], "req/s")
+    row("emulator miss p50 / both handlers in-process p50",
+        statistics.median(r["miss"]["p50"] for r in rounds) / baseline, "x")
+    row("origin log lines shipped (incl. warm-up and the sample)", shipped, "", str(expected))
+
+
+def row_spread(label, values, unit="x"):
+    print(f"{label:<58} {spread(values, unit)}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,23 @@ from stacks.edge_persist_stack import EdgePersistStack
 REGION = "us-east-1"
 
 
+def session_config(ctx):
+    """sessionBudgetMb and sessionTtlSeconds from cdk.json context, for the edge store."""
+    config = {}
+    for key in ("sessionBudgetMb", "sessionTtlSeconds"):
+        value = ctx(key)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key} must be a number, not {value!r}") from None
+        if not 0 < number < float("inf"):
+            raise ValueError(f"{key} must be above 0, not {value!r}")
+        config[key] = number
+    return config
+
+
 def build_app(**app_kwargs):
     app = cdk.App(**app_kwargs)
     ctx = app.node.try_get_context
@@ -19,6 +36,7 @@ def build_app(**app_kwargs):
         app, ctx("stackName") or "EdgePersistStack",
         price_class=ctx("priceClass") or "PriceClass_100",
         secret_generation=str(ctx("originSecretGeneration") or "1"),
+        session_config=session_config(ctx),
         # No account is needed to synthesize; the CLI fills it in from credentials at deploy.
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION),
     )

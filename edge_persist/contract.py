@@ -22,9 +22,24 @@ QUERY_PROBE = "probe"
 HEADER_ORIGIN_VERIFY = "x-origin-verify"
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", HEADER_ORIGIN_VERIFY})
 
+# Per-session storage (the session store). The id comes from the cookie, else the header.
+SESSION_COOKIE = "ep_session"
+HEADER_SESSION_ID = "x-session-id"
+SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"   # anything else means "no session"
+SESSION_ROUTE = "/session"
+HEADER_SESSION = "x-persist-session"             # "hit" or "miss"
+HEADER_SESSION_AGE = "x-persist-session-age"     # seconds since this environment stored it
+HEADER_SESSION_SET = "x-persist-set"             # origin -> origin-response: the data
+QUERY_SESSION_BYTES = "bytes"                    # padding of the origin's data
+QUERY_SESSION_DELAY = "delay_ms"                 # the origin's simulated lookup
+SESSION_BYTES_DEFAULT, SESSION_BYTES_MAX = 256, 4096
+SESSION_DELAY_MAX_MS = 1000
+SESSION_HIT, SESSION_MISS = "hit", "miss"
+
 # Log line "event" values.
 EVENT_EDGE_INIT = "edge_init"
 EVENT_ORIGIN_REQUEST = "origin_request"
+EVENT_EDGE_STATS = "edge_stats"
 
 # verify.py exit codes.
 EXIT_PERSISTED = 0

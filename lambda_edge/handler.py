@@ -1,19 +1,122 @@
-"""Lambda@Edge origin-request function: keeps dataToPersist in module memory.
+"""Lambda@Edge function: keeps dataToPersist, and per-session data, in module memory.
 
-Standard library only: this folder is the code asset CloudFront replicates.
-Lambda@Edge allows no environment variables, so nothing here is configurable
-at deploy time; the header names are the contract in shared/DESIGN.md.
+Standard library only: this folder is the code asset CloudFront replicates. Lambda@Edge
+allows no environment variables, so the session store's settings arrive as config.json,
+written into the asset at synth from cdk.json context (absent here: the defaults below).
+The header names are the contract in shared/DESIGN.md.
+
+One function, two triggers with the same numbered version:
+- origin-request: sets custom_header and the x-persist-* headers on every request; on
+  GET /session, answers from this environment's store when it holds the session (a hit,
+  generated at the edge), else forwards with x-persist-session: miss;
+- origin-response: on /session, stores the origin's x-persist-set for the session and takes
+  the header off the response.
 """
 import json
 import os
+import re
+import sys
 import time
+from collections import OrderedDict
 
-# The "storage": module globals live as long as the execution environment.
+# --- settings ---------------------------------------------------------------------------
+
+SESSION_COOKIE = "ep_session"
+SESSION_HEADER = "x-session-id"
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_ROUTE = "/session"
+SET_HEADER = "x-persist-set"
+# CloudFront quotas: a request or an origin response, headers included, is at most 20,480
+# bytes besides the body; the stored value travels in one header, so it cannot be larger.
+MAX_VALUE_BYTES = 20_480
+# Half of the function's memory by default: the Python runtime and this module take about
+# 40 MB of a 128 MB function, and the other half leaves room for a request in flight.
+DEFAULT_BUDGET_FRACTION = 0.5
+DEFAULT_TTL_S = 300.0
+STATS_EVERY_S = 60.0
+# Bytes an entry costs beyond its key and value objects: its OrderedDict slot and link, the
+# (value, time) tuple and the float. Measured with tracemalloc (tests/unit/test_edge_runtime.py).
+ENTRY_OVERHEAD = 160
+
+
+def _config():
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+_CONFIG = _config()
+_MEMORY_MB = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+BUDGET_BYTES = int((_CONFIG.get("sessionBudgetMb") or _MEMORY_MB * DEFAULT_BUDGET_FRACTION)
+                   * (1 << 20))
+TTL_S = float(_CONFIG.get("sessionTtlSeconds") or DEFAULT_TTL_S)
+STATS_EVERY_S = float(_CONFIG.get("statsEverySeconds") or STATS_EVERY_S)
+
+
+class SessionStore:
+    """LRU with a TTL and a byte budget: the oldest entries go once the budget is passed."""
+
+    def __init__(self, budget_bytes, ttl_s):
+        self.budget, self.ttl = budget_bytes, ttl_s
+        self._entries = OrderedDict()  # session id -> (value, stored at)
+        self.bytes = 0
+        self.hits = self.misses = self.evictions = self.expirations = 0
+
+    @staticmethod
+    def cost(key, value):
+        return sys.getsizeof(key) + sys.getsizeof(value) + ENTRY_OVERHEAD
+
+    def get(self, key, now):
+        """(value, age in s) when fresh, else None; an expired entry is dropped on read."""
+        entry = self._entries.get(key)
+        if entry is not None and now - entry[1] > self.ttl:
+            self._drop(key)
+            self.expirations += 1
+            entry = None
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry[0], now - entry[1]
+
+    def put(self, key, value, now):
+        size = self.cost(key, value)
+        if size > self.budget:
+            return False  # never let one value push out everything else and still not fit
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = (value, now)
+        self.bytes += size
+        while self.bytes > self.budget:
+            self._drop(next(iter(self._entries)))
+            self.evictions += 1
+        return True
+
+    def _drop(self, key):
+        value, _ = self._entries.pop(key)
+        self.bytes -= self.cost(key, value)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def stats(self):
+        return {"entries": len(self), "bytes": self.bytes, "budget": self.budget,
+                "hits": self.hits, "misses": self.misses, "evictions": self.evictions,
+                "expirations": self.expirations}
+
+
+# --- the "storage": module globals live as long as the execution environment -------------
+
 dataToPersist = None
 ENV_ID = os.urandom(8).hex()
 REGION = os.environ.get("AWS_REGION") or "unknown"
 invocations = 0
 _fixed_headers = ()
+STORE = SessionStore(BUDGET_BYTES, TTL_S)
+_stats_logged_at = None
 
 
 def _utc_now_iso():
@@ -37,16 +140,88 @@ def _init_environment():
                       "env": ENV_ID, "region": REGION}))
 
 
-def handler(event, context):
+def session_id(headers):
+    """The session of a request: cookie ep_session, else header x-session-id; None when
+    neither holds a valid id (a bad id is "no session", never an error)."""
+    for entry in headers.get("cookie") or ():
+        for part in str(entry.get("value", "")).split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == SESSION_COOKIE:
+                return value if SESSION_ID.fullmatch(value) else None
+    for entry in headers.get(SESSION_HEADER) or ():
+        value = str(entry.get("value", ""))
+        return value if SESSION_ID.fullmatch(value) else None
+    return None
+
+
+def _log_stats(now):
+    """edge_stats at most once a minute per environment (Lambda gives functions without
+    extensions no shutdown signal, so there is no last line at shutdown)."""
+    global _stats_logged_at
+    if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
+        _stats_logged_at = now
+        print(json.dumps({"event": "edge_stats", "env": ENV_ID, "region": REGION,
+                          **STORE.stats()}))
+
+
+def _header(headers, name, value):
+    headers[name] = [{"key": name, "value": value}]
+
+
+def _hit_response(value, age):
+    headers = {"content-type": [{"key": "Content-Type", "value": "application/json"}],
+               "cache-control": [{"key": "Cache-Control", "value": "no-store"}]}
+    _header(headers, "x-persist-session", "hit")
+    _header(headers, "x-persist-session-age", "%.3f" % age)
+    _header(headers, "x-persist-env", ENV_ID)
+    _header(headers, "x-persist-region", REGION)
+    # On a hit the edge answers itself, so it echoes its own value where the origin would.
+    _header(headers, "x-custom-header-seen", dataToPersist)
+    return {"status": "200", "statusDescription": "OK", "headers": headers, "body": value}
+
+
+def _origin_request(request):
     global invocations
-    if dataToPersist is None:
-        _init_environment()
     invocations += 1
-    request = event["Records"][0]["cf"]["request"]
     headers = request.get("headers")
     if headers is None:
         headers = request["headers"] = {}
+    if request.get("uri") == SESSION_ROUTE and request.get("method") == "GET":
+        sid = session_id(headers)
+        if sid is not None:
+            now = time.monotonic()
+            found = STORE.get(sid, now)
+            _log_stats(now)
+            if found is not None:
+                return _hit_response(*found)
+            _header(headers, "x-persist-session", "miss")
     # Assigning whole lists replaces anything the viewer sent under these names.
     headers.update(_fixed_headers)
     headers["x-persist-invocation"] = [{"key": "x-persist-invocation", "value": str(invocations)}]
     return request
+
+
+def _origin_response(request, response):
+    if request.get("uri") != SESSION_ROUTE:
+        return response
+    headers = response.get("headers") or {}
+    entries = headers.pop(SET_HEADER, None)  # the viewer never sees it
+    sid = session_id(request.get("headers") or {})
+    value = entries[0].get("value") if entries else None
+    if sid is not None and isinstance(value, str) and \
+            len(value.encode("utf-8", "surrogatepass")) <= MAX_VALUE_BYTES:
+        now = time.monotonic()
+        STORE.put(sid, value, now)
+        _log_stats(now)
+    _header(headers, "x-persist-session", "miss")
+    response["headers"] = headers
+    return response
+
+
+def handler(event, context):
+    if dataToPersist is None:
+        _init_environment()
+    cf = event["Records"][0]["cf"]
+    if "response" in cf:
+        return _origin_response(cf["request"], cf["response"])
+    return _origin_request(cf["request"])

@@ -4,11 +4,18 @@ Standard library only: this folder is the code asset of the origin function.
 """
 import base64
 import json
+import re
+import time
 from datetime import datetime, timezone
 
 # Headers that carry credentials or the CloudFront-to-ALB shared secret never reach the logs.
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-origin-verify"})
 REDACTED = "[redacted]"
+SESSION_COOKIE = "ep_session"
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_ROUTE = "/session"
+SESSION_BYTES_DEFAULT, SESSION_BYTES_MAX = 256, 4096
+SESSION_DELAY_MAX_MS = 1000
 
 
 def _utc_now_iso():
@@ -44,6 +51,34 @@ def _body_size(event):
     return len(body.encode("utf-8", "surrogatepass"))
 
 
+def _session_id(headers):
+    """As the edge reads it: cookie ep_session, else x-session-id; None when invalid."""
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE:
+            return value if SESSION_ID.fullmatch(value) else None
+    value = headers.get("x-session-id")
+    return value if value is not None and SESSION_ID.fullmatch(value) else None
+
+
+def _bounded(text, default, maximum):
+    try:
+        return min(max(int(text), 0), maximum)
+    except (TypeError, ValueError):
+        return default
+
+
+def _session_data(headers, query):
+    """The session's data, as a database read would give it: JSON with the id, the origin's
+    time and ?bytes=N of padding, after a simulated ?delay_ms= lookup."""
+    delay_ms = _bounded(query.get("delay_ms"), 0, SESSION_DELAY_MAX_MS)
+    if delay_ms:
+        time.sleep(delay_ms / 1000)
+    padding = _bounded(query.get("bytes"), SESSION_BYTES_DEFAULT, SESSION_BYTES_MAX)
+    return json.dumps({"session": _session_id(headers), "origin_time": _utc_now_iso(),
+                       "padding": "x" * padding}, separators=(",", ":"))
+
+
 def handler(event, context):
     headers = _flat_headers(event)
     seen = headers.get("custom_header", "")
@@ -60,8 +95,14 @@ def handler(event, context):
         "headers": _redact(headers),
     }))  # ASCII escapes: a U+2028 or U+0085 in a header must not split the log line
     method = (event.get("httpMethod") or "GET").upper()
-    body = "" if method == "HEAD" else f"Hello from Lambda! {_utc_now_iso()}"
     response_headers = {"Content-Type": "text/plain; charset=utf-8", "x-custom-header-seen": seen}
+    if event.get("path") == SESSION_ROUTE and _session_id(headers) is not None:
+        body = _session_data(headers, _query(event))
+        # origin-response cannot read the body: the header is how the edge gets the data.
+        response_headers.update({"Content-Type": "application/json", "x-persist-set": body})
+    else:
+        body = f"Hello from Lambda! {_utc_now_iso()}"
+    body = "" if method == "HEAD" else body
     response = {"statusCode": 200, "statusDescription": "200 OK", "body": body,
                 "isBase64Encoded": False}
     # ALB rejects a response whose header mode does not match the target group's.

@@ -3,10 +3,14 @@
 viewer -> CloudFront (TTL 0) -> Lambda@Edge origin-request -> ALB :80 -> origin Lambda.
 Infrastructure only: imports no runtime code and no tool code.
 """
+import json
+import shutil
 from pathlib import Path
 
+import jsii
 from aws_cdk import (
-    Acknowledgment, CfnOutput, Duration, RemovalPolicy, Stack, Validations,
+    Acknowledgment, AssetHashType, BundlingOptions, CfnOutput, DockerImage, Duration,
+    ILocalBundling, RemovalPolicy, Stack, Validations,
     aws_cloudfront as cloudfront,
     aws_cloudfront_origins as origins,
     aws_ec2 as ec2,
@@ -26,6 +30,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_13
 # CloudFront's managed prefix list of origin-facing addresses; its id differs per region.
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
+SESSION_COOKIE = "ep_session"
 # Context values use CloudFormation's spelling, which users know from the console.
 PRICE_CLASSES = {
     "PriceClass_100": cloudfront.PriceClass.PRICE_CLASS_100,
@@ -34,20 +39,45 @@ PRICE_CLASSES = {
 }
 
 
+@jsii.implements(ILocalBundling)
+class _WithConfig:
+    """Bundles lambda_edge/ with a config.json: Lambda@Edge allows no environment variables,
+    so settings travel inside the code asset. Local only: no Docker is involved."""
+
+    def __init__(self, source, config):
+        self.source, self.config = source, config
+
+    def try_bundle(self, output_dir, *args, **kwargs):
+        shutil.copytree(self.source, output_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(*ASSET_EXCLUDES))
+        (Path(output_dir) / "config.json").write_text(json.dumps(self.config, sort_keys=True))
+        return True
+
+
+def edge_code(config):
+    """The edge function's asset: lambda_edge/ plus config.json. Hashed by output, so a new
+    setting is a new asset, a new version and a new deploy."""
+    source = ROOT / "lambda_edge"
+    return lambda_.Code.from_asset(
+        str(source), asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(image=DockerImage.from_registry("unused-local-bundling"),
+                                 local=_WithConfig(source, config)))
+
+
 def acknowledge(construct, rule, reason):
     Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))
 
 
 class EdgePersistStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, price_class: str = "PriceClass_100",
-                 secret_generation: str = "1", **kwargs) -> None:
+                 secret_generation: str = "1", session_config: dict = None, **kwargs) -> None:
         if price_class not in PRICE_CLASSES:
             raise ValueError(f"priceClass must be one of {', '.join(PRICE_CLASSES)}, not {price_class!r}")
         super().__init__(scope, construct_id, **kwargs)
         secret = self._origin_secret(secret_generation)
         origin_fn = self._origin_function()
         alb = self._load_balancer(origin_fn, secret)
-        edge_fn = self._edge_function()
+        edge_fn = self._edge_function(session_config or {})
         distribution = self._distribution(alb, edge_fn.current_version, secret, price_class)
         self._outputs(distribution, edge_fn, origin_fn, alb)
 
@@ -143,7 +173,7 @@ class EdgePersistStack(Stack):
 
     # --- edge -------------------------------------------------------------------------------
 
-    def _edge_function(self):
+    def _edge_function(self, session_config):
         name = f"{self.stack_name}-edge"
         role = iam.Role(self, "EdgeRole", assumed_by=iam.CompositePrincipal(
             iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -156,8 +186,7 @@ class EdgePersistStack(Stack):
         fn = lambda_.Function(
             self, "EdgeFunction", function_name=name, runtime=RUNTIME,
             architecture=lambda_.Architecture.X86_64, handler="handler.handler",
-            code=lambda_.Code.from_asset(str(ROOT / "lambda_edge"), exclude=ASSET_EXCLUDES),
-            memory_size=128, timeout=Duration.seconds(5), role=role,
+            code=edge_code(session_config), memory_size=128, timeout=Duration.seconds(5), role=role,
             # Replicas block deletion for hours; `make cleanup` removes these later.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN))
         fn.apply_removal_policy(RemovalPolicy.RETAIN)
@@ -186,7 +215,9 @@ class EdgePersistStack(Stack):
             self, "AllViewer", origin_request_policy_name=f"{self.stack_name}-all-viewer",
             header_behavior=cloudfront.OriginRequestHeaderBehavior.all(),
             query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
-            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none())
+            # The session cookie reaches origin-request this way; it stays out of the
+            # zero-TTL cache key, where CloudFront forbids it.
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.allow_list(SESSION_COOKIE))
         origin = origins.LoadBalancerV2Origin(
             alb, protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
             custom_headers={ORIGIN_VERIFY_HEADER: secret.secret_value.unsafe_unwrap()})
@@ -199,9 +230,12 @@ class EdgePersistStack(Stack):
                 origin=origin,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cache_policy, origin_request_policy=origin_request_policy,
-                edge_lambdas=[cloudfront.EdgeLambda(
-                    function_version=edge_version,
-                    event_type=cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST)]))
+                # One numbered version on both origin triggers: they share its environments,
+                # so what origin-response stores, origin-request finds.
+                edge_lambdas=[cloudfront.EdgeLambda(function_version=edge_version,
+                                                    event_type=event_type)
+                              for event_type in (cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+                                                 cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE)]))
         for rule, reason in (
             ("AwsSolutions-CFR1", "A measuring kit: viewers in every country are welcome."),
             ("AwsSolutions-CFR2", "No WAF: the distribution serves one timestamp and costs "

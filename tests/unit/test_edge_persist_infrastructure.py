@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from edge_persist.cfn import asset_folder
 from tests.conftest import ROOT
 
 
@@ -79,13 +80,38 @@ def test_edge_function_properties(edge_function):
     assert edge_function["DeletionPolicy"] == "Retain"
 
 
-def test_edge_version_is_retained_and_associated_as_origin_request(template_json):
+def test_one_retained_version_is_associated_as_origin_request_and_response(template_json):
     version_id, version = only(template_json, "AWS::Lambda::Version")
     assert version["DeletionPolicy"] == "Retain"
     _, dist = only(template_json, "AWS::CloudFront::Distribution")
     behavior = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
     assert behavior["LambdaFunctionAssociations"] == [
-        {"EventType": "origin-request", "LambdaFunctionARN": {"Ref": version_id}}]
+        {"EventType": "origin-request", "LambdaFunctionARN": {"Ref": version_id}},
+        {"EventType": "origin-response", "LambdaFunctionARN": {"Ref": version_id}}]
+
+
+def test_the_edge_asset_carries_the_session_settings_as_config_json(template_path, tmp_path):
+    from stacks.edge_persist_stack import _WithConfig
+    template = json.loads(template_path.read_text())
+    (edge,) = [v for v in template["Resources"].values()
+               if v["Type"] == "AWS::Lambda::Function"
+               and v["Properties"].get("FunctionName") == "EdgePersistStack-edge"]
+    folder = asset_folder(template_path, edge)
+    assert json.loads((folder / "config.json").read_text()) == {}  # no context: defaults
+    assert (folder / "handler.py").is_file() and "Environment" not in edge["Properties"]
+    assert _WithConfig(ROOT / "lambda_edge", {"sessionBudgetMb": 2.0}).try_bundle(str(tmp_path))
+    assert json.loads((tmp_path / "config.json").read_text()) == {"sessionBudgetMb": 2.0}
+
+
+@pytest.mark.parametrize("context, words", [
+    ({"sessionBudgetMb": "lots"}, "must be a number"), ({"sessionTtlSeconds": 0}, "above 0")])
+def test_session_settings_come_from_context_and_bad_ones_are_refused(context, words):
+    from app import session_config
+    assert session_config({"sessionBudgetMb": "8", "sessionTtlSeconds": 60}.get) == {
+        "sessionBudgetMb": 8.0, "sessionTtlSeconds": 60.0}
+    from app import build_app
+    with pytest.raises(ValueError, match=words):
+        build_app(context=context)
 
 
 def test_edge_role_trusts_both_services_and_logs_in_every_region(template_json, edge_function):
@@ -116,6 +142,8 @@ def test_origin_request_policy_forwards_all_viewer_headers_and_query(template_js
     config = policy["Properties"]["OriginRequestPolicyConfig"]
     assert config["HeadersConfig"]["HeaderBehavior"] == "allViewer"
     assert config["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    # The session cookie reaches the edge function; the cache key stays empty (above).
+    assert config["CookiesConfig"] == {"CookieBehavior": "whitelist", "Cookies": ["ep_session"]}
 
 
 def test_distribution_settings(template_json):

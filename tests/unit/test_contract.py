@@ -18,3 +18,23 @@ def test_origin_handler_uses_contract_names():
     for name in contract.PERSIST_HEADERS + (contract.HEADER_SEEN, contract.HEADER_PROBE):
         assert f'"{name}"' in source
     assert module.REDACTED_HEADERS == contract.REDACTED_HEADERS
+
+
+def test_both_handlers_read_the_session_as_the_contract_says():
+    edge, origin = fresh_module("lambda_edge"), fresh_module("origin_lambda")
+    assert edge.SESSION_ID.pattern == origin.SESSION_ID.pattern == contract.SESSION_ID_PATTERN
+    assert edge.SESSION_COOKIE == origin.SESSION_COOKIE == contract.SESSION_COOKIE
+    assert edge.SESSION_ROUTE == origin.SESSION_ROUTE == contract.SESSION_ROUTE
+    assert edge.SESSION_HEADER == contract.HEADER_SESSION_ID
+    assert edge.SET_HEADER == contract.HEADER_SESSION_SET
+    assert (origin.SESSION_BYTES_DEFAULT, origin.SESSION_BYTES_MAX) == (
+        contract.SESSION_BYTES_DEFAULT, contract.SESSION_BYTES_MAX)
+    assert origin.SESSION_DELAY_MAX_MS == contract.SESSION_DELAY_MAX_MS
+    source = inspect.getsource(edge)
+    for name in (contract.HEADER_SESSION, contract.HEADER_SESSION_AGE, contract.EVENT_EDGE_STATS,
+                 contract.SESSION_HIT, contract.SESSION_MISS):
+        assert f'"{name}"' in source
+    origin_source = inspect.getsource(origin)
+    for name in (contract.HEADER_SESSION_SET, contract.QUERY_SESSION_BYTES,
+                 contract.QUERY_SESSION_DELAY, contract.HEADER_SESSION_ID):
+        assert f'"{name}"' in origin_source

@@ -81,6 +81,39 @@ def test_edge_handler_output_always_passes_cloudfronts_checks(event):
     assert untouched == {k: v for k, v in before["headers"].items() if k not in expected}
 
 
+session_ids = st.one_of(st.from_regex(r"[A-Za-z0-9_-]{0,130}", fullmatch=True), values)
+cookies = st.one_of(values, st.builds(lambda junk, sid, more: f"{junk}; ep_session={sid}; {more}",
+                                      values, session_ids, values))
+
+
+@FUZZ
+@given(cookie=st.one_of(st.none(), cookies), header_id=st.one_of(st.none(), session_ids),
+       stored=st.one_of(st.none(), values, huge_values),
+       method=st.sampled_from(["GET", "HEAD", "POST"]))
+def test_the_session_route_never_raises_and_always_passes_cloudfronts_checks(
+        cookie, header_id, stored, method):
+    event = load_event("origin_request")
+    request = event["Records"][0]["cf"]["request"]
+    request.update(uri=contract.SESSION_ROUTE, method=method)
+    if cookie is not None:
+        request["headers"]["cookie"] = [{"key": "Cookie", "value": cookie}]
+    if header_id is not None:
+        request["headers"][contract.HEADER_SESSION_ID] = [{"key": "X-Session-Id",
+                                                           "value": header_id}]
+    before = copy.deepcopy(request)
+    assert validate(edge_rules.ORIGIN_REQUEST, before, EDGE.handler(event, None)) == []
+    response = {"status": "200", "statusDescription": "OK", "headers": {}}
+    if stored is not None:
+        response["headers"][contract.HEADER_SESSION_SET] = [{"key": "x-persist-set",
+                                                             "value": stored}]
+    answer = EDGE.handler({"Records": [{"cf": {"config": {"eventType": "origin-response"},
+                                                "request": copy.deepcopy(before),
+                                                "response": copy.deepcopy(response)}}]}, None)
+    assert validate(edge_rules.ORIGIN_RESPONSE, response, answer) == []
+    assert contract.HEADER_SESSION_SET not in answer["headers"]
+    assert EDGE.STORE.bytes <= EDGE.STORE.budget
+
+
 @st.composite
 def alb_events(draw):
     event = load_event("alb_request")

@@ -2,6 +2,8 @@
 import base64
 import json
 
+import pytest
+
 from edge_persist import contract
 
 
@@ -73,3 +75,38 @@ def test_multi_value_headers_answer_in_the_same_mode(origin_module, alb_event, c
     assert "headers" not in response
     assert response["multiValueHeaders"][contract.HEADER_SEEN] == ["last"]
     assert log_line(capsys)["custom_header"] == "last"
+
+
+def _session_event(alb_event, cookie="ep_session=s-1", **query):
+    alb_event["path"] = "/session"
+    alb_event["headers"]["cookie"] = cookie
+    alb_event["queryStringParameters"] = {k: str(v) for k, v in query.items()}
+    return alb_event
+
+
+def test_session_data_is_json_with_padding_and_travels_in_x_persist_set(origin_module, alb_event):
+    response = origin_module.handler(_session_event(alb_event, bytes=100), None)
+    data = json.loads(response["body"])
+    assert data["session"] == "s-1" and data["padding"] == "x" * 100
+    assert response["headers"]["x-persist-set"] == response["body"]
+    assert "\n" not in response["body"]  # one header line
+
+
+@pytest.mark.parametrize("query, padding", [({}, 256), ({"bytes": "99999"}, 4096),
+                                            ({"bytes": "-5"}, 0), ({"bytes": "abc"}, 256)])
+def test_padding_is_bounded(origin_module, alb_event, query, padding):
+    response = origin_module.handler(_session_event(alb_event, **query), None)
+    assert len(json.loads(response["body"])["padding"]) == padding
+
+
+def test_the_lookup_delay_is_simulated_and_capped(origin_module, alb_event, monkeypatch):
+    slept = []
+    monkeypatch.setattr(origin_module.time, "sleep", slept.append)
+    origin_module.handler(_session_event(alb_event, delay_ms=5000), None)
+    assert slept == [1.0]
+
+
+def test_without_a_valid_session_the_route_answers_as_any_path(origin_module, alb_event):
+    response = origin_module.handler(_session_event(alb_event, cookie="ep_session=../x"), None)
+    assert response["body"].startswith("Hello from Lambda!")
+    assert "x-persist-set" not in response["headers"]

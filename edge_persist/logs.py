@@ -9,6 +9,8 @@ from edge_persist import contract
 from edge_persist.errors import from_aws
 
 _decoder = json.JSONDecoder()
+CONTRACT_EVENTS = (contract.EVENT_EDGE_INIT, contract.EVENT_ORIGIN_REQUEST,
+                   contract.EVENT_EDGE_STATS)
 
 
 def parse_line(message):
@@ -34,7 +36,7 @@ def parse_line(message):
         obj = parse_line(inner) if isinstance(inner, str) else inner
         if not isinstance(obj, dict):
             return None
-    return obj if obj.get("event") in (contract.EVENT_EDGE_INIT, contract.EVENT_ORIGIN_REQUEST) else None
+    return obj if obj.get("event") in CONTRACT_EVENTS else None
 
 
 def fetch(client, group, start_ms, end_ms, term=None):
@@ -103,12 +105,17 @@ def _read_group(result, group, read):
     return []
 
 
-def scan_region(aws, region, edge_group, error_group, start_ms, end_ms):
-    """One region's edge_init events and CloudFront's function errors; missing groups are empty."""
-    result = {"region": region, "edge_init": [], "cloudfront_errors": [], "error": None}
+def scan_region(aws, region, edge_group, error_group, start_ms, end_ms, stats=False):
+    """One region's edge_init (and, asked, edge_stats) events and CloudFront's function
+    errors; missing groups are empty."""
+    result = {"region": region, "edge_init": [], "edge_stats": [], "cloudfront_errors": [],
+              "error": None}
     client = aws.client("logs", region)
     result["edge_init"] = _read_group(result, edge_group, lambda: contract_events(
         client, edge_group, start_ms, end_ms, contract.EVENT_EDGE_INIT))
+    if stats:
+        result["edge_stats"] = _read_group(result, edge_group, lambda: contract_events(
+            client, edge_group, start_ms, end_ms, contract.EVENT_EDGE_STATS))
     if error_group:
         result["cloudfront_errors"] = _read_group(result, error_group, lambda: [
             (e["timestamp"], e.get("message", "").strip())
@@ -116,12 +123,15 @@ def scan_region(aws, region, edge_group, error_group, start_ms, end_ms):
     return result
 
 
-def scan_regions(aws, regions, edge_group, error_group, start_ms, end_ms, parallel=True):
+def scan_regions(aws, regions, edge_group, error_group, start_ms, end_ms, parallel=True,
+                 stats=False):
     """scan_region over every region, in parallel threads (one per region) unless told not to."""
     for region in regions:  # clients are created up front: sessions are not thread-safe
         aws.client("logs", region)
+
+    def scan(region):
+        return scan_region(aws, region, edge_group, error_group, start_ms, end_ms, stats)
     if not parallel:
-        return [scan_region(aws, r, edge_group, error_group, start_ms, end_ms) for r in regions]
+        return [scan(r) for r in regions]
     with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
-        return list(pool.map(lambda r: scan_region(aws, r, edge_group, error_group,
-                                                    start_ms, end_ms), regions))
+        return list(pool.map(scan, regions))

@@ -17,14 +17,19 @@ def new_probe_id():
     return f"p-{uuid.uuid4().hex[:12]}"
 
 
-def send_one(session, url, probe_id):
+def send_one(session, url, probe_id, session_id=None):
+    """One probe; with a session id, a GET /session carrying it as the ep_session cookie."""
     sent = time.time()
     probe = {"id": probe_id, "sent_at": sent, "status": None, "latency_ms": None,
              "custom_header": None, "persist_env": None, "pop": None, "x_cache": None,
              "cf_id": None, "error": None}
+    params, headers = {contract.QUERY_PROBE: probe_id}, {contract.HEADER_PROBE: probe_id}
+    if session_id is not None:
+        url += contract.SESSION_ROUTE
+        headers["Cookie"] = f"{contract.SESSION_COOKIE}={session_id}"
+        probe.update(session=session_id, session_state=None, region=None)
     try:
-        response = session.get(url, params={contract.QUERY_PROBE: probe_id},
-                               headers={contract.HEADER_PROBE: probe_id}, timeout=TIMEOUT)
+        response = session.get(url, params=params, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as err:
         # urllib3 nests the useful part ("Connection refused") inside MaxRetryError.reason.
         reason = getattr(err.args[0], "reason", err) if err.args else err
@@ -38,16 +43,22 @@ def send_one(session, url, probe_id):
         x_cache=response.headers.get("X-Cache"),
         cf_id=response.headers.get("X-Amz-Cf-Id"),
     )
+    if session_id is not None:  # a hit names the environment that answered it
+        probe.update(session_state=response.headers.get(contract.HEADER_SESSION),
+                     persist_env=response.headers.get(contract.HEADER_ENV),
+                     region=response.headers.get(contract.HEADER_REGION))
     if response.status_code != 200:
         probe["error"] = f"HTTP {response.status_code} ({probe['x_cache'] or 'no X-Cache'})"
     return probe
 
 
-def run(url, requests_count, interval, concurrency, show_progress=True, stop=None, pauses=None):
+def run(url, requests_count, interval, concurrency, show_progress=True, stop=None, pauses=None,
+        sessions=0):
     """Send `requests_count` probes, `concurrency` at a time, one wave every `interval` s.
 
     `pauses` maps a count of requests sent to extra seconds of silence after them: the way
-    to watch an idle environment being recycled.
+    to watch an idle environment being recycled. With `sessions`, probe i belongs to
+    session i mod `sessions` (ids unique to this run) and asks GET /session.
 
     Returns the probes sent so far, in send order, also when interrupted (KeyboardInterrupt
     propagates after `stop` is set, with the partial list attached as `err.probes`).
@@ -56,10 +67,14 @@ def run(url, requests_count, interval, concurrency, show_progress=True, stop=Non
     probes = []
     local = threading.local()
 
-    def worker(probe_id):
+    run_id = uuid.uuid4().hex[:8]
+
+    def worker(numbered):
+        number, probe_id = numbered
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        return send_one(local.session, url, probe_id)
+        session_id = f"{run_id}-{number % sessions}" if sessions else None
+        return send_one(local.session, url, probe_id, session_id)
 
     waves = [min(concurrency, requests_count - i) for i in range(0, requests_count, concurrency)]
     with Progress(transient=True, disable=not show_progress) as progress, \
@@ -69,7 +84,8 @@ def run(url, requests_count, interval, concurrency, show_progress=True, stop=Non
             for index, size in enumerate(waves):
                 if index and stop.wait(interval + (pauses or {}).get(len(probes), 0)):
                     break
-                wave = list(pool.map(worker, [new_probe_id() for _ in range(size)]))
+                wave = list(pool.map(worker, [(len(probes) + i, new_probe_id())
+                                              for i in range(size)]))
                 probes.extend(wave)
                 progress.advance(task, size)
         except KeyboardInterrupt as err:

@@ -43,6 +43,8 @@ def print_report(report, console=None):
         console.print(f"[red]error:[/] {escape(error)}", highlight=False, soft_wrap=True)
     if len(report["errors"]) > MAX_ERRORS_SHOWN:
         console.print(f"... and {len(report['errors']) - MAX_ERRORS_SHOWN} more in the JSON report")
+    if report.get("sessions_sentence"):
+        console.print(escape(report["sessions_sentence"]), highlight=False, soft_wrap=True)
     colour = "green" if report["verdict"] == PERSISTED else "yellow"
     console.print(f"[bold {colour}]{report['verdict']}[/]: {escape(report['sentence'])}", highlight=False,
                   soft_wrap=True)
@@ -74,6 +76,15 @@ def plot_timeline(report, path):
             if points:
                 xs, ys = zip(*points)
                 ax.scatter(xs, ys, s=30, color=colours[region], label=region, zorder=3)
+                hits = [(_ts(p["sent_at"]) - t0, index[key]) for p in probes
+                        if p.get("session_state") == "hit"
+                        and (key := p["persist_env"] or p["custom_header"]) in index
+                        and region_of[key] == region]
+                if hits:  # session hits ringed, so misses stand out as plain dots
+                    hx, hy = zip(*hits)
+                    ax.scatter(hx, hy, s=110, facecolors="none", edgecolors="black",
+                               linewidths=1, zorder=4,
+                               label="session hit" if region == regions[0] else None)
                 for y in set(ys):  # the lifetime this environment was seen alive
                     span = [x for x, yy in points if yy == y]
                     ax.hlines(y, min(span), max(span), color=colours[region], alpha=0.35, lw=4)
@@ -83,8 +94,11 @@ def plot_timeline(report, path):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="region")
     ax.set_xlabel("seconds since the first probe")
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(textwrap.fill(f"{report['verdict']}: {report['sentence']}", 110,
-                                   break_on_hyphens=False), fontsize=9)
+    title = f"{report['verdict']}: {report['sentence']}"
+    if report.get("sessions_sentence"):
+        title += "\n" + report["sessions_sentence"]
+    ax.set_title("\n".join(textwrap.fill(line, 110, break_on_hyphens=False)
+                           for line in title.split("\n")), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,4 +1,5 @@
 """Turn probes and log evidence into per-environment rows, a verdict and the report JSON."""
+import statistics
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -41,7 +42,8 @@ class Analysis:
             self.errors.append(f"probe {probe['id']}: no {contract.HEADER_SEEN} in the answer "
                                "and no origin log line: is the edge function associated?")
             return
-        env_id = obj.get("persist_env") or value_to_env.get(value)
+        # A session hit names its environment itself; other answers through the origin log.
+        env_id = obj.get("persist_env") or probe.get("persist_env") or value_to_env.get(value)
         probe["persist_env"] = env_id
         row = self.env(env_id or value)
         row["env"] = env_id
@@ -91,7 +93,7 @@ class Analysis:
 
 
 def analyse(target, probes, interval, origin_logs=None, scans=None, missing=None,
-            interrupted=False):
+            interrupted=False, sessions=0):
     """Build the report. origin_logs/scans/missing are None when the log phase did not run."""
     analysis = Analysis()
     scans = scans or []
@@ -126,13 +128,66 @@ def analyse(target, probes, interval, origin_logs=None, scans=None, missing=None
     }
     verdict, sentence = _verdict(serving, summary, interval, analysis.contradictions,
                                  missing, interrupted)
+    extra = {}
+    if sessions:
+        extra["sessions"] = sessions_block(sessions, ok, serving, scans)
+        extra["sessions_sentence"] = sessions_sentence(extra["sessions"])
     return {
         "verdict": verdict, "sentence": sentence, "target": target.as_report(),
         "probes": [{**p, "sent_at": iso(p["sent_at"])} for p in probes],
         "environments": serving, "other_environments": earlier, "summary": summary,
         "missing_probes": list(missing or []),
         "errors": analysis.contradictions + analysis.errors,
+        **extra,
     }
+
+
+def _p50(values):
+    return round(statistics.median(values), 1) if values else None
+
+
+def sessions_block(count, ok, serving, scans):
+    """How often a session found its data in the environment that served it, per region;
+    evictions from the environments' latest edge_stats lines (None without logs)."""
+    region_of = {r["env"]: r["region"] for r in serving}
+    asked = [p for p in ok if p.get("session")]
+    hits = [p for p in asked if p.get("session_state") == contract.SESSION_HIT]
+    per_region = {}
+    for probe in asked:
+        region = probe.get("region") or region_of.get(probe.get("persist_env")) or "unknown"
+        entry = per_region.setdefault(region, {"requests": 0, "hits": 0, "envs": set()})
+        entry["requests"] += 1
+        entry["hits"] += probe.get("session_state") == contract.SESSION_HIT
+        entry["envs"].add(probe.get("persist_env"))
+    latest = {}
+    for scan in scans:
+        for ts, obj, _ in scan.get("edge_stats") or []:
+            if ts >= latest.get(obj.get("env"), (0, None))[0]:
+                latest[obj.get("env")] = (ts, obj)
+    return {
+        "count": count, "requests": len(asked), "hits": len(hits),
+        "misses": len(asked) - len(hits),
+        "hit_ratio": round(len(hits) / len(asked), 3) if asked else 0.0,
+        "p50_hit_ms": _p50([p["latency_ms"] for p in hits]),
+        "p50_miss_ms": _p50([p["latency_ms"] for p in asked if p not in hits]),
+        "per_region": {region: {"requests": e["requests"],
+                                "hit_ratio": round(e["hits"] / e["requests"], 3),
+                                "environments": len(e["envs"] - {None})}
+                       for region, e in sorted(per_region.items())},
+        "evictions": sum(int(obj.get("evictions") or 0) for _, obj in latest.values())
+        if latest else None,
+    }
+
+
+def sessions_sentence(block):
+    environments = sum(r["environments"] for r in block["per_region"].values())
+    hit = f"{block['p50_hit_ms']} ms" if block["p50_hit_ms"] is not None else "none"
+    miss = f"{block['p50_miss_ms']} ms" if block["p50_miss_ms"] is not None else "none"
+    evicted = f"; {block['evictions']} evicted" if block["evictions"] else ""
+    return (f"sessions: {block['hit_ratio']:.0%} of {block['requests']} requests found their "
+            f"session in edge memory ({environments} environment"
+            f"{'s' if environments != 1 else ''}); hits {hit} p50, misses {miss} p50 from the "
+            f"origin{evicted}")
 
 
 def _regions(rows):

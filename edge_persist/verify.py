@@ -43,6 +43,10 @@ def build_parser():
     probing.add_argument("--interval", type=number(float, 0), default=3.0,
                          help="seconds between waves (default: %(default)s)")
     probing.add_argument("--concurrency", type=number(int, 1), default=1)
+    probing.add_argument("--sessions", type=number(int, 0), default=0, metavar="N",
+                         help="spread the probes over N sessions, round-robin, each a GET "
+                              "/session with its ep_session cookie: measures the edge's "
+                              "per-session store (default: off)")
     probing.add_argument("--pause", type=_pause, action="append", default=[],
                          metavar="AFTER:SECONDS",
                          help="stay silent SECONDS more after request AFTER, e.g. 10:660 to "
@@ -118,7 +122,8 @@ def _collect_logs(aws, args, where, sent, scan_regions):
     scans = logs.scan_regions(aws, scan_regions, contract.edge_log_group(where.edge_function),
                               where.distribution_id and
                               contract.cloudfront_edge_error_log_group(where.distribution_id),
-                              start_ms, time.time() * 1000 + CLOCK_SLACK_MS)
+                              start_ms, time.time() * 1000 + CLOCK_SLACK_MS,
+                              stats=bool(args.sessions))
     return found, missing, scans
 
 
@@ -135,23 +140,29 @@ def run(args, console):
         raise UsageError("no AWS credentials found for the log phase; set AWS_PROFILE, "
                          "pass --profile, or pass --no-logs")
     console.print(f"probing {where.url}: {args.requests} requests, {args.concurrency} at a time, "
-                  f"every {args.interval:g} s", highlight=False)
+                  f"every {args.interval:g} s"
+                  + (f", over {args.sessions} sessions on {contract.SESSION_ROUTE}"
+                     if args.sessions else ""), highlight=False)
     interrupted = False
     sent, found, scans, missing = [], None, None, None
     try:
         sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
-                          show_progress=not args.no_progress, pauses=dict(args.pause))
+                          show_progress=not args.no_progress, pauses=dict(args.pause),
+                          sessions=args.sessions)
         _fail_if_unreachable(where.url, sent)
         if with_logs:
             console.print(f"reading logs: origin in {args.region}, edge in "
                           f"{len(scan_regions)} region(s)", highlight=False)
-            found, missing, scans = _collect_logs(aws, args, where,
-                                                  [p for p in sent if p["status"] == 200]
-                                                  or sent, scan_regions)
+            # A session hit is answered at the edge: it leaves no origin line to wait for.
+            to_origin = [p for p in sent if p["status"] == 200
+                         and p.get("session_state") != contract.SESSION_HIT]
+            found, missing, scans = _collect_logs(aws, args, where, to_origin or sent,
+                                                  scan_regions)
     except KeyboardInterrupt as err:
         interrupted = True
         sent = getattr(err, "probes", sent)  # Ctrl-C while probing carries the partial list
-    result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted)
+    result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted,
+                            sessions=args.sessions)
     render.print_report(result, console)
     failed = _write_outputs(args, result)
     if failed:  # the report is on screen; the lost file is an evidence failure, not a verdict

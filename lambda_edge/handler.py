@@ -24,6 +24,8 @@ from collections import OrderedDict
 SESSION_COOKIE = "ep_session"
 SESSION_HEADER = "x-session-id"
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + "=")
+_VALID_COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + r"=([A-Za-z0-9_-]{1,128})\s*(?:;|$)")
 SESSION_ROUTE = "/session"
 SET_HEADER = "x-persist-set"
 # CloudFront quotas: a request or an origin response, headers included, is at most 20,480
@@ -71,16 +73,18 @@ class SessionStore:
     def get(self, key, now):
         """(value, age in s) when fresh, else None; an expired entry is dropped on read."""
         entry = self._entries.get(key)
-        if entry is not None and now - entry[1] > self.ttl:
+        if entry is None:
+            self.misses += 1
+            return None
+        age = now - entry[1]
+        if age > self.ttl:
             self._drop(key)
             self.expirations += 1
-            entry = None
-        if entry is None:
             self.misses += 1
             return None
         self._entries.move_to_end(key)
         self.hits += 1
-        return entry[0], now - entry[1]
+        return entry[0], age
 
     def put(self, key, value, now):
         size = self.cost(key, value)
@@ -115,8 +119,10 @@ ENV_ID = os.urandom(8).hex()
 REGION = os.environ.get("AWS_REGION") or "unknown"
 invocations = 0
 _fixed_headers = ()
+_hit_headers = {}
 STORE = SessionStore(BUDGET_BYTES, TTL_S)
 _stats_logged_at = None
+_monotonic = time.monotonic  # one global lookup instead of two on the hit path
 
 
 def _utc_now_iso():
@@ -126,7 +132,7 @@ def _utc_now_iso():
 
 
 def _init_environment():
-    global dataToPersist, _fixed_headers
+    global dataToPersist, _fixed_headers, _hit_headers
     dataToPersist = _utc_now_iso()
     # Built once: these three never change in this environment. Sharing them between
     # invocations is safe because Lambda serializes every returned request.
@@ -135,6 +141,15 @@ def _init_environment():
         ("x-persist-env", [{"key": "x-persist-env", "value": ENV_ID}]),
         ("x-persist-region", [{"key": "x-persist-region", "value": REGION}]),
     )
+    # A hit is answered here, so it names this environment and echoes its own value where
+    # the origin would have.
+    _hit_headers = {
+        "content-type": [{"key": "Content-Type", "value": "application/json"}],
+        "cache-control": [{"key": "Cache-Control", "value": "no-store"}],
+        "x-persist-session": [{"key": "x-persist-session", "value": "hit"}],
+        "x-persist-env": _fixed_headers[1][1], "x-persist-region": _fixed_headers[2][1],
+        "x-custom-header-seen": [{"key": "x-custom-header-seen", "value": dataToPersist}],
+    }
     # One line per environment lets verify.py count environments per region from logs.
     print(json.dumps({"event": "edge_init", "dataToPersist": dataToPersist,
                       "env": ENV_ID, "region": REGION}))
@@ -144,10 +159,13 @@ def session_id(headers):
     """The session of a request: cookie ep_session, else header x-session-id; None when
     neither holds a valid id (a bad id is "no session", never an error)."""
     for entry in headers.get("cookie") or ():
-        for part in str(entry.get("value", "")).split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == SESSION_COOKIE:
-                return value if SESSION_ID.fullmatch(value) else None
+        text = str(entry.get("value", ""))
+        # One search finds and validates the id: this runs on every session request.
+        found = _VALID_COOKIE.search(text)
+        if found:
+            return found.group(1)
+        if _COOKIE.search(text):
+            return None  # the cookie is there but its value is not an id
     for entry in headers.get(SESSION_HEADER) or ():
         value = str(entry.get("value", ""))
         return value if SESSION_ID.fullmatch(value) else None
@@ -155,29 +173,16 @@ def session_id(headers):
 
 
 def _log_stats(now):
-    """edge_stats at most once a minute per environment (Lambda gives functions without
-    extensions no shutdown signal, so there is no last line at shutdown)."""
+    """edge_stats, called at most once a minute per environment (Lambda gives functions
+    without extensions no shutdown signal, so there is no last line at shutdown)."""
     global _stats_logged_at
-    if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
-        _stats_logged_at = now
-        print(json.dumps({"event": "edge_stats", "env": ENV_ID, "region": REGION,
-                          **STORE.stats()}))
+    _stats_logged_at = now
+    print(json.dumps({"event": "edge_stats", "env": ENV_ID, "region": REGION,
+                      **STORE.stats()}))
 
 
 def _header(headers, name, value):
     headers[name] = [{"key": name, "value": value}]
-
-
-def _hit_response(value, age):
-    headers = {"content-type": [{"key": "Content-Type", "value": "application/json"}],
-               "cache-control": [{"key": "Cache-Control", "value": "no-store"}]}
-    _header(headers, "x-persist-session", "hit")
-    _header(headers, "x-persist-session-age", "%.3f" % age)
-    _header(headers, "x-persist-env", ENV_ID)
-    _header(headers, "x-persist-region", REGION)
-    # On a hit the edge answers itself, so it echoes its own value where the origin would.
-    _header(headers, "x-custom-header-seen", dataToPersist)
-    return {"status": "200", "statusDescription": "OK", "headers": headers, "body": value}
 
 
 def _origin_request(request):
@@ -189,11 +194,16 @@ def _origin_request(request):
     if request.get("uri") == SESSION_ROUTE and request.get("method") == "GET":
         sid = session_id(headers)
         if sid is not None:
-            now = time.monotonic()
+            now = _monotonic()
             found = STORE.get(sid, now)
-            _log_stats(now)
-            if found is not None:
-                return _hit_response(*found)
+            if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
+                _log_stats(now)
+            if found is not None:  # the hit, built inline: this is the path to keep short
+                hit = dict(_hit_headers)
+                hit["x-persist-session-age"] = [{"key": "x-persist-session-age",
+                                                 "value": "%.3f" % found[1]}]
+                return {"status": "200", "statusDescription": "OK", "headers": hit,
+                        "body": found[0]}
             _header(headers, "x-persist-session", "miss")
     # Assigning whole lists replaces anything the viewer sent under these names.
     headers.update(_fixed_headers)
@@ -210,9 +220,10 @@ def _origin_response(request, response):
     value = entries[0].get("value") if entries else None
     if sid is not None and isinstance(value, str) and \
             len(value.encode("utf-8", "surrogatepass")) <= MAX_VALUE_BYTES:
-        now = time.monotonic()
+        now = _monotonic()
         STORE.put(sid, value, now)
-        _log_stats(now)
+        if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
+            _log_stats(now)
     _header(headers, "x-persist-session", "miss")
     response["headers"] = headers
     return response

@@ -214,7 +214,7 @@ def test_environments_of_an_earlier_run_stay_out_of_this_runs_table():
               "cloudfront_errors": [], "error": None}]
     probes_sent = [_probe(0, 1_000.0, "v1", "env-a"), _probe(1, 1_005.0, "v1", "env-a")]
     result = report.analyse(target.Target(url="http://x"), probes_sent, 3, {}, scans, [])
-    assert [e["env"] for e in result["environments"]] == [None]  # no origin log: id unknown
+    assert [e["env"] for e in result["environments"]] == ["env-a"]
     assert [e["env"] for e in result["other_environments"]] == ["old"]
     assert result["verdict"] == "persisted" and result["summary"]["environments"] == 1
 

@@ -41,6 +41,10 @@ EVENT_EDGE_INIT = "edge_init"
 EVENT_ORIGIN_REQUEST = "origin_request"
 EVENT_EDGE_STATS = "edge_stats"
 
+# The forecast's JSON (python -m edge_persist.forecast --json): a stable interface.
+FORECAST_KEYS = ("requests", "sessions_seen", "hit_ratio", "environments", "cold_starts",
+                 "per_region", "origin_reads_saved_per_s", "peak_store_bytes", "parameters")
+
 # verify.py exit codes.
 EXIT_PERSISTED = 0
 EXIT_NOT_PERSISTED = 1

@@ -13,6 +13,7 @@ from edge_persist.aws import is_loopback
 from edge_persist.emulator.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
 from edge_persist.emulator.template import read_stacks
+from edge_persist.forecast.model import ROUTINGS
 from edge_persist.errors import CliError, OneLineParser, UsageError, number
 
 MAX_PORT = 65535
@@ -27,6 +28,9 @@ def build_parser():
                    help="regional edge caches to emulate, comma-separated (default: %(default)s)")
     p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
                    help="how a request picks its region when x-emulator-region is absent")
+    p.add_argument("--env-routing", choices=ROUTINGS, default="mru",
+                   help="which warm environment serves a request (default: %(default)s, as "
+                        "the forecast assumes)")
     p.add_argument("--idle-timeout", type=number(float, 0), default=DEFAULT_IDLE_TIMEOUT_S,
                    help="seconds an idle environment lives (default: %(default)s)")
     p.add_argument("--max-lifetime", type=number(float, 0), default=DEFAULT_MAX_LIFETIME_S,
@@ -70,7 +74,7 @@ def serve(args):
         emulator = stack.enter_context(Emulator(
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
             args.stack_name, args.port or 0, args.alb_port or 0, args.routing, models=models,
-            concurrency_limit=args.concurrency_limit))
+            concurrency_limit=args.concurrency_limit, env_routing=args.env_routing))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))

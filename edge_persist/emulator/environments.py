@@ -3,6 +3,7 @@ import contextlib
 import json
 import math
 import os
+import random
 import selectors
 import signal
 import subprocess
@@ -229,13 +230,16 @@ class Pool:
     """The environments of one function in one region.
 
     An environment serves one request at a time, so concurrent requests start new ones.
-    Idle ones are reused most-recently-used first and recycled after `idle_timeout`; every
-    one is recycled after `max_lifetime`, even a busy one, once its request is done.
+    Idle ones are reused by `routing` (mru, lru or random; forecast/model.py uses the same
+    names) and recycled after `idle_timeout`; every one is recycled after `max_lifetime`,
+    even a busy one, once its request is done.
     """
 
-    def __init__(self, spec, region, shipper, idle_timeout, max_lifetime, init_errors=None):
+    def __init__(self, spec, region, shipper, idle_timeout, max_lifetime, init_errors=None,
+                 routing="mru"):
         self.spec, self.region, self.shipper = spec, region, shipper
         self.init_errors = init_errors or InitErrors()
+        self.routing = routing
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self._idle = []
         self._busy = set()
@@ -262,7 +266,7 @@ class Pool:
         with self._lock:
             env = None
             while self._idle:
-                candidate = self._idle.pop()
+                candidate = self._idle.pop(self._pick())
                 if self._expired(candidate, now):
                     retired.append(candidate)
                 else:
@@ -282,6 +286,15 @@ class Pool:
         with self._lock:
             self._busy.add(env)
         return env, True
+
+    def _pick(self):
+        """Which idle environment serves next: _idle is in release order, newest last. AWS
+        documents no policy; most recently used is the default, and the forecast's too."""
+        if self.routing == "lru":
+            return 0
+        if self.routing == "random":
+            return random.randrange(len(self._idle))
+        return -1
 
     def _release(self, env, healthy):
         with self._lock:

@@ -85,7 +85,8 @@ class Emulator:
     def __init__(self, cdk_out, logs_endpoint, regions=(contract.HOME_REGION,),
                  idle_timeout=DEFAULT_IDLE_TIMEOUT_S, max_lifetime=DEFAULT_MAX_LIFETIME_S,
                  stack_name=None, port=0, alb_port=0, routing="client-ip", models=None,
-                 origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT):
+                 origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
+                 env_routing="mru"):
         self.models = models or read_stacks(cdk_out, stack_name, origins)
         self.model = self.models[0]
         self.regions = list(regions)
@@ -93,6 +94,7 @@ class Emulator:
         self.shipper = LogShipper(logs_endpoint)
         self._pools, self._pools_lock = {}, threading.Lock()
         self._lifetimes = (idle_timeout, max_lifetime)
+        self._env_routing = env_routing
         self._init_errors = InitErrors()  # one per emulator: each failure is printed once
         self._servers = []
         try:
@@ -164,7 +166,7 @@ class Emulator:
         with self._pools_lock:
             if key not in self._pools:
                 self._pools[key] = Pool(spec, region, self.shipper, *self._lifetimes,
-                                        self._init_errors)
+                                        self._init_errors, self._env_routing)
             return self._pools[key]
 
     @property

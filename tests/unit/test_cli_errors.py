@@ -7,6 +7,7 @@ import pytest
 from edge_persist import cleanup, contract, preflight, render
 from edge_persist import verify as verify_tool
 from edge_persist.emulator import __main__ as emulator_tool
+from edge_persist.forecast import __main__ as forecast_tool
 
 USAGE, EVIDENCE = contract.EXIT_USAGE, contract.EXIT_EVIDENCE
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
@@ -63,6 +64,13 @@ CASES = [
     ("preflight", lambda t: [_assembly(t, manifest=b"\xff")], USAGE, "not UTF-8"),
     ("preflight", lambda t: [_assembly(t)], USAGE, "S.template.json is not valid JSON"),
     ("preflight", lambda t: [str(t / "missing")], USAGE, "run `make synth`"),
+    ("forecast", lambda t: ["--rps", "-5"], USAGE, "below 0"),
+    ("forecast", lambda t: ["--regions", "us-east-1=0.7,eu-west-3=0.7"], USAGE, "sum to 1"),
+    ("forecast", lambda t: ["--regions", "mars-1=1"], USAGE, "unknown region"),
+    ("forecast", lambda t: ["--routing", "fifo"], USAGE, "invalid choice"),
+    ("forecast", lambda t: ["--from-report", _file(t, "r.json", b"{}")], USAGE,
+     "no sessions block"),
+    ("forecast", lambda t: ["--plot", "f.jpg"], USAGE, ".png"),
     ("cleanup", lambda t: ["--what"], USAGE, "unrecognized"),
     ("cleanup", lambda t: ["--outputs-file", str(t), "--endpoint-url", UNREACHABLE], USAGE,
      "is a directory"),
@@ -74,7 +82,7 @@ CASES = [
      "unknown region"),
 ]
 TOOLS = {"verify": verify_tool.main, "emulator": emulator_tool.main,
-         "preflight": preflight.main, "cleanup": cleanup.main}
+         "preflight": preflight.main, "cleanup": cleanup.main, "forecast": forecast_tool.main}
 
 
 @pytest.mark.parametrize("tool, argv, code, words", CASES,

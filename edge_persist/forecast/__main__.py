@@ -1,0 +1,188 @@
+"""python -m edge_persist.forecast: how often will edge memory hold a session's data?
+
+    python -m edge_persist.forecast --rps 1000 --duration 3600 --sessions 50000 \\
+        --session-requests 20 --regions us-east-1=0.5,eu-west-3=0.5 --json out/f.json --plot out/f.png
+    python -m edge_persist.forecast --sweep rps=10,100,1000,10000 --plot out/sweep.png
+    python -m edge_persist.forecast --from-report out/demo/sessions.json
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from edge_persist.errors import CliError, OneLineParser, UsageError, number, read_json
+from edge_persist.forecast import calibrate
+from edge_persist.forecast.model import ROUTINGS, Parameters, simulate
+
+SWEEPABLE = {"rps": float, "sessions": int, "session-requests": float}
+
+
+def _regions(text):
+    shares = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, share = part.partition("=")
+        try:
+            shares[name.strip()] = float(share) if sep else 1.0
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not REGION=SHARE") from None
+    if not shares:
+        raise argparse.ArgumentTypeError("no region given")
+    return shares
+
+
+def _duration_spec(text):
+    """MS, or lognormal:MEAN,SIGMA."""
+    kind, _, rest = text.partition(":")
+    try:
+        if not rest:
+            return ("fixed", float(kind))
+        mean, sigma = (float(v) for v in rest.split(","))
+        if kind == "lognormal":
+            return ("lognormal", mean, sigma)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not MS or lognormal:MEAN,SIGMA")
+
+
+def _sweep(text):
+    name, _, values = text.partition("=")
+    if name not in SWEEPABLE:
+        raise argparse.ArgumentTypeError(f"--sweep takes {', '.join(SWEEPABLE)}, not {name!r}")
+    try:
+        return name, [SWEEPABLE[name](v) for v in values.split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{values!r} is not a comma list of numbers") from None
+
+
+def build_parser():
+    p = OneLineParser(prog="python -m edge_persist.forecast", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    d = Parameters()
+    traffic = p.add_argument_group("traffic")
+    traffic.add_argument("--rps", type=number(float, 0), default=d.rps)
+    traffic.add_argument("--regions", type=_regions, default="us-east-1=1",
+                         help="REGION=SHARE,... summing to 1 (default: us-east-1=1)")
+    traffic.add_argument("--sessions", type=number(int, 1), default=d.sessions,
+                         help="distinct session ids (default: %(default)s)")
+    traffic.add_argument("--session-requests", type=number(float, 1), default=d.session_requests,
+                         help="mean requests per session (default: %(default)s)")
+    traffic.add_argument("--think-time", type=number(float, 0), default=d.think_time,
+                         help="mean seconds between a session's requests (default: %(default)s)")
+    traffic.add_argument("--duration", type=number(float, 0), default=d.duration)
+    traffic.add_argument("--seed", type=int, default=d.seed)
+    lam = p.add_argument_group("Lambda")
+    lam.add_argument("--hit-ms", type=_duration_spec, default="3")
+    lam.add_argument("--miss-ms", type=_duration_spec, default="50")
+    lam.add_argument("--invoke-ms", type=number(float, 0), default=d.invoke_ms,
+                     help="how long one trigger invocation holds an environment "
+                          "(default: %(default)s)")
+    lam.add_argument("--idle-timeout", type=number(float, 0), default=d.idle_timeout)
+    lam.add_argument("--max-lifetime", type=number(float, 0), default=d.max_lifetime)
+    lam.add_argument("--lifetime-jitter", type=number(float, 0, 0.99), default=d.lifetime_jitter)
+    lam.add_argument("--routing", choices=ROUTINGS, default=d.routing,
+                     help="which warm environment serves (default: %(default)s, as the emulator)")
+    lam.add_argument("--concurrency-limit", type=number(int, 1), default=d.concurrency_limit)
+    store = p.add_argument_group("store")
+    store.add_argument("--budget-mb", type=number(float, 0), default=d.budget_mb)
+    store.add_argument("--entry-bytes", type=number(int, 1), default=d.entry_bytes)
+    store.add_argument("--ttl", type=number(float, 0), default=d.ttl)
+    out = p.add_argument_group("output")
+    out.add_argument("--json", metavar="PATH")
+    out.add_argument("--plot", metavar="PATH.png")
+    out.add_argument("--sweep", type=_sweep, metavar="NAME=V1,V2,...",
+                     help=f"run once per value of one of {', '.join(SWEEPABLE)}")
+    out.add_argument("--from-report", metavar="REPORT.json",
+                     help="calibrate from a verify --sessions report and compare")
+    return p
+
+
+def parameters(args, **overrides):
+    values = {"rps": args.rps, "regions": args.regions, "sessions": args.sessions,
+              "session_requests": args.session_requests, "think_time": args.think_time,
+              "duration": args.duration, "seed": args.seed, "hit_ms": args.hit_ms,
+              "miss_ms": args.miss_ms, "invoke_ms": args.invoke_ms,
+              "idle_timeout": args.idle_timeout,
+              "max_lifetime": args.max_lifetime, "lifetime_jitter": args.lifetime_jitter,
+              "routing": args.routing, "concurrency_limit": args.concurrency_limit,
+              "budget_mb": args.budget_mb, "entry_bytes": args.entry_bytes, "ttl": args.ttl}
+    values.update(overrides)
+    try:
+        return Parameters(**values).check()
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def print_result(result, console):
+    table = Table(title="Forecast", title_justify="left")
+    for column in ("region", "requests", "hit ratio", "environments (peak)"):
+        table.add_column(column, justify="right")
+    for region, row in result["per_region"].items():
+        table.add_row(region, f"{row['requests']:,}", f"{row['hit_ratio']:.1%}",
+                      str(row["environments_peak"]))
+    console.print(table)
+    console.print(
+        f"{result['hit_ratio']:.1%} of {result['requests']:,} requests would find their "
+        f"session in edge memory; {result['environments']['mean']:g} environments on average "
+        f"({result['environments']['peak']} at peak), {result['cold_starts']:,} cold starts; "
+        f"{result['origin_reads_saved_per_s']:g} origin reads saved per second, "
+        f"{result['mean_latency_saved_ms']:g} ms saved per request on average; "
+        f"peak store {result['peak_store_bytes']:,} bytes per environment", soft_wrap=True,
+        highlight=False)
+
+
+def _write(path, text):
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+
+
+def run(args, console):
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise UsageError(f"--plot must name a .png file, not {args.plot}")
+    if args.from_report:
+        found = calibrate.compare(read_json(args.from_report, "not a verify report"),
+                                  parameters(args))
+        console.print(found["sentence"], highlight=False, soft_wrap=True)
+        if args.json:
+            _write(args.json, json.dumps(found, indent=2))
+        return 0
+    if args.sweep:
+        name, values = args.sweep
+        results = [simulate(parameters(args, **{name.replace("-", "_"): v})) for v in values]
+        for value, result in zip(values, results):
+            console.print(f"{name}={value:g}: hit ratio {result['hit_ratio']:.1%}, "
+                          f"environments {result['environments']['mean']:g} mean, "
+                          f"{result['environments']['peak']} peak", highlight=False)
+        if args.json:
+            _write(args.json, json.dumps({"sweep": name, "values": values,
+                                          "results": results}, indent=2))
+        if args.plot:
+            from edge_persist.forecast.plot import sweep_plot
+            sweep_plot(name, values, results, args.plot)
+        return 0
+    result = simulate(parameters(args))
+    print_result(result, console)
+    if args.json:
+        _write(args.json, json.dumps(result, indent=2))
+    if args.plot:
+        from edge_persist.forecast.plot import result_plot
+        result_plot(result, args.plot)
+    return 0
+
+
+def main(argv=None):
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    try:
+        return run(build_parser().parse_args(argv), console)
+    except CliError as err:
+        print(f"forecast: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK    := npx --no-install cdk
 STACK  ?= EdgePersistStack
 
-.PHONY: .venv test synth lint deploy verify destroy cleanup demo bench clean
+.PHONY: .venv test synth lint deploy verify destroy cleanup demo bench forecast-example clean
 
 .venv: $(STAMP)
 
@@ -53,6 +53,13 @@ bench: synth
 	$(PY) -m bench.verify_logs
 	$(PY) -m bench.emulator
 	$(PY) -m bench.load_faults
+	$(PY) -m bench.forecast
+
+# The README's worked example of the forecast, and its committed plot.
+forecast-example: $(STAMP)
+	$(PY) -m edge_persist.forecast --sweep rps=10,100,1000,10000 --sessions 50000 \
+		--session-requests 20 --think-time 30 --regions us-east-1=0.5,eu-west-3=0.5 \
+		--duration 600 --json out/forecast-example.json --plot docs/forecast-example.png
 
 clean:
 	rm -rf cdk.out out

@@ -45,10 +45,10 @@ def start_emulator(moto_url, outputs, cdk_out):
     return process, values
 
 
-def load(host, port, count, path):
-    """`count` requests over CONCURRENCY keep-alive connections; per-request latencies in s."""
+def load(host, port, count, path, concurrency=CONCURRENCY):
+    """`count` requests over `concurrency` keep-alive connections; latencies in s."""
     latencies, errors, lock = [], [], threading.Lock()
-    per_thread = [count // CONCURRENCY + (i < count % CONCURRENCY) for i in range(CONCURRENCY)]
+    per_thread = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]
 
     def worker(n):
         connection = http.client.HTTPConnection(host, port, timeout=30)

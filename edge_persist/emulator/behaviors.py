@@ -28,8 +28,8 @@ class Behavior:
     target_origin_id: str
     allowed_methods: tuple
     cached_methods: tuple
-    cache_policy: object      # cache.CachePolicy
-    request_policy: object    # origins.OriginRequestPolicy
+    cache_policy: object      # policies.CachePolicy
+    request_policy: object    # policies.OriginRequestPolicy
     viewer_protocol_policy: str = "allow-all"
     associations: dict = field(default_factory=dict)  # event type -> Association
 

@@ -1,4 +1,5 @@
-"""The CloudFront cache: cache policies, the cache key, TTLs, one cache per regional edge cache.
+"""The CloudFront cache: the cache key and TTLs a policy (policies.py) gives, one cache per
+regional edge cache.
 
 Rules and their sources (CloudFront Developer Guide):
 - "Controlling the cache key with a policy" / "Understand cache policies": the key holds the
@@ -21,67 +22,9 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
-from edge_persist.errors import UsageError
 
 DIRECTIVE = re.compile(r"([a-z-]+)\s*(?:=\s*\"?(\d+)\"?)?")
 UNCACHEABLE_DIRECTIVES = ("no-cache", "no-store", "private")
-
-
-@dataclass(frozen=True)
-class CachePolicy:
-    min_ttl: float
-    default_ttl: float
-    max_ttl: float
-    headers: tuple = ("none", ())       # (behavior, lowercase names)
-    cookies: tuple = ("none", ())
-    query_strings: tuple = ("none", ())
-    compress: bool = False              # gzip or brotli in the key
-
-    @property
-    def caching(self):
-        return self.max_ttl > 0
-
-
-def _listed(config, behavior_key, items_key):
-    config = config or {}
-    names = config.get(items_key) or []
-    if isinstance(names, dict):  # CloudFormation's older {Items: [...]} shape
-        names = names.get("Items") or []
-    return config.get(behavior_key, "none"), tuple(str(n) for n in names)
-
-
-def read_cache_policy(ref, behavior, resources):
-    """The behavior's cache policy: managed (by id), custom (a template resource) or legacy
-    (TTLs and ForwardedValues on the behavior itself)."""
-    if ref is None:
-        forwarded = behavior.get("ForwardedValues") or {}
-        cookies = forwarded.get("Cookies") or {}
-        return CachePolicy(
-            float(behavior.get("MinTTL", 0)), float(behavior.get("DefaultTTL", 86400)),
-            float(behavior.get("MaxTTL", 31536000)),
-            ("whitelist", tuple(h.lower() for h in forwarded.get("Headers") or []))
-            if forwarded.get("Headers") else ("none", ()),
-            (cookies.get("Forward", "none"), tuple(cookies.get("WhitelistedNames") or [])),
-            ("all" if str(forwarded.get("QueryString")).lower() == "true" else "none", ()),
-            bool(behavior.get("Compress")))
-    if isinstance(ref, str):
-        if ref not in edge_rules.MANAGED_CACHE_POLICIES:
-            raise UsageError(f"cache policy {ref} is neither in the template nor a known "
-                             "managed policy")
-        return CachePolicy(*edge_rules.MANAGED_CACHE_POLICIES[ref])
-    resource = resources.get(ref.get("Ref")) if isinstance(ref, dict) else None
-    if not resource or resource.get("Type") != "AWS::CloudFront::CachePolicy":
-        raise UsageError(f"cache policy {ref!r} is not an AWS::CloudFront::CachePolicy here")
-    config = resource["Properties"]["CachePolicyConfig"]
-    key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
-    headers = _listed(key.get("HeadersConfig"), "HeaderBehavior", "Headers")
-    return CachePolicy(
-        float(config.get("MinTTL", 0)), float(config.get("DefaultTTL", 86400)),
-        float(config.get("MaxTTL", 31536000)),
-        (headers[0], tuple(h.lower() for h in headers[1])),
-        _listed(key.get("CookiesConfig"), "CookieBehavior", "Cookies"),
-        _listed(key.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings"),
-        bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")))
 
 
 def pick(behavior_names, pairs):

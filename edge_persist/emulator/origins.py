@@ -8,7 +8,6 @@ Kinds, from the origin's DomainName:
 - anything else: a custom origin, reached only through `--origin DOMAIN=http://127.0.0.1:PORT`.
 
 Sources (CloudFront Developer Guide): "Origin settings" (OriginPath, custom headers),
-"Control origin requests with a policy" (what the origin request policy forwards),
 "Optimize high availability with CloudFront origin failover" (origin groups: the second
 origin is tried on the configured status codes or a connection failure, and origin-request
 runs again for it), "Restrict access to an Amazon S3 origin" (403 without s3:ListBucket).
@@ -22,19 +21,10 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from edge_persist import cfn, edge_rules
+from edge_persist import cfn
 from edge_persist.emulator.alb import HttpResponse
-from edge_persist.errors import UsageError
 
 ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
-
-
-@dataclass(frozen=True)
-class OriginRequestPolicy:
-    """What reaches the origin besides the cache key: (behavior, names) each."""
-    headers: tuple = ("none", ())
-    cookies: tuple = ("none", ())
-    query_strings: tuple = ("none", ())
 
 
 @dataclass
@@ -54,31 +44,6 @@ class OriginGroup:
     id: str
     members: list             # origin ids, primary first
     status_codes: frozenset
-
-
-def read_request_policy(ref, resources):
-    if ref is None:
-        return OriginRequestPolicy()
-    if isinstance(ref, str):
-        if ref not in edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES:
-            raise UsageError(f"origin request policy {ref} is neither in the template nor a "
-                             "known managed policy")
-        return OriginRequestPolicy(*edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES[ref])
-    resource = resources.get(ref.get("Ref")) if isinstance(ref, dict) else None
-    if not resource or resource.get("Type") != "AWS::CloudFront::OriginRequestPolicy":
-        raise UsageError(f"origin request policy {ref!r} is not an "
-                         "AWS::CloudFront::OriginRequestPolicy here")
-    config = resource["Properties"]["OriginRequestPolicyConfig"]
-
-    def listed(name, behavior_key, items_key):
-        part = config.get(name) or {}
-        names = part.get(items_key) or []
-        return part.get(behavior_key, "none"), tuple(str(n).lower() if name == "HeadersConfig"
-                                                      else str(n) for n in names)
-    return OriginRequestPolicy(listed("HeadersConfig", "HeaderBehavior", "Headers"),
-                               listed("CookiesConfig", "CookieBehavior", "Cookies"),
-                               listed("QueryStringsConfig", "QueryStringBehavior",
-                                      "QueryStrings"))
 
 
 def referenced_ids(value):

@@ -14,7 +14,7 @@ from edge_persist import cfn, edge_rules
 from edge_persist.emulator import behaviors, unsupported
 from edge_persist.emulator import origins as origins_
 from edge_persist.emulator.behaviors import Association, Behavior
-from edge_persist.emulator.cache import read_cache_policy
+from edge_persist.emulator.policies import read_cache_policy, read_request_policy
 from edge_persist.emulator.environments import FunctionSpec
 from edge_persist.errors import UsageError
 
@@ -241,8 +241,8 @@ class StackReader:
             allowed_methods=behaviors.methods(config.get("AllowedMethods")),
             cached_methods=behaviors.methods(config.get("CachedMethods")),
             cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources),
-            request_policy=origins_.read_request_policy(config.get("OriginRequestPolicyId"),
-                                                        self.resources),
+            request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
+                                               self.resources),
             viewer_protocol_policy=config.get("ViewerProtocolPolicy", "allow-all"),
             associations=associations)
 

@@ -1,0 +1,97 @@
+"""Cache policies and origin request policies: managed (by id), custom (a template resource)
+or, for caching, the legacy settings on the behavior itself.
+
+Sources (CloudFront Developer Guide): "Understand cache policies", "Use managed cache
+policies", "Control origin requests with a policy", "Use managed origin request policies".
+Each setting is kept as (behavior, names), the way a custom policy writes it.
+"""
+from dataclasses import dataclass
+
+from edge_persist import edge_rules
+from edge_persist.errors import UsageError
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    min_ttl: float
+    default_ttl: float
+    max_ttl: float
+    headers: tuple = ("none", ())       # (behavior, lowercase names)
+    cookies: tuple = ("none", ())
+    query_strings: tuple = ("none", ())
+    compress: bool = False              # gzip or brotli in the key
+
+    @property
+    def caching(self):
+        return self.max_ttl > 0
+
+
+@dataclass(frozen=True)
+class OriginRequestPolicy:
+    """What reaches the origin besides the cache key."""
+    headers: tuple = ("none", ())
+    cookies: tuple = ("none", ())
+    query_strings: tuple = ("none", ())
+
+
+def _listed(config, behavior_key, items_key, lower=False):
+    config = config or {}
+    names = config.get(items_key) or []
+    if isinstance(names, dict):  # CloudFormation's older {Items: [...]} shape
+        names = names.get("Items") or []
+    return config.get(behavior_key, "none"), tuple(str(n).lower() if lower else str(n)
+                                                   for n in names)
+
+
+def _config(ref, resources, managed, type_name, config_key, what):
+    """(managed settings, None) for a managed id, (None, the custom policy's config)."""
+    if isinstance(ref, str):
+        if ref not in managed:
+            raise UsageError(f"{what} {ref} is neither in the template nor a known managed "
+                             "policy")
+        return managed[ref], None
+    resource = resources.get(ref.get("Ref")) if isinstance(ref, dict) else None
+    if not resource or resource.get("Type") != type_name:
+        raise UsageError(f"{what} {ref!r} is not an {type_name} here")
+    return None, resource["Properties"][config_key]
+
+
+def read_cache_policy(ref, behavior, resources):
+    if ref is None:  # legacy: TTLs and ForwardedValues on the behavior
+        forwarded = behavior.get("ForwardedValues") or {}
+        cookies = forwarded.get("Cookies") or {}
+        return CachePolicy(
+            float(behavior.get("MinTTL", 0)), float(behavior.get("DefaultTTL", 86400)),
+            float(behavior.get("MaxTTL", 31536000)),
+            ("whitelist", tuple(h.lower() for h in forwarded.get("Headers") or []))
+            if forwarded.get("Headers") else ("none", ()),
+            (cookies.get("Forward", "none"), tuple(cookies.get("WhitelistedNames") or [])),
+            ("all" if str(forwarded.get("QueryString")).lower() == "true" else "none", ()),
+            bool(behavior.get("Compress")))
+    managed, config = _config(ref, resources, edge_rules.MANAGED_CACHE_POLICIES,
+                              "AWS::CloudFront::CachePolicy", "CachePolicyConfig",
+                              "cache policy")
+    if managed:
+        return CachePolicy(*managed)
+    key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
+    return CachePolicy(
+        float(config.get("MinTTL", 0)), float(config.get("DefaultTTL", 86400)),
+        float(config.get("MaxTTL", 31536000)),
+        _listed(key.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
+        _listed(key.get("CookiesConfig"), "CookieBehavior", "Cookies"),
+        _listed(key.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings"),
+        bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")))
+
+
+def read_request_policy(ref, resources):
+    if ref is None:
+        return OriginRequestPolicy()
+    managed, config = _config(ref, resources, edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES,
+                              "AWS::CloudFront::OriginRequestPolicy",
+                              "OriginRequestPolicyConfig", "origin request policy")
+    if managed:
+        return OriginRequestPolicy(*managed)
+    return OriginRequestPolicy(
+        _listed(config.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
+        _listed(config.get("CookiesConfig"), "CookieBehavior", "Cookies"),
+        _listed(config.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings"))

@@ -2,8 +2,8 @@
 
 From the report: the environments' observed lifetimes (each lived at least that long, so the
 model's max lifetime is set to at least the longest), the environments per region, and the
-session hit ratio. The report's own probe schedule (waves, their size and spacing, the
-session count) is replayed through the model, which then gives its hit ratio for it.
+session hit ratio. The report's own probes (when each was sent, for which session) are
+replayed through the model, which then gives its hit ratio for them.
 """
 import statistics
 from dataclasses import replace
@@ -34,6 +34,17 @@ def schedule_of(probes):
     return max(len(w) for w in waves), statistics.median(gaps) if gaps else 0.0
 
 
+def replayed(probes):
+    """((seconds since the first probe, session index), ...) of a report's session probes."""
+    asked = [p for p in probes if p.get("session") and p.get("status") == 200]
+    if not asked:
+        raise UsageError("the report's probes carry no sessions: run verify.py with --sessions")
+    first = min(_ts(p["sent_at"]) for p in asked)
+    index = {}
+    return tuple((_ts(p["sent_at"]) - first, index.setdefault(p["session"], len(index)))
+                 for p in asked)
+
+
 def compare(report, params):
     sessions = report.get("sessions") if isinstance(report, dict) else None
     if not sessions or not report.get("probes"):
@@ -42,12 +53,12 @@ def compare(report, params):
     measured_envs = {region: row["environments"] for region, row in
                      sessions["per_region"].items()}
     concurrency, interval = schedule_of(report["probes"])
+    arrivals = replayed(report["probes"])
     hit_ms = sessions["p50_hit_ms"] or params.hit_ms[1]
     miss_ms = sessions["p50_miss_ms"] or params.miss_ms[1]
     region = next(iter(measured_envs), next(iter(params.regions)))
     calibrated = replace(
-        params, regions={region: 1.0}, sessions=sessions["count"],
-        requests=sessions["requests"], schedule=(concurrency, max(0.0, interval - miss_ms / 1000)),
+        params, regions={region: 1.0}, sessions=sessions["count"], arrivals=arrivals,
         hit_ms=("lognormal", hit_ms, JITTER), miss_ms=("lognormal", miss_ms, JITTER),
         invoke_ms=hit_ms,
         max_lifetime=max([params.max_lifetime] + lifetimes))

@@ -21,7 +21,8 @@ The model, with its sources (README, "Will edge memory work for my traffic?"):
   exactly as lambda_edge/handler.py keeps it.
 - `schedule=(concurrency, interval)` replaces the traffic by verify.py's probe schedule:
   waves of `concurrency` requests, sessions in turn, each wave `interval` seconds after the
-  previous one ended. That is how the model is checked against the emulator.
+  previous one ended; `arrivals` replays a measured run's send times and sessions exactly.
+  That is how the model is checked against the emulator and calibrated from a report.
 
 A heap-based loop, not SimPy: driving this same model with SimPy processes runs at about
 170,000 simulated requests/s here, under the 200,000 needed for 10 million requests in a
@@ -63,6 +64,7 @@ class Parameters:
     warm: int = 0                          # environments already warm in each region at 0
     schedule: tuple = None                 # (concurrency, interval): verify's probe waves
     requests: int = 0                      # with a schedule: how many probes
+    arrivals: tuple = None                 # ((seconds, session index), ...): a run replayed
 
     def check(self):
         """Every bad parameter, as a one-line ValueError."""
@@ -249,7 +251,9 @@ class Simulation:
     # --- traffic ----------------------------------------------------------------------
 
     def run(self):
-        if self.params.schedule:
+        if self.params.arrivals:
+            self._run_arrivals()
+        elif self.params.schedule:
             self._run_schedule()
         else:
             self._run_sessions()
@@ -307,6 +311,16 @@ class Simulation:
             self.sample(now)
             now = wave_end + interval
         self.params.duration = max(now, 1e-9)
+
+    def _run_arrivals(self):
+        """A measured run replayed: each request at the second and with the session it had."""
+        region = self.regions[next(iter(self.regions))]
+        last = 0.0
+        for at, session in sorted(self.params.arrivals):
+            last = max(last, self.serve(region, session, at))
+            self.sample(at)
+        self.sessions_started = len({session for _, session in self.params.arrivals})
+        self.params.duration = max(last, 1e-9)
 
     # --- the answer -------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 verify --sessions runs against the emulator with a short environment lifetime, so sessions
 lose their data at each recycle and the hit ratio sits well between 0 and 1; the forecast
-replays the same probe schedule with the same lifetime and routing (mru, both defaults).
+replays the same probes (send times, sessions) with the same lifetime and routing (mru, both
+defaults).
 """
 import json
 
+from edge_persist.forecast.calibrate import replayed
 from edge_persist.forecast.model import Parameters, simulate
 from edge_persist.verify import main as verify
 
@@ -25,9 +27,11 @@ def test_the_forecast_agrees_with_the_emulator(emulator, moto_url, tmp_path):
     measured = report["sessions"]
     assert 0.2 < measured["hit_ratio"] < 0.9  # well between 0 and 1
     hit_ms, miss_ms = measured["p50_hit_ms"], measured["p50_miss_ms"]
+    # The same probes at the same moments: a loaded machine stretches the schedule, and the
+    # model must see the stretch the emulator saw.
     model = simulate(Parameters(
-        regions={"eu-west-3": 1.0}, sessions=SESSIONS, requests=REQUESTS,
-        schedule=(1, INTERVAL), max_lifetime=LIFETIME_S, lifetime_jitter=0.0,
+        regions={"eu-west-3": 1.0}, sessions=SESSIONS, arrivals=replayed(report["probes"]),
+        max_lifetime=LIFETIME_S, lifetime_jitter=0.0,
         hit_ms=("fixed", hit_ms), miss_ms=("fixed", miss_ms), invoke_ms=hit_ms))
     assert abs(model["hit_ratio"] - measured["hit_ratio"]) <= 0.05, (model["hit_ratio"],
                                                                       measured["hit_ratio"])

@@ -152,6 +152,7 @@ def sessions_block(count, ok, serving, scans):
     region_of = {r["env"]: r["region"] for r in serving}
     asked = [p for p in ok if p.get("session")]
     hits = [p for p in asked if p.get("session_state") == contract.SESSION_HIT]
+    misses = [p for p in asked if p.get("session_state") != contract.SESSION_HIT]
     per_region = {}
     for probe in asked:
         region = probe.get("region") or region_of.get(probe.get("persist_env")) or "unknown"
@@ -166,10 +167,10 @@ def sessions_block(count, ok, serving, scans):
                 latest[obj.get("env")] = (ts, obj)
     return {
         "count": count, "requests": len(asked), "hits": len(hits),
-        "misses": len(asked) - len(hits),
+        "misses": len(misses),
         "hit_ratio": round(len(hits) / len(asked), 3) if asked else 0.0,
         "p50_hit_ms": _p50([p["latency_ms"] for p in hits]),
-        "p50_miss_ms": _p50([p["latency_ms"] for p in asked if p not in hits]),
+        "p50_miss_ms": _p50([p["latency_ms"] for p in misses]),
         "per_region": {region: {"requests": e["requests"],
                                 "hit_ratio": round(e["hits"] / e["requests"], 3),
                                 "environments": len(e["envs"] - {None})}

@@ -60,7 +60,8 @@ def cache_key(policy, request, cached_methods):
     if not policy.caching or request.method not in cached_methods:
         return None
     headers = [(k.lower(), v) for k, v in request.headers]
-    return (request.method if request.method != "HEAD" else "GET", request.path,
+    # HEAD keeps its own entries: a HEAD answer has no body to serve a GET with.
+    return (request.method, request.path,
             tuple(sorted(pick(policy.query_strings,
                               parse_qsl(request.query, keep_blank_values=True)))),
             tuple(sorted(pick(policy.headers, headers))),

@@ -210,3 +210,12 @@ def test_outputs_name_every_distribution_bucket_and_endpoint(emu, moto_url):
     assert list(block["Buckets"]) == ["SiteE53D7754"] and block["LogsEndpoint"] == moto_url
     assert outputs[features_app.STACK]["DistributionUrl"] == emu.url
     json.dumps(outputs)
+
+
+def test_a_cached_head_answer_never_serves_a_get(emu):
+    path = "/head-then-get?v=1&cc=max-age%3D60"
+    head = requests.head(emu.url + path, headers={REGION_HEADER: US}, timeout=30)
+    assert head.status_code == 200 and head.content == b""
+    get_answer = get(emu, path)  # a HEAD from a real origin has no body: never reuse it
+    assert get_answer.headers["X-Cache"] == "Miss from cloudfront"
+    assert get_answer.json()["path"] == "/head-then-get"

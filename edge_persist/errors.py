@@ -83,3 +83,28 @@ def read_json(path, fix=""):
     except json.JSONDecodeError as err:
         raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})"
                          f"{suffix}") from None
+
+
+def prepare_outputs(json_path=None, plot_path=None):
+    """Fail before the work, not after, when --json or --plot cannot be written.
+
+    Each path is opened for appending (created and removed again when new), so a read-only
+    file system or a missing permission shows now, even for root; nothing is truncated.
+    """
+    if plot_path and not plot_path.lower().endswith(".png"):
+        raise UsageError(f"--plot must name a .png file, not {plot_path}")
+    for flag, path in (("--json", json_path), ("--plot", plot_path)):
+        if not path:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise UsageError(f"{flag} {path} is a directory; name a file")
+        existed = target.exists()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "ab"):
+                pass
+        except OSError as err:
+            raise UsageError(f"{flag}: cannot write {path}: {err.strerror}") from None
+        if not existed:
+            target.unlink()

@@ -2,7 +2,6 @@
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.console import Console
 from edge_persist import contract, logs, probes, regions, render, report, target
 from edge_persist.aws import Aws
 from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, from_aws,
-                                  number)
+                                  number, prepare_outputs)
 
 # Logs are searched from a little before the first probe: clocks and log timestamps drift.
 CLOCK_SLACK_MS = 60_000
@@ -69,31 +68,6 @@ def build_parser():
     return p
 
 
-def _prepare_outputs(args):
-    """Fail before probing, not after, when an output cannot be written.
-
-    Each path is opened for appending (created and removed again when new), so a read-only
-    file system or a missing permission shows now, even for root; nothing is truncated.
-    """
-    if args.plot and not args.plot.lower().endswith(".png"):
-        raise UsageError(f"--plot must name a .png file, not {args.plot}")
-    for flag, path in (("--json", args.json), ("--plot", args.plot)):
-        if not path:
-            continue
-        target = Path(path)
-        if target.is_dir():
-            raise UsageError(f"{flag} {path} is a directory; name a file")
-        existed = target.exists()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "ab"):
-                pass
-        except OSError as err:
-            raise UsageError(f"{flag}: cannot write {path}: {err.strerror}") from None
-        if not existed:
-            os.unlink(target)
-
-
 def _write_outputs(args, result):
     """Write --json and --plot; the name of each file that failed, with why."""
     failed = []
@@ -132,7 +106,7 @@ def run(args, console):
         scan_regions = regions.parse_regions(args.regions)
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
-    _prepare_outputs(args)
+    prepare_outputs(args.json, args.plot)
     aws = None if args.url else Aws(args.profile, args.endpoint_url)
     where = target.resolve(args, aws)
     with_logs = where.has_logs and not args.no_logs

@@ -13,7 +13,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from edge_persist.errors import CliError, OneLineParser, UsageError, number, read_json
+from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, number,
+                                  prepare_outputs, read_json)
 from edge_persist.forecast import calibrate
 from edge_persist.forecast.model import ROUTINGS, Parameters, simulate
 
@@ -135,15 +136,13 @@ def print_result(result, console):
 
 def _write(path, text):
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text)
     except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+        raise EvidenceError(f"cannot write {path}: {err.strerror}") from None
 
 
 def run(args, console):
-    if args.plot and not args.plot.lower().endswith(".png"):
-        raise UsageError(f"--plot must name a .png file, not {args.plot}")
+    prepare_outputs(args.json, args.plot)
     if args.from_report:
         found = calibrate.compare(read_json(args.from_report, "not a verify report"),
                                   parameters(args))

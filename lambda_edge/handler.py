@@ -25,7 +25,8 @@ SESSION_COOKIE = "ep_session"
 SESSION_HEADER = "x-session-id"
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + "=")
-_VALID_COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + r"=([A-Za-z0-9_-]{1,128})\s*(?:;|$)")
+_VALID_COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + "=(" + SESSION_ID.pattern +
+                           r")\s*(?:;|$)")
 SESSION_ROUTE = "/session"
 SET_HEADER = "x-persist-set"
 # CloudFront quotas: a request or an origin response, headers included, is at most 20,480
@@ -37,16 +38,20 @@ DEFAULT_BUDGET_FRACTION = 0.5
 DEFAULT_TTL_S = 300.0
 STATS_EVERY_S = 60.0
 # Bytes an entry costs beyond its key and value objects: its OrderedDict slot and link, the
-# (value, time) tuple and the float. Measured with tracemalloc (tests/unit/test_edge_runtime.py).
+# (value, time) tuple and the float. Measured with tracemalloc
+# (tests/unit/test_edge_sessions_runtime.py checks the accounting against it).
 ENTRY_OVERHEAD = 160
 
 
 def _config():
+    """config.json beside this file, written at synth; anything unreadable means defaults.
+    Besides the two cdk.json settings, statsEverySeconds exists for tests only."""
     try:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.json")) as f:
-            return json.load(f)
+            config = json.load(f)
     except (OSError, ValueError):
         return {}
+    return config if isinstance(config, dict) else {}
 
 
 _CONFIG = _config()

@@ -1,16 +1,11 @@
 """Lambda@Edge function: keeps dataToPersist, and per-session data, in module memory.
 
-Standard library only: this folder is the code asset CloudFront replicates. Lambda@Edge
-allows no environment variables, so the session store's settings arrive as config.json,
-written into the asset at synth from cdk.json context (absent here: the defaults below).
-The header names are the contract in shared/DESIGN.md.
-
-One function, two triggers with the same numbered version:
-- origin-request: sets custom_header and the x-persist-* headers on every request; on
-  GET /session, answers from this environment's store when it holds the session (a hit,
-  generated at the edge), else forwards with x-persist-session: miss;
-- origin-response: on /session, stores the origin's x-persist-set for the session and takes
-  the header off the response.
+Standard library only: this folder is the code asset. No environment variables at the
+edge, so the store's settings come in config.json, written at synth. Header names: the
+contract in shared/DESIGN.md. One version, two triggers:
+- origin-request: custom_header and x-persist-* on every request; on GET /session, a hit
+  answered from this environment's store, or a miss forwarded;
+- origin-response: on /session, stores the origin's x-persist-set and takes it off.
 """
 import json
 import os
@@ -27,13 +22,15 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + "=")
 _VALID_COOKIE = re.compile(r"(?:^|;)\s*" + SESSION_COOKIE + "=(" + SESSION_ID.pattern +
                            r")\s*(?:;|$)")
+_COOKIE_PREFIX = SESSION_COOKIE + "="
+_PREFIX_LENGTH = len(_COOKIE_PREFIX)
 SESSION_ROUTE = "/session"
 SET_HEADER = "x-persist-set"
-# CloudFront quotas: a request or an origin response, headers included, is at most 20,480
-# bytes besides the body; the stored value travels in one header, so it cannot be larger.
+# CloudFront quotas: an origin response's headers are at most 20,480 bytes, and the value
+# travels in one.
 MAX_VALUE_BYTES = 20_480
-# Half of the function's memory by default: the Python runtime and this module take about
-# 40 MB of a 128 MB function, and the other half leaves room for a request in flight.
+# Half the function's memory by default: the runtime takes ~40 MB of 128, the rest is
+# headroom for a request in flight.
 DEFAULT_BUDGET_FRACTION = 0.5
 DEFAULT_TTL_S = 300.0
 STATS_EVERY_S = 60.0
@@ -124,8 +121,10 @@ ENV_ID = os.urandom(8).hex()
 REGION = os.environ.get("AWS_REGION") or "unknown"
 invocations = 0
 _fixed_headers = ()
-_hit_headers = {}
+_hit_response = {}
+_hit_age = {"key": "x-persist-session-age", "value": "0.000"}
 STORE = SessionStore(BUDGET_BYTES, TTL_S)
+_entries = STORE._entries
 _stats_logged_at = None
 _monotonic = time.monotonic  # one global lookup instead of two on the hit path
 
@@ -137,7 +136,7 @@ def _utc_now_iso():
 
 
 def _init_environment():
-    global dataToPersist, _fixed_headers, _hit_headers
+    global dataToPersist, _fixed_headers, _hit_response
     dataToPersist = _utc_now_iso()
     # Built once: these three never change in this environment. Sharing them between
     # invocations is safe because Lambda serializes every returned request.
@@ -148,13 +147,14 @@ def _init_environment():
     )
     # A hit is answered here, so it names this environment and echoes its own value where
     # the origin would have.
-    _hit_headers = {
+    _hit_response = {"status": "200", "statusDescription": "OK", "body": "", "headers": {
         "content-type": [{"key": "Content-Type", "value": "application/json"}],
         "cache-control": [{"key": "Cache-Control", "value": "no-store"}],
         "x-persist-session": [{"key": "x-persist-session", "value": "hit"}],
+        "x-persist-session-age": [_hit_age],
         "x-persist-env": _fixed_headers[1][1], "x-persist-region": _fixed_headers[2][1],
         "x-custom-header-seen": [{"key": "x-custom-header-seen", "value": dataToPersist}],
-    }
+    }}
     # One line per environment lets verify.py count environments per region from logs.
     print(json.dumps({"event": "edge_init", "dataToPersist": dataToPersist,
                       "env": ENV_ID, "region": REGION}))
@@ -165,7 +165,13 @@ def session_id(headers):
     neither holds a valid id (a bad id is "no session", never an error)."""
     for entry in headers.get("cookie") or ():
         text = str(entry.get("value", ""))
-        # One search finds and validates the id: this runs on every session request.
+        if text.startswith(_COOKIE_PREFIX):  # the usual shape, read without a regex
+            end = text.find(";")
+            value = (text[_PREFIX_LENGTH:end] if end != -1 else text[_PREFIX_LENGTH:]).rstrip()
+            if 0 < len(value) <= 128 and value.isascii() and \
+                    value.replace("-", "").replace("_", "").isalnum():
+                return value
+        # Otherwise one search finds and validates the id.
         found = _VALID_COOKIE.search(text)
         if found:
             return found.group(1)
@@ -190,32 +196,6 @@ def _header(headers, name, value):
     headers[name] = [{"key": name, "value": value}]
 
 
-def _origin_request(request):
-    global invocations
-    invocations += 1
-    headers = request.get("headers")
-    if headers is None:
-        headers = request["headers"] = {}
-    if request.get("uri") == SESSION_ROUTE and request.get("method") == "GET":
-        sid = session_id(headers)
-        if sid is not None:
-            now = _monotonic()
-            found = STORE.get(sid, now)
-            if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
-                _log_stats(now)
-            if found is not None:  # the hit, built inline: this is the path to keep short
-                hit = dict(_hit_headers)
-                hit["x-persist-session-age"] = [{"key": "x-persist-session-age",
-                                                 "value": "%.3f" % found[1]}]
-                return {"status": "200", "statusDescription": "OK", "headers": hit,
-                        "body": found[0]}
-            _header(headers, "x-persist-session", "miss")
-    # Assigning whole lists replaces anything the viewer sent under these names.
-    headers.update(_fixed_headers)
-    headers["x-persist-invocation"] = [{"key": "x-persist-invocation", "value": str(invocations)}]
-    return request
-
-
 def _origin_response(request, response):
     if request.get("uri") != SESSION_ROUTE:
         return response
@@ -235,9 +215,40 @@ def _origin_response(request, response):
 
 
 def handler(event, context):
+    """origin-request inline (every request runs it; a call costs), origin-response apart."""
+    global invocations
     if dataToPersist is None:
         _init_environment()
     cf = event["Records"][0]["cf"]
     if "response" in cf:
         return _origin_response(cf["request"], cf["response"])
-    return _origin_request(cf["request"])
+    request = cf["request"]
+    invocations += 1
+    headers = request.get("headers")
+    if headers is None:
+        headers = request["headers"] = {}
+    if request.get("uri") == SESSION_ROUTE and request.get("method") == "GET":
+        sid = session_id(headers)
+        if sid is not None:
+            now = _monotonic()
+            if _stats_logged_at is None or now - _stats_logged_at >= STATS_EVERY_S:
+                _log_stats(now)
+            # The hit path is the one to keep short: a fresh entry is served right here,
+            # what STORE.get would do inlined; a miss or an expiry goes through it.
+            entry = _entries.get(sid)
+            if entry is not None and now - entry[1] <= TTL_S:
+                _entries.move_to_end(sid)
+                STORE.hits += 1
+                # One response object serves every hit of this environment: the runtime
+                # serializes what a handler returns before it hands over the next event,
+                # as with _fixed_headers.
+                _hit_response["body"] = entry[0]
+                _hit_age["value"] = "%.3f" % (now - entry[1])
+                return _hit_response
+            STORE.get(sid, now)  # drops an expired entry, counts the miss
+            _header(headers, "x-persist-session", "miss")
+    # Assigning whole lists replaces anything the viewer sent under these names.
+    headers.update(_fixed_headers)
+    headers["x-persist-invocation"] = [{"key": "x-persist-invocation", "value": str(invocations)}]
+    return request
+

@@ -13,7 +13,6 @@ origin is tried on the configured status codes or a connection failure, and orig
 runs again for it), "Restrict access to an Amazon S3 origin" (403 without s3:ListBucket).
 """
 import base64
-import http.client
 import json
 import os
 import threading
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from edge_persist import cfn
+from edge_persist.emulator import http11
 from edge_persist.emulator.alb import HttpResponse
 
 ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
@@ -130,35 +130,24 @@ class Fetcher:
             raise OriginUnreachable(f"custom origin {origin.domain} is not mapped: pass "
                                     f"--origin {origin.domain}=http://127.0.0.1:PORT")
         split = urlsplit(origin.target)
-        path = (split.path.rstrip("/") + origin.path + request.path +
-                (f"?{request.query}" if request.query else ""))
+        target = (split.path.rstrip("/") + origin.path + request.path +
+                  (f"?{request.query}" if request.query else ""))
+        headers = [("Host", origin.domain)] + [(k, v) for k, v in request.headers
+                                              if k.lower() not in ("host", "content-length")]
         # One keep-alive connection per request thread and origin, as CloudFront keeps origin
-        # connections open (keepaliveTimeout); http.client, not requests: a tenth the cost.
-        connections = self._local.__dict__.setdefault("connections", {})
+        # connections open (keepaliveTimeout).
+        clients = self._local.__dict__.setdefault("clients", {})
         for attempt in (1, 2):  # a kept connection the origin closed is retried once, fresh
-            connection = connections.get(split.netloc)
-            if connection is None:
-                connection = connections[split.netloc] = http.client.HTTPConnection(
-                    split.hostname, split.port or 80, timeout=ORIGIN_TIMEOUT_S)
+            client = clients.get(split.netloc)
+            if client is None:
+                client = clients[split.netloc] = http11.OriginClient(
+                    split.hostname, split.port or 80, ORIGIN_TIMEOUT_S)
             try:
-                connection.putrequest(request.method, path, skip_host=True,
-                                      skip_accept_encoding=True)
-                connection.putheader("Host", origin.domain)
-                for name, value in request.headers:
-                    if name.lower() not in ("host", "content-length"):
-                        connection.putheader(name, value)
-                if request.body:
-                    connection.putheader("Content-Length", str(len(request.body)))
-                connection.endheaders(request.body or None)
-                answer = connection.getresponse()
-                body = answer.read()
-                if answer.will_close:
-                    connection.close()
-                    del connections[split.netloc]
-                return HttpResponse(answer.status, answer.getheaders(), body)
-            except (OSError, http.client.HTTPException) as err:
-                connection.close()
-                connections.pop(split.netloc, None)
+                status, answer_headers, body = client.exchange(request.method, target, headers,
+                                                               request.body)
+                return HttpResponse(status, answer_headers, body)
+            except (OSError, ValueError, IndexError, http11.BadMessage) as err:
+                client.close()
                 if attempt == 2:
                     raise OriginUnreachable(f"{origin.domain}: {err}") from None
 

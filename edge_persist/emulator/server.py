@@ -1,14 +1,11 @@
 """HTTP front ends on loopback, and the Emulator that wires template, pools and tiers."""
 import os
-import socket
 import sys
 import threading
-import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 from edge_persist import cfn, contract, edge_rules
-from edge_persist.emulator.alb import AlbTier, HttpRequest, HttpResponse
+from edge_persist.emulator import http11
+from edge_persist.emulator.alb import AlbTier
 from edge_persist.emulator.buckets import Buckets, asset_sources
 from edge_persist.emulator.cloudfront import CloudFrontTier
 from edge_persist.emulator.control import ControlApi
@@ -27,53 +24,9 @@ DEFAULT_MAX_LIFETIME_S = 7200.0
 REAP_EVERY_S = 0.5
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
-def _handler_for(tier):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as CloudFront viewers use
-
-        def setup(self):
-            super().setup()
-            # Without this, keep-alive answers stall ~40 ms on delayed ACKs.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def _serve(self):
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            request = HttpRequest(self.command, split.path or "/", split.query,
-                                  list(self.headers.items()), self.rfile.read(length) if length
-                                  else b"", self.client_address[0])
-            try:
-                response = tier.handle(request)
-            except Exception:  # an emulator bug must not look like a CloudFront answer
-                traceback.print_exc()
-                response = HttpResponse(500, [("Content-Type", "text/plain")],
-                                        b"emulator internal error; see its stderr\n")
-            self.send_response(response.status)
-            for name, value in response.headers:
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(response.body)
-
-        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
-
-        def log_message(self, *args):
-            pass  # the origin and edge logs are the access log
-
-    return Handler
-
-
 def _listen(port, tier):
     try:
-        return _Server((LOOPBACK, port), _handler_for(tier))
+        return http11.Server((LOOPBACK, port), http11.handler_for(tier))
     except OSError as err:
         raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {err.strerror}") from None
 

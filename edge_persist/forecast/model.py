@@ -213,12 +213,13 @@ class Simulation:
             heappush(busy, (done, sequence, env))
             return done
         invoke = self.invoke_s
-        took = self.miss_time()
-        if took < 2 * invoke:
-            took = 2 * invoke
-        heappush(busy, (now + invoke, sequence, env))
-        heappush(pending, (now + took - invoke, sequence, session))
-        return now + took
+        released = now + invoke
+        # The origin's share of the miss; computed from `released` so that origin-response
+        # never comes before origin-request ends, not even by a rounding error.
+        stored_at = released + max(0.0, self.miss_time() - 2 * invoke)
+        heappush(busy, (released, sequence, env))
+        heappush(pending, (stored_at, sequence, session))
+        return stored_at + invoke
 
     def store_until(self, region, now):
         """Run the origin-response invocations due by `now`, in time order."""

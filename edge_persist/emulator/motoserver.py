@@ -5,10 +5,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import requests
 
+from edge_persist.emulator.children import project_env
 from edge_persist.errors import EvidenceError
 
 START_TIMEOUT_S = 30.0
@@ -31,7 +31,7 @@ class MotoServer:
     def start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(self.port), str(os.getpid())],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_with_project_path(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=project_env(),
             # Its own process group: a Ctrl-C at the terminal must not kill it before the
             # emulator has shipped its last logs; stop() ends it.
             process_group=0)
@@ -62,13 +62,6 @@ class MotoServer:
 
     def __exit__(self, *exc):
         self.stop()
-
-
-def _with_project_path():
-    """This module runs as the child's main, so the project must be importable from any cwd."""
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
 def _exit_when_orphaned(parent_pid):

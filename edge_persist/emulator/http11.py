@@ -106,6 +106,8 @@ def handler_for(tier):
             try:
                 method, target, version = line.decode("latin-1").split()
                 headers = read_headers(self.rfile)
+                if (_value(headers, "expect") or "").lower() == "100-continue":
+                    self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for it
                 body = read_body(self.rfile, headers)
             except (ValueError, BadMessage):
                 self.wfile.write(response_bytes(HttpResponse(400, [], b""), False, True))

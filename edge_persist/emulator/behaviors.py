@@ -30,7 +30,6 @@ class Behavior:
     cached_methods: tuple
     cache_policy: object      # policies.CachePolicy
     request_policy: object    # policies.OriginRequestPolicy
-    viewer_protocol_policy: str = "allow-all"
     associations: dict = field(default_factory=dict)  # event type -> Association
 
     def matches(self, path):

@@ -188,12 +188,11 @@ class CloudFrontTier:
         lowered = [(k.lower(), (k, v)) for k, v in request.headers]
         keep = {name for name, _ in pick(policy.headers, lowered)} | \
             {name for name, _ in pick(cache_policy.headers, lowered)}
-        if policy.headers[0] == "allViewer" or policy.headers[0].startswith("allViewerAnd"):
-            keep |= {name for name, _ in lowered}
         headers = triggers.event_headers(pair for name, pair in lowered
                                          if name in keep and name != "cookie")
-        cookies = pick(policy.cookies, cookies_of(request)) + \
-            pick(cache_policy.cookies, cookies_of(request))
+        viewer_cookies = cookies_of(request)
+        cookies = pick(policy.cookies, viewer_cookies) + pick(cache_policy.cookies,
+                                                              viewer_cookies)
         if cookies:
             headers["cookie"] = [{"key": "Cookie", "value": "; ".join(
                 f"{k}={v}" for k, v in dict(cookies).items())}]
@@ -216,8 +215,9 @@ class CloudFrontTier:
     @staticmethod
     def _listed_query(request, policy, cache_policy):
         pairs = parse_qsl(request.query, keep_blank_values=True)
-        return [p for p in pairs if p in pick(policy.query_strings, pairs)
-                or p in pick(cache_policy.query_strings, pairs)]
+        kept = set(pick(policy.query_strings, pairs)) | set(pick(cache_policy.query_strings,
+                                                                 pairs))
+        return [p for p in pairs if p in kept]
 
     @staticmethod
     def event_origin(origin):

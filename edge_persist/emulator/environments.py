@@ -109,14 +109,13 @@ class Environment:
         lifecycle", Failures during the Init phase
         (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
         """
+        self.close()
         if ready is None:
-            self.close()
             error = {"errorType": "Runtime.InitTimeout",
                      "errorMessage": f"init did not finish within {INIT_TIMEOUT_S:g} s"}
             self._log(f"INIT_REPORT Init Duration: {elapsed_ms:.2f} ms\tPhase: init\t"
                       "Status: timeout")
         else:
-            self.close()
             error = (ready.get("error") if ready is not DEAD else None) or {
                 "errorType": "Runtime.ExitError", "errorMessage": "Runtime exited with error: "
                 f"exit status {self.process.returncode}"}

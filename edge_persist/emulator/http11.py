@@ -21,6 +21,11 @@ MAX_HEADERS = 200
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
+def reason(status):
+    """The standard phrase of a status, or "" for one HTTP does not name."""
+    return _REASONS.get(status, "")
+
+
 class BadMessage(Exception):
     """Not HTTP/1.x as this reader takes it."""
 
@@ -73,7 +78,7 @@ def http_date():
 
 
 def response_bytes(response, head_only, close):
-    lines = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, '')}"]
+    lines = [f"HTTP/1.1 {response.status} {reason(response.status)}"]
     lines += [f"{k}: {v}" for k, v in response.headers
               if k.lower() not in ("content-length", "connection", "date")]
     lines += [f"Date: {http_date()}", f"Content-Length: {len(response.body)}"]

@@ -126,10 +126,6 @@ class Emulator:
     def edge_pools(self):
         return {k: p for k, p in self._pools.items() if p.spec.edge}
 
-    @property
-    def origin_pools(self):
-        return {k: p for k, p in self._pools.items() if not p.spec.edge}
-
     def start(self):
         self._started = True
         for server in self._servers:

@@ -68,10 +68,6 @@ class StackModel:
     warnings: list
 
     @property
-    def distribution(self):
-        return next(iter(self.distributions.values()))
-
-    @property
     def associations(self):
         """Every Lambda@Edge association of every behavior, the default behavior first."""
         return [a for d in self.distributions.values() for b in d.all_behaviors()
@@ -243,7 +239,6 @@ class StackReader:
             cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources),
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
                                                self.resources),
-            viewer_protocol_policy=config.get("ViewerProtocolPolicy", "allow-all"),
             associations=associations)
 
     def _association(self, association):

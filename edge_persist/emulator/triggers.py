@@ -16,10 +16,10 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
 
 from edge_persist import edge_rules
 from edge_persist.emulator.alb import HttpRequest, HttpResponse
+from edge_persist.emulator.http11 import reason
 from edge_persist.emulator.validator import validate
 
 # Hop-by-hop headers never travel past a proxy, nor into an event.
@@ -70,7 +70,7 @@ def request_body(cf_request, original):
 
 def event_response(response):
     return {"status": str(response.status),
-            "statusDescription": _reason(response.status),
+            "statusDescription": reason(response.status),
             "headers": event_headers(response.headers)}
 
 
@@ -82,13 +82,6 @@ def http_response(cf_response, body):
             else text.encode()
     return HttpResponse(int(cf_response["status"]), flat_headers(cf_response.get("headers")),
                         body)
-
-
-def _reason(status):
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 @dataclass

@@ -129,8 +129,8 @@ class Region:
                 idle.append(env)
 
     def acquire(self, now):
-        """An environment for a request at `now`: warm if one is, else cold; None when
-        throttled."""
+        """An environment for a request at `now`: warm if one is, else a new one (a cold
+        start); None when throttled."""
         sim, idle = self.sim, self.idle
         idle_timeout = sim.idle_timeout
         routing = sim.routing
@@ -147,10 +147,10 @@ class Region:
                 env = idle[index]
                 del idle[index]
             if now - env[1] <= idle_timeout and now < env[0]:
-                return env, False
+                return env
         if len(self.busy) >= sim.concurrency_limit:
-            return None, False
-        return sim.new_environment(now), True
+            return None
+        return sim.new_environment(now)
 
     def live(self, now):
         idle_timeout = self.sim.idle_timeout
@@ -198,7 +198,7 @@ class Simulation:
             self.store_until(region, now)
         if busy and busy[0][0] <= now:
             region.release_until(now)
-        env, _ = region.acquire(now)
+        env = region.acquire(now)
         region.requests += 1
         if env is None:
             self.throttled += 1
@@ -227,7 +227,7 @@ class Simulation:
         while pending and pending[0][0] <= now:
             at, sequence, session = heappop(pending)
             region.release_until(at)
-            env, _ = region.acquire(at)
+            env = region.acquire(at)
             if env is None:
                 self.throttled += 1
                 continue
@@ -330,7 +330,8 @@ class Simulation:
         requests = sum(r.requests for r in self.regions.values())
         hits = sum(r.hits for r in self.regions.values())
         mean_envs = sum(r.sample_sum / max(1, r.samples) for r in self.regions.values())
-        saved_ms = (_mean_ms(p.miss_ms) - _mean_ms(p.hit_ms)) * hits / max(1, requests)
+        # Both duration specs carry their mean (ms) second: fixed and lognormal alike.
+        saved_ms = (p.miss_ms[1] - p.hit_ms[1]) * hits / max(1, requests)
         return {
             "requests": requests,
             "sessions_seen": min(self.sessions_started, p.sessions),  # ids are drawn in turn
@@ -351,10 +352,6 @@ class Simulation:
             "parameters": {k: (list(v) if isinstance(v, tuple) else v)
                            for k, v in asdict(p).items()},
         }
-
-
-def _mean_ms(spec):
-    return spec[1]
 
 
 def simulate(params):

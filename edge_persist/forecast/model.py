@@ -24,9 +24,9 @@ The model, with its sources (README, "Will edge memory work for my traffic?"):
   previous one ended; `arrivals` replays a measured run's send times and sessions exactly.
   That is how the model is checked against the emulator and calibrated from a report.
 
-A heap-based loop, not SimPy: driving this same model with SimPy processes runs at about
-170,000 simulated requests/s here, under the 200,000 needed for 10 million requests in a
-minute; the heap loop runs about 1.5x faster (bench/forecast.py measures both, same run).
+A heap-based loop, not SimPy: driving this same model with SimPy processes ran at 156,000 to
+184,000 simulated requests/s here, under the 200,000 needed for 10 million requests in a
+minute; the heap loop ran 1.5x to 1.7x faster (bench/forecast.py measures both, same run).
 """
 import heapq
 import itertools

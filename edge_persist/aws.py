@@ -18,6 +18,8 @@ RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8},
 # connection will not come back within a backoff, so fail fast instead of in ~9 s.
 LOCAL_RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2},
                             connect_timeout=2, read_timeout=30)
+# The KeyValueStore data plane; its requests are signed with SigV4A (awscrt).
+KVS_SERVICE = "cloudfront-keyvaluestore"
 # moto accepts any credentials; a local endpoint should not need a real profile.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -67,7 +69,13 @@ class Aws:
         with self._lock:
             key = (service, region)
             if key not in self._clients:
+                config = self._config
+                if service == KVS_SERVICE and is_loopback(self.endpoint_url):
+                    # botocore puts the store's account id in front of the endpoint's host
+                    # (123456789012.127.0.0.1), which no resolver knows: go through the
+                    # endpoint as a proxy, which the emulator's KVS API accepts.
+                    config = config.merge(Config(proxies={"http": self.endpoint_url}))
                 self._clients[key] = self._session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url,
-                    config=self._config)
+                    config=config)
             return self._clients[key]

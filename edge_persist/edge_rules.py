@@ -139,3 +139,46 @@ ERROR_CACHING_MIN_TTL_S = 10
 ALB_MAX_LAMBDA_RESPONSE_BYTES = 1 << 20
 ALB_DROP_INVALID_HEADERS = "routing.http.drop_invalid_header_fields.enabled"
 ALB_MULTI_VALUE_HEADERS = "lambda.multi_value_headers.enabled"
+
+# --- CloudFront Functions -------------------------------------------------------------
+# CloudFront guide, "Quotas" (Quotas on CloudFront Functions) and "Restrictions on
+# CloudFront Functions": code at most 10 KB, 2 MB of memory, one key value store per
+# function, logs cut at 10 KB. Only the viewer events take a function.
+FUNCTION_MAX_CODE_BYTES = 10 * 1024
+FUNCTION_MAX_MEMORY_BYTES = 2 << 20
+FUNCTION_MAX_KEY_VALUE_STORES = 1
+FUNCTION_LOG_BYTES = 10 * 1024
+FUNCTION_EVENTS = VIEWER_TRIGGERS
+FUNCTION_RUNTIMES = ("cloudfront-js-1.0", "cloudfront-js-2.0")
+# The runtime whose `cloudfront` module has kvs(), the origin helpers and edgeLocation
+# ("JavaScript runtime 2.0 features"; "Helper methods for key value stores").
+FUNCTION_KVS_RUNTIME = "cloudfront-js-2.0"
+# Compute utilization is the share of the maximum allowed time, 0 to 100 ("Restrictions on
+# CloudFront Functions", Compute utilization). AWS publishes no figure for that maximum;
+# the emulator assumes 1 ms, the "sub-millisecond" the guide promises.
+FUNCTION_COMPUTE_BUDGET_MS = 1.0
+# The log group of a function's console.log lines, always in us-east-1 ("Edge function
+# logs", CloudFront Functions logs).
+FUNCTION_LOG_GROUP = "/aws/cloudfront/function/{name}"
+FUNCTION_LOG_REGION = HOME_REGION
+# What CloudFront answers when a function fails (status, X-Cache); "HTTP status codes"
+# and "Restrictions on CloudFront Functions".
+FUNCTION_VALIDATION_FAILURE = (502, "FunctionValidationError from cloudfront")
+FUNCTION_EXECUTION_FAILURE = (503, "FunctionExecutionError from cloudfront")
+FUNCTION_THROTTLED_FAILURE = (503, "FunctionThrottledError from cloudfront")
+X_CACHE_FUNCTION_GENERATED = "FunctionGeneratedResponse from cloudfront"
+
+# --- KeyValueStore ----------------------------------------------------------------------
+# CloudFront guide, "Quotas" (key value stores) and "File format for key-value pairs":
+# 5 MB per store (and per import file), keys up to 512 bytes, values up to 1 KB; the
+# cloudfront-keyvaluestore API reference, UpdateKeys: at most 50 keys and 3 MB per call.
+KVS_MAX_STORE_BYTES = 5 * 1024 * 1024
+KVS_MAX_KEY_BYTES = 512
+KVS_MAX_VALUE_BYTES = 1024
+KVS_MAX_UPDATE_KEYS = 50
+KVS_MAX_UPDATE_BYTES = 3 * 1024 * 1024
+KVS_LIST_MAX_RESULTS = 50       # ListKeys MaxResults, default 10
+KVS_LIST_DEFAULT_RESULTS = 10
+# AWS publishes no propagation time for a write to reach every edge location; the guide
+# says only that updates are "eventually consistent" (seconds). The emulator's default is 0.
+KVS_DEFAULT_PROPAGATION_S = 0.0

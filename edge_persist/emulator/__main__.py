@@ -47,6 +47,14 @@ def build_parser():
                    default=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
                    help="Lambda@Edge executions at once per region, past which requests "
                         "get 503 LambdaLimitExceeded (default: %(default)s)")
+    p.add_argument("--kvs-propagation", type=number(float, 0),
+                   default=edge_rules.KVS_DEFAULT_PROPAGATION_S, metavar="SECONDS",
+                   help="seconds before a key value store write reaches the functions "
+                        "(default: %(default)s; AWS publishes no figure)")
+    p.add_argument("--enforce-compute", action="store_true",
+                   help="answer 503 FunctionThrottledError when a CloudFront function uses "
+                        "more than its compute budget (off: a shared machine is too noisy "
+                        "for a 1 ms budget)")
     p.add_argument("--logs-endpoint", help="a running moto server; default: start one")
     p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json")
     return p
@@ -74,7 +82,8 @@ def serve(args):
         emulator = stack.enter_context(Emulator(
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
             args.stack_name, args.port or 0, args.alb_port or 0, args.routing, models=models,
-            concurrency_limit=args.concurrency_limit, env_routing=args.env_routing))
+            concurrency_limit=args.concurrency_limit, env_routing=args.env_routing,
+            kvs_propagation=args.kvs_propagation, enforce_compute=args.enforce_compute))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))
@@ -84,6 +93,8 @@ def serve(args):
         print(f"{distributions}\n"
               f"ALB         {emulator.alb_url}\n"
               f"API         {emulator.api_url}  (CreateInvalidation)\n"
+              f"KVS         {emulator.kvs_url}  ({len(emulator.stores.by_arn)} key value "
+              f"stores; writes reach functions after {args.kvs_propagation} s)\n"
               f"logs        {endpoint}\n"
               f"outputs     {out}\n"
               f"try: .venv/bin/python verify.py --outputs-file {out} --endpoint-url {endpoint}",

@@ -31,6 +31,7 @@ class Behavior:
     cache_policy: object      # policies.CachePolicy
     request_policy: object    # policies.OriginRequestPolicy
     associations: dict = field(default_factory=dict)  # event type -> Association
+    functions: dict = field(default_factory=dict)     # event type -> CloudFront function
 
     def matches(self, path):
         return self.path_pattern is None or _pattern(self.path_pattern).fullmatch(path) is not None

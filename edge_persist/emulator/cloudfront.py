@@ -10,13 +10,14 @@ trigger a Lambda@Edge function":
 - viewer-response runs on every answer, hits included, unless the origin returned 400 or
   more (or a request trigger generated the answer at the viewer).
 """
+import dataclasses
 import os
 import zlib
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
 from edge_persist.emulator import behaviors as behavior_rules
-from edge_persist.emulator import triggers
+from edge_persist.emulator import function_events, triggers
 from edge_persist.emulator.alb import HttpRequest, HttpResponse
 from edge_persist.emulator.cache import RegionalCaches, cache_key, cookies_of, pick, ttl
 from edge_persist.emulator.origins import Origin, OriginUnreachable
@@ -45,8 +46,10 @@ def _x_cache(response):
 
 
 class CloudFrontTier:
-    def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip"):
+    def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip",
+                 functions=None):
         self.distribution, self.triggers, self.fetcher = distribution, triggers_, fetcher
+        self.functions = functions  # functions.Functions: the CloudFront Functions
         self.regions, self.routing = list(regions), routing
         self.caches = RegionalCaches()
         self._turn = 0
@@ -65,6 +68,12 @@ class CloudFrontTier:
             return self.regions[self._turn % len(self.regions)]
         return self.regions[zlib.crc32(request.client_ip.encode()) % len(self.regions)]
 
+    @staticmethod
+    def edge_location(region):
+        """cf.edgeLocation for a request served in `region` ("General helper methods")."""
+        return {"name": POPS.get(region, region.upper())[:3], "serverIp": "127.0.0.1",
+                "region": region}
+
     # --- the request path -------------------------------------------------------------
 
     def handle(self, request):
@@ -81,6 +90,17 @@ class CloudFrontTier:
         if request.path == "/" and dist.default_root_object:
             request.path = "/" + dist.default_root_object.lstrip("/")
         request_id = triggers.cf_id()
+        origin_changes = ()
+        if VR in behavior.functions:
+            outcome = self.functions.run(behavior.functions[VR], VR, request_id, request,
+                                         self.edge_location(region))
+            if outcome.failed:
+                return self._finish(outcome.failed, region)
+            if outcome.response is not None:  # not cached, no viewer-response
+                return self._finish(function_events.to_response(outcome.response), region,
+                                    edge_rules.X_CACHE_FUNCTION_GENERATED)
+            request = function_events.to_request(request, outcome.request)
+            origin_changes = outcome.origins
         viewer = self.viewer_request(request, behavior)
         if VR in behavior.associations:
             outcome = self.triggers.run(behavior.associations[VR], region, request_id, viewer)
@@ -93,9 +113,17 @@ class CloudFrontTier:
             request = HttpRequest(request.method, viewer["uri"], viewer["querystring"],
                                   triggers.flat_headers(viewer["headers"]),
                                   triggers.request_body(viewer, request.body), request.client_ip)
-        response, x_cache, age = self._cached_or_fetched(request, behavior, region, request_id)
-        if VRESP in behavior.associations and x_cache not in (edge_rules.X_CACHE_ERROR, None) \
-                and response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM:
+        response, x_cache, age = self._cached_or_fetched(request, behavior, region, request_id,
+                                                         origin_changes)
+        runs_viewer_response = x_cache not in (edge_rules.X_CACHE_ERROR, None) and \
+            response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+        if VRESP in behavior.functions and runs_viewer_response:
+            outcome = self.functions.run(behavior.functions[VRESP], VRESP, request_id, request,
+                                         {}, response)
+            if outcome.failed:
+                return self._finish(outcome.failed, region)
+            response = function_events.to_response(outcome.response, response.body)
+        if VRESP in behavior.associations and runs_viewer_response:
             viewer.pop("body", None)
             outcome = self.triggers.run(behavior.associations[VRESP], region, request_id,
                                         viewer, triggers.event_response(response))
@@ -104,27 +132,60 @@ class CloudFrontTier:
             response = triggers.http_response(outcome.response, response.body)
         return self._finish(response, region, x_cache, age)
 
-    def _cached_or_fetched(self, request, behavior, region, request_id):
-        """(response, X-Cache, Age or None); X-Cache None when a function failed."""
+    def _cached_or_fetched(self, request, behavior, region, request_id, origin_changes=()):
+        """(response, X-Cache, Age or None); X-Cache None when a function failed. A viewer
+        function's origin changes do not enter the cache key, as in CloudFront."""
         key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
         cached = self.caches.get(region, key) if key is not None else None
         if cached is not None:
             self.stats["hits"] += 1
             return cached[0], edge_rules.X_CACHE_HIT, cached[1]
         self.stats["misses"] += 1
-        response, x_cache, cacheable = self._from_origin(request, behavior, region, request_id)
+        response, x_cache, cacheable = self._from_origin(request, behavior, region, request_id,
+                                                         origin_changes)
         if key is not None and cacheable:
             self.caches.put(region, key, response, ttl(behavior.cache_policy, response))
         return response, x_cache, None
 
-    def _from_origin(self, request, behavior, region, request_id):
+    def _targets(self, origin_id):
+        """(origins to try in order, status codes that fail over) for an origin or group."""
+        group = self.distribution.groups.get(origin_id)
+        if group is None:
+            return [self.distribution.origins[origin_id]], frozenset()
+        return [self.distribution.origins[m] for m in group.members], group.status_codes
+
+    def _changed_targets(self, origin_id, changes):
+        """The behavior's origins after a viewer function's origin helpers ("Helper methods
+        for origin modification": updateRequestOrigin changes only a group's primary)."""
+        members, codes = self._targets(origin_id)
+        for change in changes:
+            params = change["params"]
+            if change["kind"] == "select":
+                members, codes = self._targets(params)
+            elif change["kind"] == "group":
+                members = [self.distribution.origins[i] for i in params["originIds"]]
+                codes = frozenset((params.get("failoverCriteria") or {}).get("statusCodes", ()))
+            else:
+                members = [self._updated(members[0], params), *members[1:]]
+        return members, codes
+
+    def _updated(self, origin, params):
+        domain = params.get("domainName", origin.domain)
+        changed = dataclasses.replace(
+            origin, path=params.get("originPath", origin.path),
+            custom_headers={**origin.custom_headers, **(params.get("customHeaders") or {})})
+        if domain == origin.domain:
+            return changed
+        known = next((o for o in self.distribution.origins.values() if o.domain == domain), None)
+        return dataclasses.replace(changed, id=domain, kind=known.kind if known else "custom",
+                                   domain=domain, target=known.target if known else
+                                   self.distribution.mapped.get(domain))
+
+    def _from_origin(self, request, behavior, region, request_id, origin_changes=()):
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
         origin group), origin-response."""
-        dist = self.distribution
-        group = dist.groups.get(behavior.target_origin_id)
-        members = group.members if group else [behavior.target_origin_id]
-        for i, origin_id in enumerate(members):
-            origin = dist.origins[origin_id]
+        members, status_codes = self._changed_targets(behavior.target_origin_id, origin_changes)
+        for i, origin in enumerate(members):
             cf_request = self.origin_request(request, origin, behavior)
             if OR in behavior.associations:
                 outcome = self.triggers.run(behavior.associations[OR], region, request_id,
@@ -138,7 +199,7 @@ class CloudFrontTier:
             response = self._fetch(self._origin_of(cf_request, origin),
                                    triggers.to_origin(cf_request, request.body))
             last = i == len(members) - 1
-            if last or (response is not None and response.status not in group.status_codes):
+            if last or (response is not None and response.status not in status_codes):
                 break
         response = response or HttpResponse(502, [("Content-Type", "text/html")],
                                             b"<html><body><h1>502 Bad Gateway</h1></body></html>")

@@ -10,6 +10,8 @@ from edge_persist.emulator.buckets import Buckets, asset_sources
 from edge_persist.emulator.cloudfront import CloudFrontTier
 from edge_persist.emulator.control import ControlApi
 from edge_persist.emulator.environments import InitErrors, Pool
+from edge_persist.emulator.functions import Functions, NodeFunction
+from edge_persist.emulator.kvs import KvsApi, Stores
 from edge_persist.emulator.logship import LogShipper
 from edge_persist.emulator.origins import Fetcher
 from edge_persist.emulator.template import read_stacks
@@ -39,7 +41,8 @@ class Emulator:
                  idle_timeout=DEFAULT_IDLE_TIMEOUT_S, max_lifetime=DEFAULT_MAX_LIFETIME_S,
                  stack_name=None, port=0, alb_port=0, routing="client-ip", models=None,
                  origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
-                 env_routing="mru"):
+                 env_routing="mru", kvs_propagation=edge_rules.KVS_DEFAULT_PROPAGATION_S,
+                 enforce_compute=False):
         self.models = models or read_stacks(cdk_out, stack_name, origins)
         self.model = self.models[0]
         self.regions = list(regions)
@@ -50,6 +53,9 @@ class Emulator:
         self._env_routing = env_routing
         self._init_errors = InitErrors()  # one per emulator: each failure is printed once
         self._servers = []
+        self.stores = Stores(kvs_propagation)
+        self._enforce_compute = enforce_compute
+        self._function_workers = []
         try:
             self._build(port, alb_port, routing, concurrency_limit)
         except Exception:
@@ -74,6 +80,7 @@ class Emulator:
             function_urls.update({url_id: self.pool(spec, contract.HOME_REGION)
                                   for url_id, spec in model.function_urls.items()})
         fetcher = Fetcher(self.albs, self.buckets, function_urls)
+        workers = {model.stack_name: self._viewer_functions(model) for model in self.models}
         throttle = self.throttle = Throttle(concurrency_limit)
         self.tiers, self.urls = {}, {}
         for model in self.models:
@@ -81,11 +88,14 @@ class Emulator:
                 distribution_id = "E" + os.urandom(6).hex().upper()
                 stats = dict.fromkeys(("hits", "misses", "validation_errors",
                                        "execution_errors", "limit_errors"), 0)
+                functions = Functions(workers[model.stack_name], self.shipper, distribution,
+                                      distribution_id, stats, self._enforce_compute)
                 tier = CloudFrontTier(distribution, Triggers(self.pool, self.shipper, throttle,
                                                              distribution_id, stats),
-                                      fetcher, self.regions, routing)
+                                      fetcher, self.regions, routing, functions)
                 server = self._listen(port if not self.tiers else 0, tier)
-                tier.domain = tier.triggers.domain = f"{LOOPBACK}:{server.server_port}"
+                tier.domain = tier.triggers.domain = functions.domain = \
+                    f"{LOOPBACK}:{server.server_port}"
                 self.tiers[distribution_id] = tier
                 self.urls[dist_id] = f"http://{tier.domain}"
                 model.resolve.known.update({(dist_id, "Ref"): distribution_id,
@@ -98,6 +108,8 @@ class Emulator:
                 model.resolve.known[(alb_id, "DNSName")] = self.alb_urls[alb_id].split("//")[1]
         self.api = ControlApi(self.tiers)
         self.api.url = f"http://{LOOPBACK}:{self._listen(0, self.api).server_port}"
+        self.kvs_api = KvsApi(self.stores)
+        self.kvs_url = f"http://{LOOPBACK}:{self._listen(0, self.kvs_api).server_port}"
         self.distribution_id, self.cloudfront = next(iter(self.tiers.items()))
         self.domain = self.cloudfront.domain
         self.url = f"http://{self.domain}"
@@ -106,6 +118,22 @@ class Emulator:
         self.warnings = [w for model in self.models for w in model.warnings]
         for warning in self.warnings:
             print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
+
+    def _viewer_functions(self, model):
+        """The stack's key value stores, then a started worker for each CloudFront function
+        its behaviors use: the code may embed a store's id, so stores come first."""
+        self.stores.create(model, asset_sources(model.path))
+        workers = {}
+        for logical, spec in model.viewer_functions.items():
+            arns = [model.resolve(arn) for arn in spec.kvs_arns]
+            store = self.stores.get(arns[0]) if arns else None
+            if arns and store is None:
+                raise UsageError(f"CloudFront function {spec.name}: its key value store "
+                                 f"{arns[0]} is not in this app")
+            code = model.resolve(spec.code)
+            workers[logical] = NodeFunction(spec, code if isinstance(code, str) else "", store)
+            self._function_workers.append(workers[logical])
+        return workers
 
     def _listen(self, port, tier):
         server = _listen(port, tier)
@@ -155,7 +183,9 @@ class Emulator:
         found["Emulator"] = {
             "Distributions": dict(self.urls), "LoadBalancers": dict(self.alb_urls),
             "Buckets": dict(self.buckets.names), "LogsEndpoint": self.logs_endpoint,
-            "S3Endpoint": self.logs_endpoint, "ApiEndpoint": self.api_url}
+            "S3Endpoint": self.logs_endpoint, "ApiEndpoint": self.api_url,
+            "KvsEndpoint": self.kvs_url,
+            "KeyValueStores": {s.name: s.arn for s in self.stores.by_arn.values()}}
         return found
 
     def _local(self, model, value):
@@ -174,6 +204,8 @@ class Emulator:
             server.server_close()
         for pool in self.pools():
             pool.close()
+        for worker in getattr(self, "_function_workers", ()):
+            worker.close()
         self.shipper.close()
 
     def __enter__(self):

@@ -16,6 +16,7 @@ from edge_persist.emulator import origins as origins_
 from edge_persist.emulator.behaviors import Association, Behavior
 from edge_persist.emulator.policies import read_cache_policy, read_request_policy
 from edge_persist.emulator.environments import FunctionSpec
+from edge_persist.emulator import functions as cloudfront_functions
 from edge_persist.errors import UsageError
 
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
@@ -66,6 +67,8 @@ class StackModel:
     load_balancers: dict      # logical id -> LoadBalancer
     function_urls: dict       # AWS::Lambda::Url logical id -> FunctionSpec
     warnings: list
+    # AWS::CloudFront::Function logical id -> functions.FunctionSpec, those behaviors use
+    viewer_functions: dict = field(default_factory=dict)
 
     @property
     def associations(self):
@@ -150,6 +153,7 @@ class StackReader:
         self.resolve = Resolver(self.resources)
         self.mapped = dict(mapped or {})
         self.warnings = []
+        self.viewer_functions = {}
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -195,7 +199,8 @@ class StackReader:
         distributions = {dist_id: self._distribution(dist_id, dist, load_balancers)
                          for dist_id, dist in found.items()}
         return StackModel(self.stack_name, self.path, self.template, self.resolve,
-                          distributions, load_balancers, function_urls, self.warnings)
+                          distributions, load_balancers, function_urls, self.warnings,
+                          self.viewer_functions)
 
     def _distribution(self, dist_id, dist, load_balancers):
         config = dist["Properties"]["DistributionConfig"]
@@ -232,6 +237,19 @@ class StackReader:
         for association in config.get("LambdaFunctionAssociations") or []:
             read = self._association(association)
             associations[read.event_type] = read
+        where = f"{dist_id}: behavior {config.get('PathPattern') or '(default)'}"
+        viewer_functions = {}
+        for association in config.get("FunctionAssociations") or []:
+            event_type = association.get("EventType")
+            spec = self._viewer_function(association.get("FunctionARN"), where)
+            if event_type not in edge_rules.FUNCTION_EVENTS:
+                raise UsageError(f"{where}: CloudFront function {spec.name} is on {event_type}; "
+                                 "CloudFront Functions run on viewer events only")
+            if event_type in associations:
+                raise UsageError(f"{where}: a CloudFront function ({spec.name}) and a "
+                                 f"Lambda@Edge function on {event_type}; CloudFront refuses "
+                                 "both on one event")
+            viewer_functions[event_type] = spec
         return Behavior(
             path_pattern=config.get("PathPattern"), target_origin_id=target,
             allowed_methods=behaviors.methods(config.get("AllowedMethods")),
@@ -239,7 +257,32 @@ class StackReader:
             cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources),
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
                                                self.resources),
-            associations=associations)
+            associations=associations, functions=viewer_functions)
+
+    def _viewer_function(self, arn, where):
+        """The AWS::CloudFront::Function a FunctionAssociation names, read once."""
+        logical, props = self._resource(arn, "AWS::CloudFront::Function",
+                                        f"{where}: a function association")
+        if logical in self.viewer_functions:
+            return self.viewer_functions[logical]
+        config = props.get("FunctionConfig") or {}
+        runtime = config.get("Runtime", "")
+        stores = [a.get("KeyValueStoreARN") for a in
+                  config.get("KeyValueStoreAssociations") or []]
+        name = self.resolve(props.get("Name")) or logical
+        if runtime not in edge_rules.FUNCTION_RUNTIMES:
+            raise UsageError(f"CloudFront function {name}: runtime {runtime!r} is not one of "
+                             f"{', '.join(edge_rules.FUNCTION_RUNTIMES)}")
+        if stores and runtime != edge_rules.FUNCTION_KVS_RUNTIME:
+            raise UsageError(f"CloudFront function {name}: a key value store needs "
+                             f"{edge_rules.FUNCTION_KVS_RUNTIME}, not {runtime}")
+        if len(stores) > edge_rules.FUNCTION_MAX_KEY_VALUE_STORES:
+            raise UsageError(f"CloudFront function {name}: {len(stores)} key value stores; "
+                             f"CloudFront allows {edge_rules.FUNCTION_MAX_KEY_VALUE_STORES}")
+        spec = cloudfront_functions.FunctionSpec(logical, name, runtime,
+                                                 props.get("FunctionCode", ""), stores)
+        self.viewer_functions[logical] = spec
+        return spec
 
     def _association(self, association):
         event_type = association.get("EventType")

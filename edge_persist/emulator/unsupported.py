@@ -19,7 +19,6 @@ BEHAVIOR_FEATURES = {
     "FieldLevelEncryptionId": "field-level encryption is not emulated",
     "RealtimeLogConfigArn": "real-time logs are not written",
     "ResponseHeadersPolicyId": "the response headers policy is not applied",
-    "FunctionAssociations": "CloudFront Functions do not run yet",
     "SmoothStreaming": "Smooth Streaming is not emulated",
 }
 

@@ -1,0 +1,155 @@
+// One CloudFront Function, run by node:vm; JSON lines on stdin and stdout.
+//
+// The code gets what cloudfront-js runs on ("JavaScript runtime 2.0 features"): the
+// ECMAScript built-ins, console.log, and `import cf from 'cloudfront'` with kvs(), the origin
+// helpers and edgeLocation. No require, no timers, no network, no file system: the context
+// is a fresh V8 realm with none of Node's globals, and eval / new Function are off.
+//
+// Messages in:  {"op": "load", "code", "runtime", "kvsId"}  -> {"ok": true} | {"error"}
+//               {"op": "kvs", "data", "meta"}                (no answer)
+//               {"op": "run", "event", "edge", "raw"}        -> {"result", "origins", "logs",
+//                                                               "ms"} | {"error", ...}
+import readline from 'node:readline';
+import vm from 'node:vm';
+
+const HARD_TIMEOUT_MS = 1000;  // an endless loop answers as an exception, not a hang
+const LOG_LIMIT = 10 * 1024;   // function logs are cut at 10 KB
+
+const host = {
+  logs: [], logBytes: 0, origins: [], edge: {}, raw: undefined, kvs: {}, meta: {},
+  kvsId: null,
+};
+
+function log(...args) {
+  const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  if (host.logBytes + line.length <= LOG_LIMIT) host.logs.push(line);
+  host.logBytes += line.length;
+}
+
+// The `cloudfront` module is built inside the context, so its promises and objects belong
+// to the function's realm (and its microtask queue); it calls back here only for data.
+const BOOTSTRAP = `
+(function (host) {
+  function utf8(text) {
+    const bytes = unescape(encodeURIComponent(text));
+    const out = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) out[i] = bytes.charCodeAt(i);
+    return out;
+  }
+  function handle(id) {
+    if (!host.kvsId()) throw new Error('No key value store is associated with this function');
+    if (id !== undefined && id !== host.kvsId()) {
+      throw new Error('Key value store ' + id + ' is not associated with this function');
+    }
+    return {
+      get(key, options) {
+        return new Promise((resolve, reject) => {
+          const value = host.kvsGet(String(key));
+          if (value === undefined) return reject(new Error('Key ' + key + ' not found'));
+          const format = (options && options.format) || 'string';
+          if (format === 'string') return resolve(value);
+          if (format === 'json') return resolve(JSON.parse(value));
+          if (format === 'bytes') return resolve(utf8(value));
+          reject(new Error('Unknown format ' + format));
+        });
+      },
+      exists(key) { return Promise.resolve(host.kvsGet(String(key)) !== undefined); },
+      meta() { return Promise.resolve(JSON.parse(host.kvsMeta())); },
+    };
+  }
+  const cf = {
+    kvs: handle,
+    updateRequestOrigin(params) { host.origin('update', JSON.stringify(params)); },
+    selectRequestOriginById(id) { host.origin('select', JSON.stringify(id)); },
+    createRequestOriginGroup(params) { host.origin('group', JSON.stringify(params)); },
+  };
+  Object.defineProperty(cf, 'edgeLocation', {get() { return JSON.parse(host.edge()); }});
+  globalThis.__modules = {cloudfront: cf};
+  globalThis.__run = function (eventJson) {
+    const event = JSON.parse(eventJson);
+    if (event.request) event.request.rawQueryString = () => host.raw();
+    const out = globalThis.__out = {done: false};
+    let result;
+    try {
+      result = handler(event);
+    } catch (e) {
+      out.done = true; out.error = e; return;
+    }
+    Promise.resolve(result).then(
+      (value) => { out.done = true; out.value = JSON.stringify(value); },
+      (e) => { out.done = true; out.error = e; });
+  };
+})`;
+
+let context = null;
+
+// The error's first line and the function's own frames: the emulator's are noise.
+function describe(e) {
+  const lines = String(e && e.stack || e).split('\n');
+  return [lines[0], ...lines.slice(1).filter((l) => l.includes('function.js'))].join('\n');
+}
+
+
+function load(msg) {
+  const imports = /^\s*import\s+(\w+)\s+from\s+['"]([\w-]+)['"]\s*;?/gm;
+  let bad = null;
+  const code = msg.code.replace(imports, (_, name, module) => {
+    if (module !== 'cloudfront' || msg.runtime !== 'cloudfront-js-2.0') bad = module;
+    return `const ${name} = __modules[${JSON.stringify(module)}];`;
+  });
+  if (bad) return {error: `SyntaxError: cannot import '${bad}' in ${msg.runtime}`};
+  host.kvsId = msg.kvsId || null;
+  context = vm.createContext({console: {log, info: log, warn: log, error: log}}, {
+    codeGeneration: {strings: false, wasm: false}, microtaskMode: 'afterEvaluate',
+  });
+  vm.runInContext(BOOTSTRAP, context)({
+    kvsId: () => host.kvsId,
+    kvsGet: (key) => (Object.prototype.hasOwnProperty.call(host.kvs, key) ? host.kvs[key]
+                                                                           : undefined),
+    kvsMeta: () => JSON.stringify(host.meta),
+    origin: (kind, params) => { host.origins.push({kind, params: JSON.parse(params)}); },
+    edge: () => JSON.stringify(host.edge),
+    raw: () => host.raw,
+  });
+  try {
+    new vm.Script(code, {filename: 'function.js'}).runInContext(context,
+                                                                {timeout: HARD_TIMEOUT_MS});
+  } catch (e) {
+    return {error: describe(e)};
+  }
+  if (vm.runInContext('typeof handler', context) !== 'function') {
+    return {error: 'ReferenceError: the code defines no function named handler'};
+  }
+  return {ok: true};
+}
+
+const RUN = new vm.Script('__run(__eventJson)');
+
+function run(msg) {
+  host.logs = []; host.logBytes = 0; host.origins = [];
+  host.edge = msg.edge || {}; host.raw = msg.raw === null ? undefined : msg.raw;
+  context.__eventJson = JSON.stringify(msg.event);
+  const start = process.hrtime.bigint();
+  let error = null;
+  try {
+    RUN.runInContext(context, {timeout: HARD_TIMEOUT_MS});
+  } catch (e) {
+    error = describe(e);
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const out = context.__out || {};
+  if (!error && !out.done) error = 'the function did not finish: it awaits a promise that never settles';
+  if (!error && out.done && 'error' in out) error = describe(out.error);
+  const answer = {logs: host.logs, ms, origins: host.origins,
+                  truncated: host.logBytes > LOG_LIMIT};
+  if (error) answer.error = error;
+  else answer.result = out.value === undefined ? null : JSON.parse(out.value);
+  return answer;
+}
+
+const lines = readline.createInterface({input: process.stdin});
+lines.on('line', (line) => {
+  const msg = JSON.parse(line);
+  if (msg.op === 'kvs') { host.kvs = msg.data; host.meta = msg.meta; return; }
+  process.stdout.write(JSON.stringify(msg.op === 'load' ? load(msg) : run(msg)) + '\n');
+});

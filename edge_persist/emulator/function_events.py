@@ -1,0 +1,219 @@
+"""CloudFront Functions events and results: HTTP to the guide's shapes and back, and
+CloudFront's checks on what a function returns.
+
+Shapes (CloudFront Developer Guide, "CloudFront Functions event structure"): headers,
+cookies and query strings are objects of {value} with `multiValue` when repeated; header
+names are lowercase; cookies are not in `headers`; the response has a numeric `statusCode`;
+`viewer.ip`; `context.eventType`. Query string values are passed as the viewer sent them
+(still URL-encoded); the guide does not say otherwise.
+"""
+import base64
+from http.cookies import CookieError, SimpleCookie
+
+from edge_persist import edge_rules
+from edge_persist.emulator.alb import HttpRequest, HttpResponse
+from edge_persist.emulator.http11 import reason
+from edge_persist.emulator.triggers import HOP_BY_HOP
+
+VR = edge_rules.VIEWER_REQUEST
+
+
+def _add(fields, name, value):
+    entry = fields.get(name)
+    if entry is None:
+        fields[name] = {"value": value}
+    else:
+        entry.setdefault("multiValue", [{"value": entry["value"]}]).append({"value": value})
+
+
+def values(entry):
+    if "multiValue" in entry:
+        return [m["value"] for m in entry["multiValue"]]
+    return [entry["value"]]
+
+
+def _cookies(header_values):
+    cookies = {}
+    for value in header_values:
+        jar = SimpleCookie()
+        try:
+            jar.load(value)
+        except CookieError:
+            continue
+        for name, morsel in jar.items():
+            _add(cookies, name, morsel.value)
+    return cookies
+
+
+def request_event(request):
+    headers, query = {}, {}
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered not in HOP_BY_HOP and lowered != "cookie":
+            _add(headers, lowered, value)
+    for part in filter(None, request.query.split("&")):
+        name, _, value = part.partition("=")
+        _add(query, name, value)
+    return {"method": request.method, "uri": request.path, "querystring": query,
+            "headers": headers, "cookies": _cookies(request.header_values("cookie"))}
+
+
+def response_event(response):
+    headers, cookies = {}, {}
+    for name, value in response.headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            pair, _, attributes = value.partition(";")
+            cookie_name, _, cookie_value = pair.strip().partition("=")
+            entry = {"value": cookie_value, "attributes": attributes.strip()}
+            if cookie_name in cookies:
+                first = cookies[cookie_name]
+                first.setdefault("multiValue", [dict(first)]).append(entry)
+            else:
+                cookies[cookie_name] = entry
+        elif lowered not in HOP_BY_HOP:
+            _add(headers, lowered, value)
+    return {"statusCode": response.status, "statusDescription": reason(response.status),
+            "headers": headers, "cookies": cookies}
+
+
+def event(event_type, context, client_ip, request, response=None):
+    """The whole event a function receives."""
+    document = {"version": "1.0", "context": {**context, "eventType": event_type},
+                "viewer": {"ip": client_ip}, "request": request_event(request)}
+    if response is not None:
+        document["response"] = response_event(response)
+    return document
+
+
+def _headers(fields):
+    return [(name, value) for name, entry in (fields or {}).items() for value in values(entry)]
+
+
+def to_request(before, cf_request):
+    """A validated request result back to HTTP, with the viewer's body and address."""
+    headers = _headers(cf_request.get("headers"))
+    cookie = "; ".join(f"{name}={value}" for name, entry in (cf_request.get("cookies") or {})
+                       .items() for value in values(entry))
+    if cookie:
+        headers.append(("Cookie", cookie))
+    query = "&".join(f"{name}={value}" for name, entry in
+                     (cf_request.get("querystring") or {}).items() for value in values(entry))
+    return HttpRequest(before.method, cf_request["uri"], query, headers, before.body,
+                       before.client_ip)
+
+
+def to_response(cf_response, body=b""):
+    """A validated response result back to HTTP; `body` when the function set none."""
+    headers = _headers(cf_response.get("headers"))
+    for name, entry in (cf_response.get("cookies") or {}).items():
+        for cookie in entry.get("multiValue") or [entry]:
+            attributes = cookie.get("attributes")
+            headers.append(("Set-Cookie", f"{name}={cookie['value']}"
+                                          + (f"; {attributes}" if attributes else "")))
+    if "body" in cf_response:
+        given = cf_response["body"]
+        if isinstance(given, dict):
+            data = given.get("data", "")
+            body = base64.b64decode(data) if given.get("encoding") == "base64" else data.encode()
+        else:
+            body = str(given).encode()
+    return HttpResponse(int(cf_response["statusCode"]), headers, body)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def _fields_problems(what, fields):
+    if not isinstance(fields, dict):
+        return [f"{what} must be an object"]
+    problems = []
+    for name, entry in fields.items():
+        entries = entry.get("multiValue") if isinstance(entry, dict) and "multiValue" in entry \
+            else [entry]
+        if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("value"), str) for e in entries):
+            problems.append(f"{what} {name!r}: needs a string 'value'")
+        elif any("\r" in e["value"] or "\n" in e["value"] for e in entries):
+            problems.append(f"{what} {name!r}: the value contains CR or LF")
+    return problems
+
+
+def _header_rules(event_type, before, after):
+    problems = []
+    for name, entry in after.items():
+        if name != name.lower():
+            problems.append(f"header name {name!r} must be lowercase")
+        elif edge_rules.is_disallowed_header(name) and entry != before.get(name):
+            problems.append(f"the function may not add or change the header {name}")
+    for name in edge_rules.read_only_headers(event_type):
+        if before.get(name) != after.get(name):
+            problems.append(f"the header {name} is read-only")
+    return problems
+
+
+def _response_problems(event_type, before_headers, result):
+    status = result.get("statusCode")
+    if isinstance(status, bool) or not isinstance(status, int) or \
+            not edge_rules.MIN_STATUS <= status <= edge_rules.MAX_STATUS:
+        return [f"statusCode must be a number from {edge_rules.MIN_STATUS} to "
+                f"{edge_rules.MAX_STATUS}"]
+    problems = []
+    if not isinstance(result.get("statusDescription", ""), str):
+        problems.append("statusDescription must be a string")
+    headers = result.get("headers", {})
+    problems += _fields_problems("header", headers) + _fields_problems(
+        "cookie", result.get("cookies", {}))
+    if not problems and event_type != VR:
+        problems += _header_rules(event_type, before_headers, headers)
+    body = result.get("body")
+    if body is not None and not isinstance(body, str) and not (
+            isinstance(body, dict) and isinstance(body.get("data"), str)
+            and body.get("encoding", "text") in edge_rules.BODY_ENCODINGS):
+        problems.append("body must be a string or {data, encoding: text|base64}")
+    return problems
+
+
+def validate(event_type, before, result):
+    """Problems with a function's result; `before` is the event it was given."""
+    if not isinstance(result, dict):
+        return ["the function must return a request or response object"]
+    if event_type != VR or "statusCode" in result:
+        if event_type != VR and "statusCode" not in result:
+            return ["a viewer-response function must return a response object"]
+        before_headers = (before.get("response") or {}).get("headers", {})
+        return _response_problems(event_type, before_headers, result)
+    request = before["request"]
+    if result.get("method", request["method"]) != request["method"]:
+        return ["the request method is read-only"]
+    uri = result.get("uri")
+    if not isinstance(uri, str) or not uri.startswith("/"):
+        return ["request.uri must be a string starting with /"]
+    problems = []
+    for what, key in (("header", "headers"), ("query string", "querystring"),
+                      ("cookie", "cookies")):
+        problems += _fields_problems(what, result.get(key, {}))
+    if not problems:
+        problems += _header_rules(event_type, request["headers"], result.get("headers", {}))
+    return problems
+
+
+def origin_problems(event_type, changes, origin_ids, group_ids):
+    """Problems with the origin helper calls of one run ("Helper methods for origin
+    modification": viewer-request only; ids must name the distribution's origins)."""
+    if changes and event_type != VR:
+        return ["the origin helpers work in viewer-request functions only"]
+    problems = []
+    for change in changes:
+        params = change["params"]
+        if change["kind"] == "select" and params not in origin_ids and params not in group_ids:
+            problems.append(f"selectRequestOriginById: no origin {params!r}")
+        elif change["kind"] == "group":
+            ids = params.get("originIds") if isinstance(params, dict) else None
+            if not isinstance(ids, list) or len(ids) < 2 or \
+                    any(i not in origin_ids for i in ids):
+                problems.append("createRequestOriginGroup: originIds must name at least two "
+                                "of the distribution's origins")
+        elif change["kind"] == "update" and not (
+                isinstance(params, dict) and isinstance(params.get("domainName", ""), str)):
+            problems.append("updateRequestOrigin: expects an object with a string domainName")
+    return problems

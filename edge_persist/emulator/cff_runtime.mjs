@@ -85,8 +85,10 @@ let context = null;
 
 // The error's first line and the function's own frames: the emulator's are noise.
 function describe(e) {
-  const lines = String(e && e.stack || e).split('\n');
-  return [lines[0], ...lines.slice(1).filter((l) => l.includes('function.js'))].join('\n');
+  const head = e instanceof Error || (e && e.name && e.message) ? `${e.name}: ${e.message}`
+                                                                 : `Uncaught ${String(e)}`;
+  const frames = String(e && e.stack || '').split('\n').filter((l) => l.includes('function.js'));
+  return [head, ...frames.map((l) => l.trim())].join('\n');
 }
 
 

@@ -87,9 +87,10 @@ class NodeFunction:
                             "kvsId": self.store.id if self.store else None})
         if "error" in answer:
             self.close()
-            first = answer["error"].strip().splitlines()
+            lines = answer["error"].strip().splitlines() or ["no answer"]
+            where = f" ({lines[1]})" if len(lines) > 1 else ""
             raise UsageError(f"CloudFront function {self.spec.name}: its code does not run: "
-                             f"{first[-1] if first else 'no answer'}")
+                             f"{lines[0]}{where}")
 
     def _ask(self, message):
         self._send(message)

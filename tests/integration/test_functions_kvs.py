@@ -1,0 +1,285 @@
+"""CloudFront Functions and KeyValueStore in the emulator, on apps/functions_app.py: one synth
+per run, one emulator for the module (each test that writes the store uses its own key)."""
+import json
+import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from edge_persist import edge_rules
+from edge_persist.aws import Aws
+from edge_persist.emulator.cloudfront import REGION_HEADER
+from edge_persist.emulator.server import Emulator
+from edge_persist.errors import UsageError
+from tests.integration.apps import functions_app
+
+US, EU = "us-east-1", "eu-west-3"
+PROPAGATION_S = 1.0
+TEMPLATE = f"{functions_app.STACK}.template.json"
+
+
+@pytest.fixture(scope="session")
+def functions_assembly(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("functions.out")
+    functions_app.build(outdir).synth()
+    return outdir
+
+
+class AltOrigin:
+    """The custom origin `alt`: says who it is."""
+
+    def __init__(self):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "10")
+                self.end_headers()
+                self.wfile.write(b"alt origin")
+
+            def log_message(self, *args):
+                pass
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def emu(functions_assembly, moto_url):
+    alt = AltOrigin()
+    emulator = Emulator(functions_assembly, moto_url, [US, EU],
+                        origins={functions_app.ALT_DOMAIN: alt.url},
+                        kvs_propagation=PROPAGATION_S).start()
+    yield emulator
+    emulator.stop()
+    alt.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def kvs(emu):
+    (arn,) = emu.outputs()["Emulator"]["KeyValueStores"].values()
+    client = Aws(endpoint_url=emu.outputs()["Emulator"]["KvsEndpoint"]).client(
+        "cloudfront-keyvaluestore", US)
+    return client, arn
+
+
+def get(emu, path, region=US, **kwargs):
+    return requests.get(emu.url + path, headers={REGION_HEADER: region}, timeout=30,
+                        allow_redirects=False, **kwargs)
+
+
+def seen_by_origin(response):
+    return response.json()["headers"]
+
+
+def put(kvs, key, value):
+    client, arn = kvs
+    etag = client.describe_key_value_store(KvsARN=arn)["ETag"]
+    return client.put_key(KvsARN=arn, Key=key, Value=value, IfMatch=etag)
+
+
+def test_a_viewer_request_function_reads_the_store_into_headers(emu):
+    headers = seen_by_origin(get(emu, "/read?a=1&a=2"))
+    assert headers["x-kvs-value"] == functions_app.INITIAL["greeting"]
+    assert headers["x-kvs-json"] == "1"          # get(key, {format: 'json'})
+    assert headers["x-kvs-missing"] == "false"   # exists() of an absent key
+    assert headers["x-raw-query"] == "a=1&a=2"   # rawQueryString(), untouched
+
+
+def test_a_viewer_response_function_runs_on_hits_too(emu):
+    first, second = get(emu, "/cached/stamp"), get(emu, "/cached/stamp")
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == (
+        "Miss from cloudfront", "Hit from cloudfront")
+    assert second.headers["x-kvs-value"] == functions_app.INITIAL["greeting"]
+
+
+def test_edge_location_follows_the_emulated_region(emu):
+    assert seen_by_origin(get(emu, "/where", US))["x-cf-region"] == US
+    assert seen_by_origin(get(emu, "/where", EU))["x-cf-region"] == EU
+
+
+def test_a_generated_redirect_is_answered_at_the_edge(emu):
+    response = get(emu, "/redirect/here")
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://example.com/redirect/here"
+    assert response.headers["X-Cache"] == edge_rules.X_CACHE_FUNCTION_GENERATED
+
+
+def test_a_throwing_function_is_503_and_an_invalid_result_502(emu):
+    thrown, invalid = get(emu, "/throw"), get(emu, "/invalid")
+    assert (thrown.status_code, thrown.headers["X-Cache"]) == \
+        edge_rules.FUNCTION_EXECUTION_FAILURE
+    assert (invalid.status_code, invalid.headers["X-Cache"]) == \
+        edge_rules.FUNCTION_VALIDATION_FAILURE
+
+
+def test_select_request_origin_by_id_switches_the_origin(emu):
+    assert get(emu, "/alt/page").text == "alt origin"
+    assert get(emu, "/page").json()["path"] == "/page"  # the behavior's own origin
+
+
+def test_a_write_reaches_the_functions_after_the_propagation_delay(emu, kvs):
+    before = seen_by_origin(get(emu, "/propagation"))["x-kvs-value"]
+    put(kvs, "greeting", "written by the test")
+    written = time.monotonic()
+    client, arn = kvs
+    assert client.get_key(KvsARN=arn, Key="greeting")["Value"] == "written by the test"
+    seen = []
+    while time.monotonic() - written < PROPAGATION_S + 2:
+        seen.append((time.monotonic() - written,
+                     seen_by_origin(get(emu, "/propagation"))["x-kvs-value"]))
+        time.sleep(0.1)
+    first_new = next(t for t, value in seen if value == "written by the test")
+    assert PROPAGATION_S <= first_new <= PROPAGATION_S + 0.5
+    assert all(value == before for t, value in seen if t < PROPAGATION_S)
+    assert all(value == "written by the test" for t, value in seen if t >= first_new)
+
+
+def test_a_stale_etag_is_a_conflict(kvs):
+    client, arn = kvs
+    stale = client.describe_key_value_store(KvsARN=arn)["ETag"]
+    client.put_key(KvsARN=arn, Key="conflict", Value="1", IfMatch=stale)
+    with pytest.raises(ClientError) as caught:
+        client.put_key(KvsARN=arn, Key="conflict", Value="2", IfMatch=stale)
+    assert caught.value.response["Error"]["Code"] == "ConflictException"
+    assert client.get_key(KvsARN=arn, Key="conflict")["Value"] == "1"
+
+
+def _code(call):
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"], caught.value.response[
+        "ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_every_quota_is_refused_with_its_error(kvs):
+    client, arn = kvs
+
+    def etag():
+        return client.describe_key_value_store(KvsARN=arn)["ETag"]
+
+    long_key, big_value = "k" * (edge_rules.KVS_MAX_KEY_BYTES + 1), "v" * 1025
+    assert _code(lambda: client.put_key(KvsARN=arn, Key=long_key, Value="x",
+                                        IfMatch=etag())) == ("ValidationException", 400)
+    assert _code(lambda: client.put_key(KvsARN=arn, Key="big", Value=big_value,
+                                        IfMatch=etag())) == ("ValidationException", 400)
+    too_many = [{"Key": f"many{i}", "Value": "x"} for i in range(51)]
+    assert _code(lambda: client.update_keys(KvsARN=arn, Puts=too_many, IfMatch=etag())) \
+        == ("ValidationException", 400)
+    huge = [{"Key": "huge", "Value": "x" * edge_rules.KVS_MAX_UPDATE_BYTES}]
+    assert _code(lambda: client.update_keys(KvsARN=arn, Puts=huge, IfMatch=etag())) \
+        == ("ValidationException", 400)
+    # Fill toward 5 MB with full-size pairs, 50 per call, until the store refuses.
+    refused = None
+    for batch in range(80):
+        puts = [{"Key": f"fill{batch:02d}-{i:02d}".ljust(edge_rules.KVS_MAX_KEY_BYTES, "k"),
+                 "Value": "v" * edge_rules.KVS_MAX_VALUE_BYTES} for i in range(50)]
+        try:
+            client.update_keys(KvsARN=arn, Puts=puts, IfMatch=etag())
+        except ClientError as err:
+            refused = err.response["Error"]["Code"]
+            break
+    assert refused == "ServiceQuotaExceededException"
+    size = client.describe_key_value_store(KvsARN=arn)["TotalSizeInBytes"]
+    assert edge_rules.KVS_MAX_STORE_BYTES - 50 * 1536 < size <= edge_rules.KVS_MAX_STORE_BYTES
+    deletes = [{"Key": item["Key"]} for item in _all_keys(client, arn)
+               if item["Key"].startswith("fill")]
+    for start in range(0, len(deletes), 50):  # leave the store as the other tests expect
+        client.update_keys(KvsARN=arn, Deletes=deletes[start:start + 50], IfMatch=etag())
+
+
+def _all_keys(client, arn):
+    return [item for page in client.get_paginator("list_keys").paginate(KvsARN=arn)
+            for item in page.get("Items", [])]
+
+
+def test_a_missing_store_is_resource_not_found(kvs):
+    client, arn = kvs
+    missing = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    assert _code(lambda: client.describe_key_value_store(KvsARN=missing)) == \
+        ("ResourceNotFoundException", 404)
+
+
+def test_function_logs_go_to_their_group_in_us_east_1(emu, moto_url):
+    request_path = f"/logged/{time.time_ns()}"
+    get(emu, request_path, EU)
+    assert emu.shipper.flush()
+    logs = boto3.client("logs", region_name=US, endpoint_url=moto_url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    (router,) = [f for f in emu.models[0].viewer_functions.values() if "Router" in f.name]
+    events = logs.filter_log_events(
+        logGroupName=f"/aws/cloudfront/function/{router.name}")["events"]
+    lines = [e["message"] for e in events]
+    mine = [line for line in lines if request_path in line]
+    assert len(mine) == 1
+    request_id = mine[0].split(" ", 1)[0]
+    own = [line.split(" ", 1)[1] for line in lines if line.startswith(request_id + " ")]
+    assert own[0].startswith("START DistributionID: E")
+    assert own[-1].startswith("END ComputeUtilization: ")
+
+
+# --- refused at start ---------------------------------------------------------------------
+
+def _edited(functions_assembly, tmp_path, edit):
+    target = tmp_path / "cdk.out"
+    shutil.copytree(functions_assembly, target)
+    path = target / TEMPLATE
+    template = json.loads(path.read_text())
+    edit(template)
+    path.write_text(json.dumps(template))
+    return target
+
+
+def _resource(template, prefix):
+    return next(r for k, r in template["Resources"].items() if k.startswith(prefix))
+
+
+def _default_behavior(template):
+    dist = next(r for r in template["Resources"].values()
+                if r["Type"] == "AWS::CloudFront::Distribution")
+    return dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+
+
+def _refusal(functions_assembly, tmp_path, moto_url, edit):
+    with pytest.raises(UsageError) as caught:
+        Emulator(_edited(functions_assembly, tmp_path, edit), moto_url, [US])
+    return str(caught.value)
+
+
+def test_code_over_10_kb_is_refused_at_start(functions_assembly, tmp_path, moto_url):
+    def pad(template):
+        props = _resource(template, "Router")["Properties"]
+        props["FunctionCode"] += "//" + "x" * edge_rules.FUNCTION_MAX_CODE_BYTES
+    message = _refusal(functions_assembly, tmp_path, moto_url, pad)
+    assert "Router" in message and "10240" in message
+
+
+def test_code_that_does_not_compile_is_refused_at_start(functions_assembly, tmp_path,
+                                                       moto_url):
+    def break_it(template):
+        _resource(template, "Router")["Properties"]["FunctionCode"] += "\n}}"
+    assert "SyntaxError" in _refusal(functions_assembly, tmp_path, moto_url, break_it)
+
+
+def test_a_function_and_lambda_at_edge_on_one_viewer_event_are_refused(
+        functions_assembly, tmp_path, moto_url):
+    def both(template):
+        echo = next(k for k, r in template["Resources"].items()
+                    if r["Type"] == "AWS::Lambda::Function" and k.startswith("Echo"))
+        template["Resources"]["EchoVersion"] = {
+            "Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": echo}}}
+        _default_behavior(template)["LambdaFunctionAssociations"] = [
+            {"EventType": "viewer-request", "LambdaFunctionARN": {"Ref": "EchoVersion"}}]
+    assert "CloudFront refuses both on one event" in _refusal(
+        functions_assembly, tmp_path, moto_url, both)
+
+
+def test_a_function_on_an_origin_event_is_refused(functions_assembly, tmp_path, moto_url):
+    def origin_event(template):
+        _default_behavior(template)["FunctionAssociations"][0]["EventType"] = "origin-request"
+    assert "viewer events only" in _refusal(functions_assembly, tmp_path, moto_url,
+                                            origin_event)

@@ -73,3 +73,14 @@ def asset_folder(template_path, function):
         if spec and (out / spec["source"]["path"]).is_dir():
             return out / spec["source"]["path"]
     return None
+
+
+def asset_sources(template_path):
+    """file asset hash -> its path inside cdk.out, from <stack>.assets.json."""
+    assets = Path(template_path).with_name(
+        Path(template_path).name.replace(".template.json", ".assets.json"))
+    if not assets.is_file():
+        return {}
+    return {h: Path(spec["source"]["path"])
+            for h, spec in read_json(assets).get("files", {}).items()
+            if spec.get("source", {}).get("path")}

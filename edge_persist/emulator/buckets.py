@@ -9,7 +9,6 @@ s3:GetObject). Source: Amazon S3 guide, "How Amazon S3 authorizes a request" (Li
 import mimetypes
 import os
 import zipfile
-from pathlib import Path
 
 import botocore.exceptions
 from botocore.config import Config
@@ -99,14 +98,3 @@ class Buckets:
                    ("Last-Modified", answer["LastModified"].strftime(
                        "%a, %d %b %Y %H:%M:%S GMT"))]
         return HttpResponse(200, headers, answer["Body"].read())
-
-
-def asset_sources(template_path):
-    """file asset hash -> its path inside cdk.out, from <stack>.assets.json."""
-    assets = Path(template_path).with_name(
-        Path(template_path).name.replace(".template.json", ".assets.json"))
-    if not assets.is_file():
-        return {}
-    return {h: Path(spec["source"]["path"])
-            for h, spec in cfn.read_json(assets).get("files", {}).items()
-            if spec.get("source", {}).get("path")}

@@ -5,6 +5,7 @@
 // helpers and edgeLocation. No require, no timers, no network, no file system: the context
 // is a fresh V8 realm with none of Node's globals, and eval / new Function are off.
 //
+// `--check RUNTIME` compiles the code on stdin and says what is wrong with it, if anything.
 // Messages in:  {"op": "load", "code", "runtime", "kvsId"}  -> {"ok": true} | {"error"}
 //               {"op": "kvs", "data", "meta"}                (no answer)
 //               {"op": "run", "event", "edge", "raw"}        -> {"result", "origins", "logs",
@@ -92,14 +93,25 @@ function describe(e) {
 }
 
 
-function load(msg) {
+// `import cf from 'cloudfront'` becomes a plain binding: a vm.Script is not a module.
+function script(source, runtime) {
   const imports = /^\s*import\s+(\w+)\s+from\s+['"]([\w-]+)['"]\s*;?/gm;
   let bad = null;
-  const code = msg.code.replace(imports, (_, name, module) => {
-    if (module !== 'cloudfront' || msg.runtime !== 'cloudfront-js-2.0') bad = module;
+  const code = source.replace(imports, (_, name, module) => {
+    if (module !== 'cloudfront' || runtime !== 'cloudfront-js-2.0') bad = module;
     return `const ${name} = __modules[${JSON.stringify(module)}];`;
   });
-  if (bad) return {error: `SyntaxError: cannot import '${bad}' in ${msg.runtime}`};
+  if (bad) throw new SyntaxError(`cannot import '${bad}' in ${runtime}`);
+  return new vm.Script(code, {filename: 'function.js'});
+}
+
+function load(msg) {
+  let compiled;
+  try {
+    compiled = script(msg.code, msg.runtime);
+  } catch (e) {
+    return {error: describe(e)};
+  }
   host.kvsId = msg.kvsId || null;
   context = vm.createContext({console: {log, info: log, warn: log, error: log}}, {
     codeGeneration: {strings: false, wasm: false}, microtaskMode: 'afterEvaluate',
@@ -114,8 +126,7 @@ function load(msg) {
     raw: () => host.raw,
   });
   try {
-    new vm.Script(code, {filename: 'function.js'}).runInContext(context,
-                                                                {timeout: HARD_TIMEOUT_MS});
+    compiled.runInContext(context, {timeout: HARD_TIMEOUT_MS});
   } catch (e) {
     return {error: describe(e)};
   }
@@ -147,6 +158,19 @@ function run(msg) {
   if (error) answer.error = error;
   else answer.result = out.value === undefined ? null : JSON.parse(out.value);
   return answer;
+}
+
+// `node cff_runtime.mjs --check RUNTIME < code`: compile only, for the linter.
+if (process.argv[2] === '--check') {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  try {
+    script(Buffer.concat(chunks).toString('utf8'), process.argv[3]);
+  } catch (e) {
+    process.stdout.write(describe(e) + '\n');
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 const lines = readline.createInterface({input: process.stdin});

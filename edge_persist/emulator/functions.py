@@ -63,6 +63,16 @@ def node_binary():
     return found
 
 
+def syntax_error(code, runtime):
+    """What node's parser says is wrong with a function's code (first line), or None."""
+    result = subprocess.run([node_binary(), str(RUNTIME), "--check", runtime],
+                            input=code.encode(), capture_output=True, timeout=30)
+    if result.returncode == 0:
+        return None
+    lines = result.stdout.decode(errors="replace").strip().splitlines() or ["node failed"]
+    return " ".join(lines[:2])
+
+
 class NodeFunction:
     """One function's worker: a node process running its code, one run at a time."""
 

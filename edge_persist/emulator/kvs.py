@@ -21,12 +21,12 @@ import time
 import uuid
 from collections import deque
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
 from edge_persist import cfn, edge_rules
 from edge_persist.emulator.alb import HttpResponse
 from edge_persist.errors import UsageError
+from edge_persist.kvs_import import import_file, pair_problem, read_import, size_of
 
 ACCOUNT = "123456789012"
 
@@ -37,41 +37,6 @@ class KvsError(Exception):
     def __init__(self, code, status, message):
         super().__init__(message)
         self.code, self.status = code, status
-
-
-def validate_pair(key, value):
-    """Why `key`/`value` break a quota, or None."""
-    if not isinstance(key, str) or not 1 <= len(key.encode()) <= edge_rules.KVS_MAX_KEY_BYTES:
-        return f"key must be 1 to {edge_rules.KVS_MAX_KEY_BYTES} bytes"
-    if value is not None and (not isinstance(value, str) or
-                              len(value.encode()) > edge_rules.KVS_MAX_VALUE_BYTES):
-        return f"value of {key!r} must be a string of at most {edge_rules.KVS_MAX_VALUE_BYTES} bytes"
-    return None
-
-
-def size_of(data):
-    return sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
-
-
-def read_import(path):
-    """The pairs of an import file, or one UsageError line saying what is wrong with it."""
-    path = Path(path)
-    if path.stat().st_size > edge_rules.KVS_MAX_STORE_BYTES:
-        raise UsageError(f"{path}: over the {edge_rules.KVS_MAX_STORE_BYTES} bytes a key value "
-                         "store can import")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        pairs = [(item["key"], item["value"]) for item in document["data"]]
-    except (ValueError, KeyError, TypeError):
-        raise UsageError(f"{path}: not the key value store import shape "
-                         '{"data": [{"key": ..., "value": ...}]}') from None
-    data = {}
-    for key, value in pairs:
-        problem = validate_pair(key, value)
-        if problem or key in data:
-            raise UsageError(f"{path}: {problem or f'duplicate key {key!r}'}")
-        data[key] = value
-    return data
 
 
 class KeyValueStore:
@@ -108,7 +73,7 @@ class KeyValueStore:
                     raise KvsError("ResourceNotFoundException", 404, f"Key {key!r} not found")
                 del updated[key]
             for key, value in puts:
-                problem = validate_pair(key, value)
+                problem = pair_problem(key, value)
                 if problem:
                     raise KvsError("ValidationException", 400, problem)
                 updated[key] = value
@@ -157,7 +122,7 @@ class Stores:
         self.propagation = propagation
         self.by_arn = {}
 
-    def create(self, model, assets):
+    def create(self, model):
         """The template's stores, each filled from its ImportSource asset."""
         for logical, resource in cfn.resources(model.template,
                                                "AWS::CloudFront::KeyValueStore").items():
@@ -165,23 +130,20 @@ class Stores:
             data = {}
             source = props.get("ImportSource")
             if source:
-                data = read_import(self._import_file(model, logical, source, assets))
+                arn = model.resolve(source.get("SourceArn"))
+                path = import_file(model.path, arn)
+                if path is None:
+                    raise UsageError(f"key value store {logical}: its ImportSource {arn} is "
+                                     "not an asset in cdk.out")
+                try:
+                    data = read_import(path)
+                except UsageError as err:
+                    raise UsageError(f"key value store {logical}: {err}") from None
             store = KeyValueStore(model.resolve(props.get("Name")) or logical, data,
                                   self.propagation)
             self.by_arn[store.arn] = store
             model.resolve.known.update({(logical, "Arn"): store.arn, (logical, "Id"): store.id,
                                         (logical, "Ref"): store.name})
-
-    @staticmethod
-    def _import_file(model, logical, source, assets):
-        """ImportSource's S3 object is a CDK file asset: its key is `<hash>.json`."""
-        arn = model.resolve(source.get("SourceArn"))
-        asset_hash = str(arn).rsplit("/", 1)[-1].split(".", 1)[0]
-        path = assets.get(asset_hash)
-        if path is None or not (model.path.parent / path).is_file():
-            raise UsageError(f"key value store {logical}: its ImportSource {arn} is not an "
-                             "asset in cdk.out")
-        return model.path.parent / path
 
     def get(self, arn):
         return self.by_arn.get(arn)

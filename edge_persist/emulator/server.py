@@ -6,7 +6,7 @@ import threading
 from edge_persist import cfn, contract, edge_rules
 from edge_persist.emulator import http11
 from edge_persist.emulator.alb import AlbTier
-from edge_persist.emulator.buckets import Buckets, asset_sources
+from edge_persist.emulator.buckets import Buckets
 from edge_persist.emulator.cloudfront import CloudFrontTier
 from edge_persist.emulator.control import ControlApi
 from edge_persist.emulator.environments import InitErrors, Pool
@@ -72,7 +72,7 @@ class Emulator:
                                                          model.resolve).items():
                     model.resolve.known[(logical, "Ref")] = name
                 self.buckets.deploy(model.template, model.path.parent,
-                                    asset_sources(model.path))
+                                    cfn.asset_sources(model.path))
             for alb_id, lb in model.load_balancers.items():
                 self.albs[alb_id] = AlbTier(lb, {g: self.pool(spec, contract.HOME_REGION)
                                                  for g, spec in lb.functions.items()},
@@ -122,7 +122,7 @@ class Emulator:
     def _viewer_functions(self, model):
         """The stack's key value stores, then a started worker for each CloudFront function
         its behaviors use: the code may embed a store's id, so stores come first."""
-        self.stores.create(model, asset_sources(model.path))
+        self.stores.create(model)
         workers = {}
         for logical, spec in model.viewer_functions.items():
             arns = [model.resolve(arn) for arn in spec.kvs_arns]

@@ -54,6 +54,7 @@ bench: synth
 	$(PY) -m bench.emulator
 	$(PY) -m bench.load_faults
 	$(PY) -m bench.forecast
+	$(PY) -m bench.functions
 	$(PY) -m bench.peer
 
 # The README's worked example of the forecast, and its committed plot.

@@ -9,11 +9,15 @@ Per run (CloudFront guide, "Restrictions on CloudFront Functions", "Edge functio
 - console.log lines go to /aws/cloudfront/function/<name> in us-east-1, cut at 10 KB, between
   START and END lines; the END line carries the compute utilization, the run's time as a
   share of the 1 ms the emulator assumes as the budget;
-- an exception (or an endless loop, stopped after 1 s) answers 503 FunctionExecutionError,
+- an exception (or an endless loop: its worker is killed after 1 s) answers 503
+  FunctionExecutionError,
   an invalid result 502 FunctionValidationError, and with --enforce-compute a run over the
   budget 503 FunctionThrottledError;
 - memory is not limited: node:vm cannot cap one context at the 2 MB CloudFront allows.
 """
+import os
+import queue
+import select
 import shutil
 import subprocess
 import sys
@@ -32,6 +36,13 @@ from edge_persist.emulator.triggers import failure
 from edge_persist.errors import UsageError
 
 RUNTIME = Path(__file__).with_name("cff_runtime.mjs")
+# Workers per function: bench.functions measured one worker as the bottleneck at
+# concurrency 8; more than the machine's cores only adds processes.
+WORKERS_PER_FUNCTION = min(2, os.cpu_count() or 1)
+# A run that has not answered by then is stopped (the worker killed and started again).
+RUN_TIMEOUT_S = 1.0
+# Node's start and the code's top level (which node itself stops after 1 s).
+LOAD_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -94,7 +105,8 @@ class NodeFunction:
             process_group=0, env=project_env())
         self._kvs_version = None
         answer = self._ask({"op": "load", "code": self.code, "runtime": self.spec.runtime,
-                            "kvsId": self.store.id if self.store else None})
+                            "kvsId": self.store.id if self.store else None},
+                           timeout=LOAD_TIMEOUT_S)
         if "error" in answer:
             self.close()
             lines = answer["error"].strip().splitlines() or ["no answer"]
@@ -102,10 +114,16 @@ class NodeFunction:
             raise UsageError(f"CloudFront function {self.spec.name}: its code does not run: "
                              f"{lines[0]}{where}")
 
-    def _ask(self, message):
+    def _ask(self, message, timeout=RUN_TIMEOUT_S):
         self._send(message)
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        if not ready:  # an endless loop: CloudFront stops it and answers as an exception
+            self.close()
+            return {"error": f"the function did not return within {timeout:g} s", "ms":
+                    timeout * 1000}
         line = self._process.stdout.readline()
         if not line:
+            self.close()
             return {"error": "the function's runtime exited"}
         return orjson.loads(line)
 
@@ -137,12 +155,41 @@ class NodeFunction:
             self._process = None
 
 
+class FunctionPool:
+    """Several workers of one function, so that concurrent requests do not queue behind one
+    node process; each run takes an idle one."""
+
+    def __init__(self, spec, code, store, size=WORKERS_PER_FUNCTION):
+        self.spec = spec
+        self._idle = queue.SimpleQueue()
+        self._all = []
+        try:
+            for _ in range(size):
+                worker = NodeFunction(spec, code, store)
+                self._all.append(worker)
+                self._idle.put(worker)
+        except Exception:
+            self.close()
+            raise
+
+    def run(self, event, edge, raw_query):
+        worker = self._idle.get()
+        try:
+            return worker.run(event, edge, raw_query)
+        finally:
+            self._idle.put(worker)
+
+    def close(self):
+        for worker in self._all:
+            worker.close()
+
+
 class Functions:
     """Runs a distribution's CloudFront Functions and answers their failures as CloudFront."""
 
     def __init__(self, workers, shipper, distribution, distribution_id, stats,
                  enforce_compute=False):
-        """workers: function logical id -> NodeFunction; stats: the tier's counters."""
+        """workers: function logical id -> FunctionPool; stats: the tier's counters."""
         self.workers, self.shipper, self.distribution = workers, shipper, distribution
         self.distribution_id, self.stats = distribution_id, stats
         self.enforce_compute = enforce_compute

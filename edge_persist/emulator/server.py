@@ -10,7 +10,7 @@ from edge_persist.emulator.buckets import Buckets
 from edge_persist.emulator.cloudfront import CloudFrontTier
 from edge_persist.emulator.control import ControlApi
 from edge_persist.emulator.environments import InitErrors, Pool
-from edge_persist.emulator.functions import Functions, NodeFunction
+from edge_persist.emulator.functions import FunctionPool, Functions
 from edge_persist.emulator.kvs import KvsApi, Stores
 from edge_persist.emulator.logship import LogShipper
 from edge_persist.emulator.origins import Fetcher
@@ -131,7 +131,7 @@ class Emulator:
                 raise UsageError(f"CloudFront function {spec.name}: its key value store "
                                  f"{arns[0]} is not in this app")
             code = model.resolve(spec.code)
-            workers[logical] = NodeFunction(spec, code if isinstance(code, str) else "", store)
+            workers[logical] = FunctionPool(spec, code if isinstance(code, str) else "", store)
             self._function_workers.append(workers[logical])
         return workers
 

@@ -117,6 +117,16 @@ def test_a_throwing_function_is_503_and_an_invalid_result_502(emu):
         edge_rules.FUNCTION_VALIDATION_FAILURE
 
 
+def test_an_endless_loop_is_stopped_and_the_function_serves_again(emu):
+    started = time.monotonic()
+    looped = get(emu, "/loop")
+    assert (looped.status_code, looped.headers["X-Cache"]) == \
+        edge_rules.FUNCTION_EXECUTION_FAILURE
+    assert time.monotonic() - started < 5
+    for _ in range(4):  # every worker of the pool, the restarted one included
+        assert get(emu, "/after-loop").status_code == 200
+
+
 def test_select_request_origin_by_id_switches_the_origin(emu):
     assert get(emu, "/alt/page").text == "alt origin"
     assert get(emu, "/page").json()["path"] == "/page"  # the behavior's own origin

@@ -13,6 +13,9 @@ async function handler(event) {
     if (uri.startsWith('/throw')) {
         throw new Error('thrown on purpose');
     }
+    if (uri.startsWith('/loop')) {
+        for (;;) { /* never returns */ }
+    }
     if (uri.startsWith('/invalid')) {
         return {statusCode: 'not a number'};
     }

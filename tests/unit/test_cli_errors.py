@@ -77,6 +77,8 @@ CASES = [
     ("emulator", lambda t: ["--origin", "api.example.com=http://10.0.0.1:80"], USAGE,
      "loopback"),
     ("emulator", lambda t: ["--env-routing", "fifo"], USAGE, "invalid choice"),
+    ("emulator", lambda t: ["--kvs-propagation", "-1"], USAGE, "below 0"),
+    ("emulator", lambda t: ["--kvs-propagation", "inf"], USAGE, "not a finite"),
     ("verify", lambda t: ["--url", UNREACHABLE, "--sessions", "-1"], USAGE, "below 0"),
     ("cleanup", lambda t: ["--what"], USAGE, "unrecognized"),
     ("cleanup", lambda t: ["--outputs-file", str(t), "--endpoint-url", UNREACHABLE], USAGE,

@@ -90,6 +90,25 @@ def test_a_viewer_request_function_reads_the_store_into_headers(emu):
     assert headers["x-raw-query"] == "a=1&a=2"   # rawQueryString(), untouched
 
 
+def _function_lines(emu, moto_url, needle):
+    """The Router function's log lines that contain `needle`, once shipped."""
+    assert emu.shipper.flush()
+    logs = boto3.client("logs", region_name=US, endpoint_url=moto_url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    (router,) = [f for f in emu.models[0].viewer_functions.values() if "Router" in f.name]
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=f"/aws/cloudfront/function/{router.name}")
+    return [e["message"] for page in pages for e in page["events"] if needle in e["message"]]
+
+
+def test_a_viewer_request_function_runs_on_hits_too(emu, moto_url):
+    path = f"/hit/{time.time_ns()}"
+    first, second = get(emu, path), get(emu, path)
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == (
+        "Miss from cloudfront", "Hit from cloudfront")
+    assert len(_function_lines(emu, moto_url, f"router {path} ")) == 2
+
+
 def test_a_viewer_response_function_runs_on_hits_too(emu):
     first, second = get(emu, "/cached/stamp"), get(emu, "/cached/stamp")
     assert (first.headers["X-Cache"], second.headers["X-Cache"]) == (
@@ -217,16 +236,9 @@ def test_a_missing_store_is_resource_not_found(kvs):
 def test_function_logs_go_to_their_group_in_us_east_1(emu, moto_url):
     request_path = f"/logged/{time.time_ns()}"
     get(emu, request_path, EU)
-    assert emu.shipper.flush()
-    logs = boto3.client("logs", region_name=US, endpoint_url=moto_url,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    (router,) = [f for f in emu.models[0].viewer_functions.values() if "Router" in f.name]
-    events = logs.filter_log_events(
-        logGroupName=f"/aws/cloudfront/function/{router.name}")["events"]
-    lines = [e["message"] for e in events]
-    mine = [line for line in lines if request_path in line]
-    assert len(mine) == 1
-    request_id = mine[0].split(" ", 1)[0]
+    (mine,) = _function_lines(emu, moto_url, request_path)
+    lines = _function_lines(emu, moto_url, mine.split(" ", 1)[0])
+    request_id = mine.split(" ", 1)[0]
     own = [line.split(" ", 1)[1] for line in lines if line.startswith(request_id + " ")]
     assert own[0].startswith("START DistributionID: E")
     assert own[-1].startswith("END ComputeUtilization: ")

@@ -14,6 +14,14 @@ PERSIST_HEADERS = (HEADER_VALUE, HEADER_ENV, HEADER_REGION, HEADER_INVOCATION)
 # Response header the origin uses to echo the custom_header it received.
 HEADER_SEEN = "x-custom-header-seen"
 
+# The KeyValueStore side: the viewer function reads KVS_KEY and sets the first two request
+# headers; the origin logs them and echoes them in the last two.
+KVS_KEY = "dataToPersist"
+HEADER_KVS_VALUE = "x-kvs-value"
+HEADER_KVS_REGION = "x-kvs-region"
+HEADER_KVS_SEEN = "x-kvs-value-seen"
+HEADER_KVS_REGION_SEEN = "x-kvs-region-seen"
+
 # Probe id, sent by verify.py both as a header and as a query parameter.
 HEADER_PROBE = "x-probe-id"
 QUERY_PROBE = "probe"
@@ -55,6 +63,7 @@ EXIT_EVIDENCE = 3
 OUTPUT_KEYS = (
     "DistributionDomainName", "DistributionId", "DistributionUrl", "EdgeFunctionName",
     "EdgeFunctionVersionArn", "OriginFunctionName", "OriginLogGroupName", "LoadBalancerDnsName",
+    "KeyValueStoreArn", "KeyValueStoreId", "ViewerFunctionName",
 )
 DEFAULT_STACK_NAME = "EdgePersistStack"
 HOME_REGION = "us-east-1"

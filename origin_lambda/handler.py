@@ -88,6 +88,8 @@ def handler(event, context):
         "persist_env": headers.get("x-persist-env"),
         "persist_region": headers.get("x-persist-region"),
         "persist_invocation": headers.get("x-persist-invocation"),
+        "kvs_value": headers.get("x-kvs-value"),
+        "kvs_region": headers.get("x-kvs-region"),
         "probe_id": headers.get("x-probe-id") or _query(event).get("probe"),
         "method": event.get("httpMethod"),
         "path": event.get("path"),
@@ -95,7 +97,9 @@ def handler(event, context):
         "headers": _redact(headers),
     }))  # ASCII escapes: a U+2028 or U+0085 in a header must not split the log line
     method = (event.get("httpMethod") or "GET").upper()
-    response_headers = {"Content-Type": "text/plain; charset=utf-8", "x-custom-header-seen": seen}
+    response_headers = {"Content-Type": "text/plain; charset=utf-8", "x-custom-header-seen": seen,
+                        "x-kvs-value-seen": headers.get("x-kvs-value", ""),
+                        "x-kvs-region-seen": headers.get("x-kvs-region", "")}
     if event.get("path") == SESSION_ROUTE and _session_id(headers) is not None:
         body = _session_data(headers, _query(event))
         # origin-response cannot read the body: the header is how the edge gets the data.

@@ -15,7 +15,10 @@ def test_edge_handler_uses_contract_header_names():
 def test_origin_handler_uses_contract_names():
     module = fresh_module("origin_lambda")
     source = inspect.getsource(module)
-    for name in contract.PERSIST_HEADERS + (contract.HEADER_SEEN, contract.HEADER_PROBE):
+    for name in contract.PERSIST_HEADERS + (contract.HEADER_SEEN, contract.HEADER_PROBE,
+                                            contract.HEADER_KVS_VALUE, contract.HEADER_KVS_REGION,
+                                            contract.HEADER_KVS_SEEN,
+                                            contract.HEADER_KVS_REGION_SEEN):
         assert f'"{name}"' in source
     assert module.REDACTED_HEADERS == contract.REDACTED_HEADERS
 

@@ -91,7 +91,7 @@ def test_one_retained_version_is_associated_as_origin_request_and_response(templ
 
 
 def test_the_edge_asset_carries_the_session_settings_as_config_json(template_path, tmp_path):
-    from stacks.edge_persist_stack import _WithConfig
+    from stacks.edge import _WithConfig
     template = json.loads(template_path.read_text())
     (edge,) = [v for v in template["Resources"].values()
                if v["Type"] == "AWS::Lambda::Function"
@@ -157,6 +157,49 @@ def test_distribution_settings(template_json):
     alb_id, attribute = origin["DomainName"]["Fn::GetAtt"]
     assert attribute == "DNSName"
     assert template_json["Resources"][alb_id]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+
+def test_a_key_value_store_starts_with_data_to_persist(template_json, cloud_assembly):
+    from edge_persist import contract, kvs_import
+    from edge_persist.preflight import literal_text
+    _, store = only(template_json, "AWS::CloudFront::KeyValueStore")
+    props = store["Properties"]
+    assert props["Name"] == "EdgePersistStack-kvs"
+    assert props["ImportSource"]["SourceType"] == "S3"
+    path = kvs_import.import_file(cloud_assembly / "EdgePersistStack.template.json",
+                                  literal_text(props["ImportSource"]["SourceArn"]))
+    assert kvs_import.read_import(path) == {contract.KVS_KEY: "initial"}
+
+
+def test_the_viewer_function_reads_the_store_on_viewer_request(template_json):
+    from edge_persist import contract
+    store_id, _ = only(template_json, "AWS::CloudFront::KeyValueStore")
+    fn_id, fn = only(template_json, "AWS::CloudFront::Function")
+    props = fn["Properties"]
+    assert props["Name"] == "EdgePersistStack-viewer" and props["AutoPublish"] is True
+    assert props["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert props["FunctionConfig"]["KeyValueStoreAssociations"] == [
+        {"KeyValueStoreARN": {"Fn::GetAtt": [store_id, "Arn"]}}]
+    for name in (contract.KVS_KEY, contract.HEADER_KVS_VALUE, contract.HEADER_KVS_REGION):
+        assert f"'{name}'" in props["FunctionCode"]
+    _, dist = only(template_json, "AWS::CloudFront::Distribution")
+    behavior = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behavior["FunctionAssociations"] == [
+        {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [fn_id, "FunctionARN"]}}]
+    # beside, not instead of, the edge function on the origin events
+    assert [a["EventType"] for a in behavior["LambdaFunctionAssociations"]] == [
+        "origin-request", "origin-response"]
+
+
+def test_the_stack_composes_one_construct_per_component():
+    import aws_cdk as cdk
+    from stacks.edge_persist_stack import EdgePersistStack
+    stack = EdgePersistStack(cdk.App(), "Composed", env=cdk.Environment(region="us-east-1"))
+    assert stack.origin.alb and stack.origin.function and stack.origin.vpc and stack.origin.secret
+    assert stack.edge.version.version and stack.kvs.store and stack.kvs.function
+    assert stack.cdn.distribution
+    assert [c.node.id for c in stack.node.children if c.node.id in (
+        "Origin", "Edge", "Kvs", "Cdn")] == ["Origin", "Edge", "Kvs", "Cdn"]
 
 
 def test_outputs(template_json):

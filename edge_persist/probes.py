@@ -22,7 +22,7 @@ def send_one(session, url, probe_id, session_id=None):
     sent = time.time()
     probe = {"id": probe_id, "sent_at": sent, "status": None, "latency_ms": None,
              "custom_header": None, "persist_env": None, "pop": None, "x_cache": None,
-             "cf_id": None, "error": None}
+             "cf_id": None, "kvs_value": None, "kvs_region": None, "error": None}
     params, headers = {contract.QUERY_PROBE: probe_id}, {contract.HEADER_PROBE: probe_id}
     if session_id is not None:
         url += contract.SESSION_ROUTE
@@ -42,6 +42,9 @@ def send_one(session, url, probe_id, session_id=None):
         pop=response.headers.get("X-Amz-Cf-Pop"),
         x_cache=response.headers.get("X-Cache"),
         cf_id=response.headers.get("X-Amz-Cf-Id"),
+        # What the viewer function read from the key value store, and where it ran.
+        kvs_value=response.headers.get(contract.HEADER_KVS_SEEN),
+        kvs_region=response.headers.get(contract.HEADER_KVS_REGION_SEEN) or None,
     )
     if session_id is not None:  # a hit names the environment that answered it
         probe.update(session_state=response.headers.get(contract.HEADER_SESSION),
@@ -53,12 +56,13 @@ def send_one(session, url, probe_id, session_id=None):
 
 
 def run(url, requests_count, interval, concurrency, show_progress=True, stop=None, pauses=None,
-        sessions=0):
+        sessions=0, before_wave=None):
     """Send `requests_count` probes, `concurrency` at a time, one wave every `interval` s.
 
     `pauses` maps a count of requests sent to extra seconds of silence after them: the way
     to watch an idle environment being recycled. With `sessions`, probe i belongs to
     session i mod `sessions` (ids unique to this run) and asks GET /session.
+    `before_wave(sent)` runs before each wave with the count sent so far (a KVS write).
 
     Returns the probes sent so far, in send order, also when interrupted (KeyboardInterrupt
     propagates after `stop` is set, with the partial list attached as `err.probes`).
@@ -84,6 +88,8 @@ def run(url, requests_count, interval, concurrency, show_progress=True, stop=Non
             for index, size in enumerate(waves):
                 if index and stop.wait(interval + (pauses or {}).get(len(probes), 0)):
                     break
+                if before_wave:
+                    before_wave(len(probes))
                 wave = list(pool.map(worker, [(len(probes) + i, new_probe_id())
                                               for i in range(size)]))
                 probes.extend(wave)

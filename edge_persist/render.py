@@ -45,9 +45,26 @@ def print_report(report, console=None):
         console.print(f"... and {len(report['errors']) - MAX_ERRORS_SHOWN} more in the JSON report")
     if report.get("sessions_sentence"):
         console.print(escape(report["sessions_sentence"]), highlight=False, soft_wrap=True)
+    _print_kvs(report.get("kvs"), console)
+    if report.get("kvs_sentence"):
+        console.print(escape(report["kvs_sentence"]), highlight=False, soft_wrap=True)
     colour = "green" if report["verdict"] == PERSISTED else "yellow"
     console.print(f"[bold {colour}]{report['verdict']}[/]: {escape(report['sentence'])}", highlight=False,
                   soft_wrap=True)
+
+
+def _print_kvs(block, console):
+    if not block or "propagation_s" not in block:
+        return
+    table = Table(title=f"KeyValueStore write at {block['written_at'][11:23]}: "
+                        f"{block['value_before']!r} -> {block['value_after']!r}",
+                  title_justify="left")
+    for column in ("region", "propagation s", "stale probes"):
+        table.add_column(column, no_wrap=True)
+    for region, seconds in block["propagation_s"].items():
+        table.add_row(region, "not yet" if seconds is None else f"{seconds:.1f}",
+                      str(block["stale_per_region"].get(region, 0)))
+    console.print(table)
 
 
 def _ts(text):
@@ -92,11 +109,21 @@ def plot_timeline(report, path):
         ax.set_yticklabels([f"{(r['env'] or '?')[:10]}  {r['value']}" for r in rows], fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="region")
+        kvs = report.get("kvs") or {}
+        if kvs.get("written_at"):  # the write, and when each region first showed it
+            written = _ts(kvs["written_at"]) - t0
+            ax.axvline(written, color="black", ls="--", lw=1, label="KVS write")
+            for i, (region, seconds) in enumerate(sorted(kvs["propagation_s"].items())):
+                if seconds is not None:
+                    ax.axvline(written + seconds, color=colours.get(region, "grey"), ls=":",
+                               lw=1.5, label=f"KVS reached {region}")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     ax.set_xlabel("seconds since the first probe")
     ax.grid(axis="x", alpha=0.3)
     title = f"{report['verdict']}: {report['sentence']}"
-    if report.get("sessions_sentence"):
-        title += "\n" + report["sessions_sentence"]
+    for extra in ("sessions_sentence", "kvs_sentence"):
+        if report.get(extra):
+            title += "\n" + report[extra]
     ax.set_title("\n".join(textwrap.fill(line, 110, break_on_hyphens=False)
                            for line in title.split("\n")), fontsize=9)
     fig.tight_layout()

@@ -16,6 +16,8 @@ class Target:
     distribution_id: str = None
     edge_function: str = None
     origin_log_group: str = None
+    kvs_arn: str = None         # the stack's KeyValueStore, when it has one
+    kvs_endpoint: str = None    # where its data plane answers locally (the emulator's)
 
     @property
     def has_logs(self):
@@ -23,7 +25,7 @@ class Target:
 
     def as_report(self):
         return {"url": self.url, "stack": self.stack, "edge_function": self.edge_function,
-                "origin_log_group": self.origin_log_group}
+                "origin_log_group": self.origin_log_group, "kvs_arn": self.kvs_arn}
 
 
 def checked_url(url, where):
@@ -60,7 +62,10 @@ def from_outputs(outputs, stack=None):
                   stack=stack,
                   distribution_id=values.get("DistributionId"),
                   edge_function=values["EdgeFunctionName"],
-                  origin_log_group=values["OriginLogGroupName"])
+                  origin_log_group=values["OriginLogGroupName"],
+                  kvs_arn=values.get("KeyValueStoreArn"),
+                  kvs_endpoint=(outputs.get("Emulator") or {}).get("KvsEndpoint")
+                  if isinstance(outputs.get("Emulator"), dict) else None)
 
 
 def load_outputs_file(path):

@@ -9,13 +9,17 @@ from pathlib import Path
 import botocore.exceptions
 from rich.console import Console
 
-from edge_persist import contract, logs, probes, regions, render, report, target
+from edge_persist import (contract, kvs_report, kvs_write, logs, probes, regions, render,
+                          report, target)
 from edge_persist.aws import Aws
 from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, from_aws,
                                   number, prepare_outputs)
 
 # Logs are searched from a little before the first probe: clocks and log timestamps drift.
 CLOCK_SLACK_MS = 60_000
+# Waves sent after the planned ones while waiting for a KVS write, at most (with
+# --interval 0 the time bound alone would allow a flood).
+MAX_SETTLE_WAVES = 1000
 
 
 def _pause(text):
@@ -50,6 +54,17 @@ def build_parser():
                          metavar="AFTER:SECONDS",
                          help="stay silent SECONDS more after request AFTER, e.g. 10:660 to "
                               "test the 10-minute idle recycle (repeatable)")
+    store = p.add_argument_group("key value store (the viewer function's storage)")
+    store.add_argument("--kvs-write", metavar="VALUE",
+                       help=f"write {contract.KVS_KEY} to the stack's KeyValueStore during the "
+                            "run ('now': the current time), then probe until every region "
+                            "shows it or --kvs-timeout passes")
+    store.add_argument("--kvs-write-at", type=number(int, 0), metavar="N",
+                       help="write after N probes (default: half of --requests)")
+    store.add_argument("--kvs-timeout", type=number(float, 0), default=120.0,
+                       metavar="SECONDS",
+                       help="seconds after the write to keep probing for it (default: "
+                            "%(default)s)")
     evidence = p.add_argument_group("logs")
     evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only")
     evidence.add_argument("--log-timeout", type=number(float, 0), default=180.0,
@@ -109,6 +124,7 @@ def run(args, console):
     prepare_outputs(args.json, args.plot)
     aws = None if args.url else Aws(args.profile, args.endpoint_url)
     where = target.resolve(args, aws)
+    writer = _kvs_writer(args, where)
     with_logs = where.has_logs and not args.no_logs
     if with_logs and not aws.has_credentials():
         raise UsageError("no AWS credentials found for the log phase; set AWS_PROFILE, "
@@ -122,8 +138,10 @@ def run(args, console):
     try:
         sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
                           show_progress=not args.no_progress, pauses=dict(args.pause),
-                          sessions=args.sessions)
+                          sessions=args.sessions, before_wave=writer)
         _fail_if_unreachable(where.url, sent)
+        if writer:
+            sent += _until_settled(args, where, writer, sent, console)
         if with_logs:
             console.print(f"reading logs: origin in {args.region}, edge in "
                           f"{len(scan_regions)} region(s)", highlight=False)
@@ -137,11 +155,71 @@ def run(args, console):
         sent = getattr(err, "probes", sent)  # Ctrl-C while probing carries the partial list
     result = report.analyse(where, sent, args.interval, found, scans, missing, interrupted,
                             sessions=args.sessions)
+    written = writer.written if writer else None
+    result.update(kvs_report.section(sent, len(result["environments"]), written,
+                                     kvs_report.settled(sent, written) if written else None))
+    if writer and writer.error:
+        result["errors"].append(f"key value store write failed: {writer.error}")
     render.print_report(result, console)
     failed = _write_outputs(args, result)
     if failed:  # the report is on screen; the lost file is an evidence failure, not a verdict
         raise EvidenceError("; ".join(failed))
+    if writer and writer.error:  # after the report: the write was asked for and failed
+        raise writer.error
     return report.EXIT_CODES[result["verdict"]]
+
+
+class _KvsWriter:
+    """Writes the key once, before the first wave after `at` probes."""
+
+    def __init__(self, aws, arn, value, at):
+        self.aws, self.arn, self.value, self.at = aws, arn, value, at
+        self.written = self.error = None
+
+    def __call__(self, sent_so_far):
+        if self.written is None and self.error is None and sent_so_far >= self.at:
+            try:
+                # `now` is the time of the write, not of the command line.
+                self.written = kvs_write.write(self.aws, self.arn,
+                                               kvs_write.value_for(self.value))
+            except CliError as err:  # the probes go on: the report still has edge memory
+                self.error = err
+
+
+def _kvs_writer(args, where):
+    if args.kvs_write is None:
+        return None
+    if not where.kvs_arn:
+        raise UsageError("--kvs-write needs the stack's KeyValueStoreArn: pass the outputs "
+                         "file of a stack deployed with this kit (not --url)")
+    at = args.requests // 2 if args.kvs_write_at is None else args.kvs_write_at
+    if at >= args.requests:
+        raise UsageError(f"--kvs-write-at {at}: must be below --requests ({args.requests}), "
+                         "or no probe would follow the write")
+    # Locally the emulator's data plane answers apart from the logs endpoint.
+    aws = Aws(args.profile, where.kvs_endpoint or args.endpoint_url)
+    return _KvsWriter(aws, where.kvs_arn, args.kvs_write, at)
+
+
+def _until_settled(args, where, writer, sent, console):
+    """More waves, `--interval` apart, until every region shows the written value or
+    --kvs-timeout passes since the write; bounded in count as well as time."""
+    extra = []
+    written = writer.written
+    if written is None:
+        return extra
+    deadline = written.started_at + args.kvs_timeout
+    waves = 0
+    while not kvs_report.settled(sent + extra, written) and time.time() < deadline \
+            and waves < MAX_SETTLE_WAVES:
+        if waves == 0:
+            console.print(f"waiting for the key value store write to reach every region "
+                          f"(up to {args.kvs_timeout:g} s)", highlight=False)
+        time.sleep(min(args.interval, max(0.0, deadline - time.time())))
+        extra += probes.run(where.url, args.concurrency, args.interval, args.concurrency,
+                            show_progress=False)
+        waves += 1
+    return extra
 
 
 def _fail_if_unreachable(url, sent):

@@ -1,13 +1,18 @@
-"""Remove what `cdk destroy` leaves behind: the retained Lambda@Edge function and its logs.
+"""Remove what `cdk destroy` leaves behind: the retained Lambda@Edge function and its logs,
+and a viewer function or key value store a failed deletion left.
 
     python -m edge_persist.cleanup            # list what would be deleted
     python -m edge_persist.cleanup --yes      # delete it
 
 Only resources the stack named are touched: the edge function from its outputs (or its
 CloudFormation tags), `/aws/lambda/us-east-1.<function>` and
-`/aws/cloudfront/LambdaEdge/<distribution id>` in every region. CloudFront keeps replicas
-of the function for a few hours after the distribution is gone; until then deletion is
-refused, and this says so and asks to be run again later.
+`/aws/cloudfront/LambdaEdge/<distribution id>` in every region, the CloudFront function
+`<stack>-viewer` and the key value store `<stack>-kvs`. CloudFront keeps replicas of the
+edge function for a few hours after the distribution is gone; until then deletion is
+refused, and this says so and asks to be run again later. A key value store cannot be
+deleted while a function is associated with it, so the function goes first; each deletion
+takes the resource's current ETag (CloudFront API Reference, DeleteFunction and
+DeleteKeyValueStore).
 """
 import argparse
 import sys
@@ -30,6 +35,16 @@ class Target:
     stack: str
     function: str = None
     distribution_id: str = None
+    viewer_function: str = None
+    kvs_arn: str = None
+
+    @property
+    def viewer_name(self):
+        return self.viewer_function or f"{self.stack}-viewer"
+
+    @property
+    def kvs_name(self):
+        return f"{self.stack}-kvs"
 
 
 def build_parser():
@@ -70,7 +85,8 @@ def _from_outputs(path, stack):
     values = outputs.get(name) if isinstance(outputs.get(name), dict) else {}
     if not values.get("EdgeFunctionName"):
         raise UsageError(f"{path} names no EdgeFunctionName for stack {name}")
-    return Target(name, values["EdgeFunctionName"], values.get("DistributionId"))
+    return Target(name, values["EdgeFunctionName"], values.get("DistributionId"),
+                  values.get("ViewerFunctionName"), values.get("KeyValueStoreArn"))
 
 
 def _from_tags(aws, stack):
@@ -125,6 +141,43 @@ def _log_groups(aws, names, scan):
     return found
 
 
+def _viewer_leftovers(aws, target):
+    """(viewer function name or None, key value store name or None) still in the account."""
+    cf = aws.client("cloudfront", contract.HOME_REGION)
+    functions = _call("listing CloudFront functions", cf.list_functions)
+    function = next((f["Name"] for f in functions["FunctionList"].get("Items") or []
+                     if f["Name"] == target.viewer_name), None)
+    stores = _call("listing key value stores", cf.list_key_value_stores)
+    store = next((k["Name"] for k in stores["KeyValueStoreList"].get("Items") or []
+                  if k["Name"] == target.kvs_name or k.get("ARN") == target.kvs_arn), None)
+    return function, store
+
+
+def _delete_viewer_side(aws, function, store, say):
+    """True when both are gone; False while something still holds them."""
+    cf = aws.client("cloudfront", contract.HOME_REGION)
+    for kind, name, describe, delete in (
+            ("CloudFront function", function, cf.describe_function, cf.delete_function),
+            ("key value store", store, cf.describe_key_value_store,
+             cf.delete_key_value_store)):
+        if not name:
+            continue
+        etag = _call(f"describing {kind} {name}", describe, Name=name)["ETag"]
+        try:
+            delete(Name=name, IfMatch=etag)
+        except botocore.exceptions.ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            if code in ("FunctionInUse", "CannotDeleteEntityWhileInUse"):
+                say(f"{kind} {name} is still in use ({code}): a distribution or function "
+                    "still refers to it; run `make cleanup` again once it is gone")
+                return False
+            raise from_aws(err, f"deleting {kind} {name}") from None
+        except botocore.exceptions.BotoCoreError as err:
+            raise from_aws(err, f"deleting {kind} {name}") from None
+        say(f"deleted {kind} {name}")
+    return True
+
+
 def _is_replicated(err):
     return isinstance(err, botocore.exceptions.ClientError) and \
         "replicated function" in str(err)
@@ -173,7 +226,8 @@ def run(args, say=print):
     if target.distribution_id:
         groups.append(contract.cloudfront_edge_error_log_group(target.distribution_id))
     found = _log_groups(aws, groups, scan)
-    if not target.function and not found:
+    viewer_function, store = _viewer_leftovers(aws, target)
+    if not target.function and not found and not viewer_function and not store:
         say(f"nothing left of {target.stack} to clean up")
         return EXIT_DONE
     if not args.yes:
@@ -182,6 +236,10 @@ def run(args, say=print):
                 f"{', '.join(versions) or '(none)'}")
         for region, group in found:
             say(f"would delete log group {group} in {region}")
+        if viewer_function:
+            say(f"would delete CloudFront function {viewer_function}")
+        if store:
+            say(f"would delete key value store {store}")
         say("nothing deleted: rerun with --yes to delete these")
         return EXIT_DONE
     if _stack_exists(aws, target.stack):
@@ -191,9 +249,10 @@ def run(args, say=print):
         _call(f"deleting {group} in {region}", aws.client("logs", region).delete_log_group,
               logGroupName=group)
         say(f"deleted log group {group} in {region}")
+    pending = not _delete_viewer_side(aws, viewer_function, store, say)
     if target.function and not _delete_function(lam, target.function, versions, say):
         return EXIT_PENDING
-    return EXIT_DONE
+    return EXIT_PENDING if pending else EXIT_DONE
 
 
 def main(argv=None):

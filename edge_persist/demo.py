@@ -1,8 +1,8 @@
 """make demo: the whole pipeline on loopback, no AWS account.
 
 Starts a moto server and the emulator on free loopback ports, runs verify.py on a schedule
-that shows reuse and then an idle recycle, and stops everything it started, also on
-failure or Ctrl-C.
+that shows reuse, a KeyValueStore write reaching the edge, then an idle recycle, and a
+sessions round; stops everything it started, also on failure or Ctrl-C.
 """
 import json
 import sys
@@ -17,7 +17,10 @@ OUT = Path("out/demo")
 REGION = "eu-west-3"  # a viewer in Paris: its edge logs land in eu-west-3, not us-east-1
 IDLE_TIMEOUT_S = 15.0
 # Five requests 2 s apart (reuse), 22 s of silence (> the idle timeout: recycle), five more.
-SCHEDULE = ["--requests", "10", "--interval", "2", "--pause", "5:20"]
+# After the second, a write to the KeyValueStore, which the viewer function sees 3 s later.
+KVS_PROPAGATION_S = 3.0
+SCHEDULE = ["--requests", "10", "--interval", "2", "--pause", "5:20", "--kvs-write", "now",
+            "--kvs-write-at", "2"]
 # Then per-session data: four sessions, two requests at a time, so two environments.
 SESSIONS = ["--sessions", "4", "--requests", "24", "--concurrency", "2", "--interval", "0.5"]
 WHY = ("why not 100%: each execution environment has its own memory, and two requests at a "
@@ -30,11 +33,14 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     try:
         with MotoServer() as moto, Emulator("cdk.out", moto.url, [REGION],
-                                            idle_timeout=IDLE_TIMEOUT_S) as emulator:
+                                            idle_timeout=IDLE_TIMEOUT_S,
+                                            kvs_propagation=KVS_PROPAGATION_S) as emulator:
             outputs = OUT / "cdk-outputs.json"
             outputs.write_text(json.dumps(emulator.outputs(), indent=2))
             print(f"emulator: CloudFront {emulator.url}, ALB {emulator.alb_url}, "
-                  f"CloudWatch Logs (moto) {moto.url}; idle timeout {IDLE_TIMEOUT_S:g} s")
+                  f"CloudWatch Logs (moto) {moto.url}; idle timeout {IDLE_TIMEOUT_S:g} s; "
+                  f"KeyValueStore {emulator.kvs_url}, writes reach the viewer function after "
+                  f"{KVS_PROPAGATION_S:g} s")
             common = ["--outputs-file", str(outputs), "--endpoint-url", moto.url,
                       "--log-timeout", "30"]
             code = verify([*common, *SCHEDULE, "--json", str(OUT / "report.json"),

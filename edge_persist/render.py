@@ -56,8 +56,7 @@ def print_report(report, console=None):
 def _print_kvs(block, console):
     if not block or "propagation_s" not in block:
         return
-    table = Table(title=f"KeyValueStore write at {block['written_at'][11:23]}: "
-                        f"{block['value_before']!r} -> {block['value_after']!r}",
+    table = Table(title=f"KeyValueStore write at {block['written_at'][11:23]}",
                   title_justify="left")
     for column in ("region", "propagation s", "stale probes"):
         table.add_column(column, no_wrap=True)

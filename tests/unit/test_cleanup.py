@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import boto3
+import botocore.awsrequest
 import pytest
 from moto import mock_aws
 
@@ -139,3 +140,67 @@ def test_no_credentials_is_one_line_and_exit_2(no_aws_credentials, tmp_path, cap
     assert cleanup.main(["--outputs-file", str(outputs(tmp_path))]) == 2
     err = capsys.readouterr().err.strip()
     assert "no AWS credentials" in err and len(err.splitlines()) == 1
+
+
+def leave_viewer_side(associate=True):
+    """A failed deletion's leftovers: the viewer function and its store, and someone else's."""
+    cf = boto3.client("cloudfront", region_name="us-east-1")
+    stores = {}
+    for name in ("EdgePersistStack-kvs", "Other-kvs"):
+        stores[name] = cf.create_key_value_store(Name=name)["KeyValueStore"]["ARN"]
+    for name in ("EdgePersistStack-viewer", "Other-viewer"):
+        config = {"Comment": "c", "Runtime": "cloudfront-js-2.0"}
+        if associate:
+            config["KeyValueStoreAssociations"] = {"Quantity": 1, "Items": [
+                {"KeyValueStoreARN": stores[name.replace("viewer", "kvs")]}]}
+        cf.create_function(Name=name, FunctionConfig=config,
+                           FunctionCode=b"function handler(e) { return e.request }")
+    return cf
+
+
+def viewer_side(cf):
+    return (sorted(f["Name"] for f in cf.list_functions()["FunctionList"].get("Items") or []),
+            sorted(k["Name"] for k in
+                   cf.list_key_value_stores()["KeyValueStoreList"].get("Items") or []))
+
+
+def test_the_viewer_function_and_its_store_are_listed_then_deleted_in_order(aws, tmp_path):
+    deploy_leftovers()
+    cf = leave_viewer_side()
+    code, lines = run(tmp_path)
+    assert code == 0
+    assert "would delete CloudFront function EdgePersistStack-viewer" in lines
+    assert "would delete key value store EdgePersistStack-kvs" in lines
+    assert viewer_side(cf) == (["EdgePersistStack-viewer", "Other-viewer"],
+                               ["EdgePersistStack-kvs", "Other-kvs"])
+    code, lines = run(tmp_path, "--yes")
+    assert code == 0
+    # the function first: a store cannot go while a function is associated with it
+    assert lines.index("deleted CloudFront function EdgePersistStack-viewer") < \
+        lines.index("deleted key value store EdgePersistStack-kvs")
+    assert viewer_side(cf) == (["Other-viewer"], ["Other-kvs"])
+
+
+def test_a_store_still_in_use_is_explained_and_kept(aws, tmp_path, monkeypatch):
+    deploy_leftovers()
+    cf = leave_viewer_side(associate=False)
+    real_client, refused = Aws.client, []
+
+    def in_use(**_):  # before-call: CloudFront answers without moto seeing the call
+        refused.append(1)
+        return (botocore.awsrequest.AWSResponse(None, 409, {}, None),
+                {"Error": {"Code": "CannotDeleteEntityWhileInUse", "Message": "in use"},
+                 "ResponseMetadata": {"HTTPStatusCode": 409}})
+
+    def client(self, service, region):
+        made = real_client(self, service, region)
+        if service == "cloudfront" and not getattr(made, "_refuses", False):
+            made._refuses = True
+            made.meta.events.register_first("before-call.cloudfront.DeleteKeyValueStore",
+                                            in_use)
+        return made
+    monkeypatch.setattr(Aws, "client", client)
+    code, lines = run(tmp_path, "--yes")
+    assert code == cleanup.EXIT_PENDING and refused
+    assert any("still in use" in line and "make cleanup" in line for line in lines)
+    assert "EdgePersistStack-kvs" in viewer_side(cf)[1]

@@ -216,8 +216,12 @@ def _until_settled(args, where, writer, sent, console):
             console.print(f"waiting for the key value store write to reach every region "
                           f"(up to {args.kvs_timeout:g} s)", highlight=False)
         time.sleep(min(args.interval, max(0.0, deadline - time.time())))
-        extra += probes.run(where.url, args.concurrency, args.interval, args.concurrency,
-                            show_progress=False)
+        try:
+            extra += probes.run(where.url, args.concurrency, args.interval, args.concurrency,
+                                show_progress=False)
+        except KeyboardInterrupt as err:  # the partial report keeps every probe sent
+            err.probes = sent + extra + getattr(err, "probes", [])
+            raise
         waves += 1
     return extra
 

@@ -176,6 +176,7 @@ if (process.argv[2] === '--check') {
 }
 
 const lines = readline.createInterface({input: process.stdin});
+lines.on('close', () => process.exit(0));  // the emulator is gone: so is this worker
 lines.on('line', (line) => {
   const msg = JSON.parse(line);
   if (msg.op === 'kvs') { host.kvs = msg.data; host.meta = msg.meta; return; }

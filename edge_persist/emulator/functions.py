@@ -145,8 +145,8 @@ class NodeFunction:
                 if self._process is None or self._process.poll() is not None:
                     self._start()
                 if self.store is not None:
-                    version, data, meta = self.store.view()
-                    if version != self._kvs_version:
+                    version, data, meta = self.store.view(self._kvs_version)
+                    if data is not None:
                         self._send({"op": "kvs", "data": data, "meta": meta})
                         self._kvs_version = version
                 return self._ask({"op": "run", "event": event, "edge": edge, "raw": raw_query})

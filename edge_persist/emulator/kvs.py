@@ -92,9 +92,10 @@ class KeyValueStore:
 
     # --- what functions see -----------------------------------------------------------
 
-    def view(self):
+    def view(self, known=None):
         """(version, data, meta) as functions read them now: writes older than the
-        propagation delay applied, newer ones not yet."""
+        propagation delay applied, newer ones not yet. data and meta are None when the
+        version is still `known`; otherwise data is a copy, safe to encode outside the lock."""
         now = time.time()
         with self._lock:
             while self._pending and self._pending[0][0] <= now:
@@ -105,10 +106,12 @@ class KeyValueStore:
                     self._view[key] = value
                 self._view_modified = due
                 self.view_version += 1
+            if self.view_version == known:
+                return known, None, None
             meta = {"creationDateTime": _iso(self.created),
                     "lastUpdatedDateTime": _iso(self._view_modified),
                     "keyCount": len(self._view)}
-            return self.view_version, self._view, meta
+            return self.view_version, dict(self._view), meta
 
 
 def _iso(epoch):

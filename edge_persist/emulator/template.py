@@ -1,8 +1,9 @@
 """Read what the emulator needs out of a synthesized stack in cdk.out/.
 
 Every distribution: its behaviors in order (policies, Lambda@Edge associations down to
-each function's code asset), its origins and origin groups; every ALB (listener, rules,
-Lambda target groups) and Function URL. Anything the emulator needs and cannot find is a
+each function's code asset, CloudFront Function associations down to each function's code
+and key value store), its origins and origin groups; every ALB (listener, rules, Lambda
+target groups) and Function URL. Anything the emulator needs and cannot find is a
 UsageError naming it; anything it reads but does not emulate is a warning line.
 """
 import re
@@ -12,11 +13,11 @@ from pathlib import Path
 
 from edge_persist import cfn, edge_rules
 from edge_persist.emulator import behaviors, unsupported
+from edge_persist.emulator import functions as cloudfront_functions
 from edge_persist.emulator import origins as origins_
 from edge_persist.emulator.behaviors import Association, Behavior
 from edge_persist.emulator.policies import read_cache_policy, read_request_policy
 from edge_persist.emulator.environments import FunctionSpec
-from edge_persist.emulator import functions as cloudfront_functions
 from edge_persist.errors import UsageError
 
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")

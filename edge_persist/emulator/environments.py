@@ -84,6 +84,7 @@ class Environment:
         self.group = spec.log_group()
         self._buffer = b""
         self._closed = False
+        self._exited = False  # set when the worker's stderr closes: it is gone
         # -B: no __pycache__ in the code asset, which `cdk deploy` would zip and ship.
         # A session of its own: close() kills the whole group, children a handler forked too.
         self.process = subprocess.Popen(
@@ -150,6 +151,7 @@ class Environment:
     def _pump_stderr(self):
         for line in self.process.stderr:
             self._log(line.decode("utf-8", "replace"))
+        self._exited = True
 
     def _read_message(self, deadline):
         """One protocol line; None on timeout; DEAD when the worker is gone."""
@@ -209,7 +211,9 @@ class Environment:
 
     @property
     def alive(self):
-        return self.process.poll() is None
+        # From the stderr pipe's end, not Popen.poll(): two waitpid calls per invoke under
+        # the pool's lock showed in the main process's profile (py-spy --gil).
+        return not (self._exited or self._closed)
 
     def close(self):
         """Kill the worker, whatever it forked, and release its pipes; safe to call again."""

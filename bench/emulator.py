@@ -6,7 +6,8 @@ Two emulators run in their own processes (as `make demo` runs one), logs shipped
 server: this project's app, where every request is a miss through Lambda@Edge and the ALB,
 and the test feature app, where every request is a cache hit that still runs viewer-request
 and viewer-response. The baseline, in a third process, answers the miss run's bytes. This
-process is the load: 8 keep-alive connections, 2,000 requests per mode, A B C three times.
+process is the load: 8 keep-alive connections, 2,000 requests per mode and round, sent in 8
+slices taken in turn (A B C A B C ...), three rounds.
 """
 import http.client
 import json
@@ -27,6 +28,7 @@ from tests.conftest import fresh_module, load_event
 from tests.integration.apps import features_app
 
 REQUESTS, CONCURRENCY, WARMUP_ROUNDS, ROUNDS = 2000, 8, 5, 3
+CHUNKS = 8  # slices per mode and round, interleaved
 # The feature app's default behavior: a cacheable answer, with viewer-request and
 # viewer-response functions on every hit.
 HIT_PATH = "/bench?v=1&cc=max-age%3D3600"
@@ -140,13 +142,25 @@ def start_bare(answer):
     return process, queue.get(timeout=10)
 
 
-def measure(host, port, path):
-    for _ in range(WARMUP_ROUNDS):  # start CONCURRENCY environments per function
-        load(host, port, CONCURRENCY, path)
-    latencies, elapsed, errors = load(host, port, REQUESTS, path)
-    latencies.sort()
-    return {"rps": REQUESTS / elapsed, "p50": latencies[len(latencies) // 2],
-            "p99": latencies[int(len(latencies) * 0.99)], "errors": len(errors)}
+def measure(targets):
+    """One round: every mode warmed up, then REQUESTS per mode sent in CHUNKS slices taken
+    in turn (A B C A B C ...), so that a neighbour's burst on this shared machine falls on
+    every mode alike rather than on whichever ran at that moment."""
+    for host, port, path in targets.values():
+        for _ in range(WARMUP_ROUNDS):  # start CONCURRENCY environments per function
+            load(host, port, CONCURRENCY, path)
+    seen = {mode: ([], 0.0, 0) for mode in targets}
+    for _ in range(CHUNKS):
+        for mode, (host, port, path) in targets.items():
+            latencies, elapsed, errors = load(host, port, REQUESTS // CHUNKS, path)
+            before = seen[mode]
+            seen[mode] = (before[0] + latencies, before[1] + elapsed, before[2] + len(errors))
+    result = {}
+    for mode, (latencies, elapsed, errors) in seen.items():
+        latencies.sort()
+        result[mode] = {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2],
+                        "p99": latencies[int(len(latencies) * 0.99)], "errors": errors}
+    return result
 
 
 def spread(values, unit="x"):
@@ -167,8 +181,7 @@ def main():
                        "hit": (hit_host, int(hit_port), HIT_PATH)}
             bare_process, bare_port = start_bare(sample(*targets["miss"]))
             targets["bare"] = ("127.0.0.1", bare_port, "/")
-            rounds = [{mode: measure(*target) for mode, target in targets.items()}
-                      for _ in range(ROUNDS)]
+            rounds = [measure(targets) for _ in range(ROUNDS)]
             bare_process.terminate()
             expected = ROUNDS * (REQUESTS + WARMUP_ROUNDS * CONCURRENCY) + 1
             deadline = time.monotonic() + 15  # the shipper sends a batch every second
@@ -182,8 +195,8 @@ def main():
                 process.terminate()
                 process.wait(10)
     baseline = in_process_p50()
-    print(f"{ROUNDS} rounds of {REQUESTS} requests at concurrency {CONCURRENCY}, each mode "
-          "after a warm-up; min / median / max over the rounds")
+    print(f"{ROUNDS} rounds of {REQUESTS} requests per mode at concurrency {CONCURRENCY}, "
+          f"interleaved in {CHUNKS} slices, after a warm-up; min / median / max over the rounds")
     for mode, what in (("miss", "miss (viewer -> Lambda@Edge -> ALB -> origin Lambda)"),
                        ("hit", "cache hit (viewer-request + viewer-response on each hit)")):
         print(f"{what}:")

@@ -7,7 +7,8 @@ One emulator in its own process serves the test app apps/functions_app.py, logs 
 moto server. Two behaviors with the same origin and a one-hour cache policy, so every
 measured request is a cache hit: /static/* has no function, /hit/* runs the Router function
 (three key value store reads, a log line, four headers) in its node worker on every request.
-This process is the load: 8 keep-alive connections, 2,000 requests per mode, A B three times.
+This process is the load: 8 keep-alive connections, 2,000 requests per mode and round in 8
+slices taken in turn (A B A B ...), three rounds.
 """
 import tempfile
 from pathlib import Path
@@ -27,14 +28,14 @@ def main():
         process, outputs = start_emulator(moto.url, Path(tmp) / "outputs.json", assembly)
         try:
             host, port = outputs["DistributionUrl"].split("//")[1].split(":")
-            rounds = [{mode: measure(host, int(port), path) for mode, path in PATHS.items()}
-                      for _ in range(ROUNDS)]
+            targets = {mode: (host, int(port), path) for mode, path in PATHS.items()}
+            rounds = [measure(targets) for _ in range(ROUNDS)]
         finally:
             process.terminate()
             process.wait(10)
     with_fn, without = "viewer-request function", "no function"
-    print(f"{ROUNDS} rounds, each mode after a warm-up; cache hits at concurrency 8; "
-          "min / median / max over the rounds")
+    print(f"{ROUNDS} rounds, modes interleaved in slices after a warm-up; cache hits at "
+          "concurrency 8; min / median / max over the rounds")
     row_spread("requests/s with the function / without, same round",
                [r[with_fn]["rps"] / r[without]["rps"] for r in rounds])
     row_spread("p50 with the function / without, same round",

@@ -88,8 +88,8 @@ def kvs_sentence(block, environments):
     if missed:
         write += f", not yet {', '.join(missed)}"
     if block["old_after_new"]:
-        count = (f"{block['old_after_new']} reads of the old value after the new one in the "
-                 "same region")
+        n = block["old_after_new"]
+        count = f"{n} read{'s' if n != 1 else ''} of the old value after the new one in a region"
     else:
         count = (f"1 value everywhere at a time ({block['value_before']!r}, then "
                  f"{block['value_after']!r})")

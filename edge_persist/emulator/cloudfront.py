@@ -193,7 +193,7 @@ class CloudFrontTier:
             custom_headers={**origin.custom_headers, **(params.get("customHeaders") or {})})
         if domain == origin.domain:
             return changed
-        known = next((o for o in self.distribution.origins.values() if o.domain == domain), None)
+        known = self._origin_at(domain)
         return dataclasses.replace(changed, id=domain, kind=known.kind if known else "custom",
                                    domain=domain, target=known.target if known else
                                    self.distribution.mapped.get(domain))
@@ -236,6 +236,10 @@ class CloudFrontTier:
         except OriginUnreachable:
             return None
 
+    def _origin_at(self, domain):
+        """The distribution's origin at `domain`, or None."""
+        return next((o for o in self.distribution.origins.values() if o.domain == domain), None)
+
     def _origin_of(self, cf_request, default):
         """The origin the (possibly changed) event names: a function may route elsewhere."""
         named = cf_request.get("origin") or {}
@@ -243,9 +247,7 @@ class CloudFrontTier:
         domain = (named.get(kind) or {}).get("domainName", default.domain)
         if domain == default.domain:
             return default
-        known = next((o for o in self.distribution.origins.values() if o.domain == domain),
-                     None)
-        return known or Origin(id=domain, kind="custom", domain=domain,
+        return self._origin_at(domain) or Origin(id=domain, kind="custom", domain=domain,
                                target=self.distribution.mapped.get(domain),
                                path=(named.get(kind) or {}).get("path", ""))
 

@@ -8,10 +8,10 @@ names are lowercase; cookies are not in `headers`; the response has a numeric `s
 (still URL-encoded); the guide does not say otherwise.
 """
 import base64
-from http.cookies import CookieError, SimpleCookie
 
 from edge_persist import edge_rules
 from edge_persist.emulator.alb import HttpRequest, HttpResponse
+from edge_persist.emulator.cache import cookies_of
 from edge_persist.emulator.http11 import reason
 from edge_persist.emulator.triggers import HOP_BY_HOP
 
@@ -32,16 +32,10 @@ def values(entry):
     return [entry["value"]]
 
 
-def _cookies(header_values):
+def _cookies(request):
     cookies = {}
-    for value in header_values:
-        jar = SimpleCookie()
-        try:
-            jar.load(value)
-        except CookieError:
-            continue
-        for name, morsel in jar.items():
-            _add(cookies, name, morsel.value)
+    for name, value in cookies_of(request):
+        _add(cookies, name, value)
     return cookies
 
 
@@ -55,7 +49,7 @@ def request_event(request):
         name, _, value = part.partition("=")
         _add(query, name, value)
     return {"method": request.method, "uri": request.path, "querystring": query,
-            "headers": headers, "cookies": _cookies(request.header_values("cookie"))}
+            "headers": headers, "cookies": _cookies(request)}
 
 
 def response_event(response):

@@ -22,7 +22,6 @@ import select
 import shutil
 import signal
 import subprocess
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -101,11 +100,9 @@ class NodeFunction:
         if size > edge_rules.FUNCTION_MAX_CODE_BYTES:
             raise UsageError(f"CloudFront function {spec.name}: its code is {size} bytes, over "
                              f"the {edge_rules.FUNCTION_MAX_CODE_BYTES} bytes CloudFront takes")
-        self._lock = threading.Lock()
         self._process = None
         self._kvs_version = None
-        with self._lock:
-            self._start()
+        self._start()
 
     def _start(self):
         self._process = subprocess.Popen(
@@ -140,19 +137,19 @@ class NodeFunction:
         self._process.stdin.flush()
 
     def run(self, event, edge, raw_query):
-        with self._lock:
-            try:
-                if self._process is None or self._process.poll() is not None:
-                    self._start()
-                if self.store is not None:
-                    version, data, meta = self.store.view(self._kvs_version)
-                    if data is not None:
-                        self._send({"op": "kvs", "data": data, "meta": meta})
-                        self._kvs_version = version
-                return self._ask({"op": "run", "event": event, "edge": edge, "raw": raw_query})
-            except (OSError, UsageError) as err:
-                self.close()
-                return {"error": f"the function's runtime failed: {err}", "logs": [], "ms": 0}
+        """One run; the caller holds this worker alone (FunctionPool hands each one out)."""
+        try:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            if self.store is not None:
+                version, data, meta = self.store.view(self._kvs_version)
+                if data is not None:
+                    self._send({"op": "kvs", "data": data, "meta": meta})
+                    self._kvs_version = version
+            return self._ask({"op": "run", "event": event, "edge": edge, "raw": raw_query})
+        except (OSError, UsageError) as err:
+            self.close()
+            return {"error": f"the function's runtime failed: {err}", "logs": [], "ms": 0}
 
     def close(self):
         if self._process is not None:
@@ -206,12 +203,12 @@ class Functions:
         self.domain = ""
 
     def run(self, spec, event_type, request_id, request, edge, response=None):
+        """`edge`: cf.edgeLocation, empty for viewer-response (the caller's to give)."""
         worker = self.workers[spec.logical_id]
         context = {"distributionDomainName": self.domain, "distributionId": self.distribution_id,
                    "requestId": request_id}
         event = function_events.event(event_type, context, request.client_ip, request, response)
-        answer = worker.run(event, edge if event_type == edge_rules.VIEWER_REQUEST else {},
-                            request.query or None)
+        answer = worker.run(event, edge, request.query or None)
         budget = edge_rules.FUNCTION_COMPUTE_BUDGET_MS
         utilization = round(answer.get("ms", 0) / budget * 100)
         lines = [f"START DistributionID: {self.distribution_id}", *answer.get("logs", [])]

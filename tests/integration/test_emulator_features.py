@@ -4,10 +4,8 @@ One synth per run, one emulator for the module; each test uses its own paths or 
 so the shared cache does not couple them.
 """
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import boto3
 import pytest
@@ -16,6 +14,7 @@ import requests
 from edge_persist.emulator.cloudfront import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from tests.integration.apps import features_app
+from tests.integration.fixed_origin import FixedOrigin
 
 US, EU = "us-east-1", "eu-west-3"
 
@@ -27,31 +26,12 @@ def feature_assembly(tmp_path_factory):
     return outdir
 
 
-class FailingPrimary:
-    """The origin group's primary: answers 503 and remembers what it was sent."""
-
-    def __init__(self):
-        seen = self.seen = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                seen.append(dict(self.headers.items()))
-                self.send_response(503)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture(scope="module")
 def primary():
-    server = FailingPrimary()
+    """The origin group's primary: answers 503 and remembers what it was sent."""
+    server = FixedOrigin(503)
     yield server
-    server.server.shutdown()
+    server.stop()
 
 
 @pytest.fixture(scope="module")

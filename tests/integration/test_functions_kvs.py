@@ -3,9 +3,7 @@ per run, one emulator for the module (each test that writes the store uses its o
 import json
 import os
 import shutil
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import boto3
 import pytest
@@ -19,6 +17,7 @@ from edge_persist.emulator.cloudfront import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import UsageError
 from tests.integration.apps import functions_app
+from tests.integration.fixed_origin import FixedOrigin
 
 US, EU = "us-east-1", "eu-west-3"
 PROPAGATION_S = 1.0
@@ -32,33 +31,15 @@ def functions_assembly(tmp_path_factory):
     return outdir
 
 
-class AltOrigin:
-    """The custom origin `alt`: says who it is."""
-
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Length", "10")
-                self.end_headers()
-                self.wfile.write(b"alt origin")
-
-            def log_message(self, *args):
-                pass
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture(scope="module")
 def emu(functions_assembly, moto_url):
-    alt = AltOrigin()
+    alt = FixedOrigin(200, b"alt origin")  # the custom origin `alt`: says who it is
     emulator = Emulator(functions_assembly, moto_url, [US, EU],
                         origins={functions_app.ALT_DOMAIN: alt.url},
                         kvs_propagation=PROPAGATION_S).start()
     yield emulator
     emulator.stop()
-    alt.server.shutdown()
+    alt.stop()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pathlib import Path
 import boto3
 
 from bench.common import row
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.services.motoserver import MotoServer
 from tests.conftest import fresh_module, load_event
 from tests.integration.apps import features_app
 

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.emulator import measure, row_spread, start_emulator
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.services.motoserver import MotoServer
 from tests.integration.apps import functions_app
 
 ROUNDS = 3

@@ -14,8 +14,9 @@ import time
 
 import boto3
 
-from edge_persist import contract, edge_rules, logs
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist import contract, edge_rules
+from edge_persist.verify import logs
+from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
 
 CLOUDFRONT_FAILURES = {x_cache for _, x_cache in (edge_rules.VALIDATION_FAILURE,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.emulator import load
 from bench.peer_app import app as bench_app
-from edge_persist.emulator.motoserver import MotoServer, free_port
+from edge_persist.emulator.services.motoserver import MotoServer, free_port
 
 PEER = "serverless-offline-edge-lambda@1.3.1"
 HERE = Path(__file__).resolve().parent / "peer_app"

@@ -6,7 +6,7 @@ import json
 import time
 
 from bench.common import row
-from edge_persist import logs
+from edge_persist.verify import logs
 from edge_persist.regions import EDGE_LOG_REGIONS
 
 EVENTS = 200_000

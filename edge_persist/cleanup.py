@@ -24,14 +24,16 @@ import botocore.exceptions
 from edge_persist import contract, regions
 from edge_persist.aws import Aws
 from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
-from edge_persist.target import load_outputs_file
+from edge_persist.verify.target import load_outputs_file
 
 EXIT_DONE, EXIT_PENDING = 0, 3
 STACK_TAG = "aws:cloudformation:stack-name"
 
 
 @dataclass
-class Target:
+class Leftovers:
+    """What one stack can leave behind after `cdk destroy`: the retained edge function, its
+    distribution, the viewer function and the key value store."""
     stack: str
     function: str = None
     distribution_id: str = None
@@ -85,7 +87,7 @@ def _from_outputs(path, stack):
     values = outputs.get(name) if isinstance(outputs.get(name), dict) else {}
     if not values.get("EdgeFunctionName"):
         raise UsageError(f"{path} names no EdgeFunctionName for stack {name}")
-    return Target(name, values["EdgeFunctionName"], values.get("DistributionId"),
+    return Leftovers(name, values["EdgeFunctionName"], values.get("DistributionId"),
                   values.get("ViewerFunctionName"), values.get("KeyValueStoreArn"))
 
 
@@ -98,8 +100,8 @@ def _from_tags(aws, stack):
                          Resource=fn["FunctionArn"]).get("Tags", {})
             if tags.get(STACK_TAG) == stack and \
                     tags.get("aws:cloudformation:logical-id", "").startswith("EdgeFunction"):
-                return Target(stack, fn["FunctionName"])
-    return Target(stack)
+                return Leftovers(stack, fn["FunctionName"])
+    return Leftovers(stack)
 
 
 def find_target(args, aws):

@@ -8,10 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import CliError
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 
 OUT = Path("out/demo")
 REGION = "eu-west-3"  # a viewer in Paris: its edge logs land in eu-west-3, not us-east-1

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from edge_persist import contract, edge_rules, regions
 from edge_persist.aws import is_loopback
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_LIFETIME_S, Emulator
 from edge_persist.emulator.template import read_stacks
 from edge_persist.forecast.model import ROUTINGS

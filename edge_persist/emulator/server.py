@@ -4,18 +4,18 @@ import sys
 import threading
 
 from edge_persist import cfn, contract, edge_rules
-from edge_persist.emulator import http11
-from edge_persist.emulator.alb import AlbTier
-from edge_persist.emulator.buckets import Buckets
-from edge_persist.emulator.cloudfront import CloudFrontTier
-from edge_persist.emulator.control import ControlApi
-from edge_persist.emulator.environments import InitErrors, Pool
-from edge_persist.emulator.functions import FunctionPool, Functions
-from edge_persist.emulator.kvs import KvsApi, Stores
-from edge_persist.emulator.logship import LogShipper
-from edge_persist.emulator.origins import Fetcher
+from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.alb.listeners import AlbTier
+from edge_persist.emulator.cloudfront.buckets import Buckets
+from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
+from edge_persist.emulator.cloudfront.control import ControlApi
+from edge_persist.emulator.environments.pool import InitErrors, Pool
+from edge_persist.emulator.cloudfront_functions.runtime import FunctionPool, Functions
+from edge_persist.emulator.cloudfront_functions.kvs import KvsApi, Stores
+from edge_persist.emulator.services.logship import LogShipper
+from edge_persist.emulator.cloudfront.origins import Fetcher
 from edge_persist.emulator.template import read_stacks
-from edge_persist.emulator.triggers import Throttle, Triggers
+from edge_persist.emulator.lambda_edge.triggers import Throttle, Triggers
 from edge_persist.errors import UsageError
 
 LOOPBACK = "127.0.0.1"

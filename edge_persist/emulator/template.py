@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
-from edge_persist.emulator import behaviors, unsupported
-from edge_persist.emulator import functions as cloudfront_functions
-from edge_persist.emulator import origins as origins_
-from edge_persist.emulator.behaviors import Association, Behavior
-from edge_persist.emulator.policies import read_cache_policy, read_request_policy
-from edge_persist.emulator.environments import FunctionSpec
+from edge_persist.emulator.cloudfront import behaviors, unsupported
+from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_functions
+from edge_persist.emulator.cloudfront import origins as origins_
+from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
+from edge_persist.emulator.cloudfront.policies import read_cache_policy, read_request_policy
+from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
 
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
@@ -40,7 +40,7 @@ class LoadBalancer:
     rules: list
     default_action: dict
     attributes: dict = field(default_factory=dict)
-    functions: dict = field(default_factory=dict)    # target group logical id -> FunctionSpec
+    functions: dict = field(default_factory=dict)    # target group logical id -> LambdaFunctionSpec
     multi_value: dict = field(default_factory=dict)  # target group -> multi-value headers on
 
 
@@ -66,9 +66,9 @@ class StackModel:
     resolve: object
     distributions: dict       # logical id -> Distribution
     load_balancers: dict      # logical id -> LoadBalancer
-    function_urls: dict       # AWS::Lambda::Url logical id -> FunctionSpec
+    function_urls: dict       # AWS::Lambda::Url logical id -> LambdaFunctionSpec
     warnings: list
-    # AWS::CloudFront::Function logical id -> functions.FunctionSpec, those behaviors use
+    # AWS::CloudFront::Function logical id -> functions.LambdaFunctionSpec, those behaviors use
     viewer_functions: dict = field(default_factory=dict)
 
     @property
@@ -178,7 +178,7 @@ class StackReader:
                                  "emulated (Python only); requests that reach it fail as an "
                                  "invoke error would")
         variables = self.resolve(props.get("Environment", {}).get("Variables", {}))
-        return FunctionSpec(
+        return LambdaFunctionSpec(
             name=self.resolve(props.get("FunctionName")) or logical_id,
             code_dir=code_dir or self.cdk_out,
             handler=props.get("Handler", "index.handler"), runtime=runtime,
@@ -280,7 +280,7 @@ class StackReader:
         if len(stores) > edge_rules.FUNCTION_MAX_KEY_VALUE_STORES:
             raise UsageError(f"CloudFront function {name}: {len(stores)} key value stores; "
                              f"CloudFront allows {edge_rules.FUNCTION_MAX_KEY_VALUE_STORES}")
-        spec = cloudfront_functions.FunctionSpec(logical, name, runtime,
+        spec = cloudfront_functions.CloudFrontFunctionSpec(logical, name, runtime,
                                                  props.get("FunctionCode", ""), stores)
         self.viewer_functions[logical] = spec
         return spec

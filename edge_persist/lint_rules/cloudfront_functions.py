@@ -191,7 +191,7 @@ class FunctionCodeSyntax(CloudFormationLintRule):
 
     def match(self, cfn):
         # Imported here: it starts node, which the other rules never need.
-        from edge_persist.emulator.functions import syntax_error
+        from edge_persist.emulator.cloudfront_functions.runtime import syntax_error
         matches = []
         for fn_id, props, config in _functions(cfn):
             code, runtime = props.get("FunctionCode"), config.get("Runtime")

@@ -2,5 +2,5 @@
 import os
 
 if os.environ.get("EDGE_PERSIST_AUDIT_CONNECTIONS"):
-    from edge_persist.emulator.worker import AUDIT_ENV, audit_connections
+    from edge_persist.emulator.environments.python_worker import AUDIT_ENV, audit_connections
     audit_connections(os.environ[AUDIT_ENV])

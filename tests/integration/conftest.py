@@ -6,7 +6,7 @@ import boto3
 import pytest
 import requests
 
-from edge_persist.emulator.motoserver import MotoServer
+from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
 from edge_persist.emulator.template import StackReader
 

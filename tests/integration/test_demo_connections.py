@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from edge_persist.emulator.worker import AUDIT_ENV
+from edge_persist.emulator.environments.python_worker import AUDIT_ENV
 from tests.conftest import ROOT
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -8,10 +8,10 @@ import pytest
 import requests
 
 from edge_persist import contract
-from edge_persist.emulator.cloudfront import REGION_HEADER
+from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.template import StackReader
 from edge_persist.errors import UsageError
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 
 SEEN = contract.HEADER_SEEN
 STREAM = re.compile(r"^\d{4}/\d\d/\d\d/\[(1|\$LATEST)\][0-9a-f]{32}$")

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from edge_persist.emulator.cloudfront import REGION_HEADER
+from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from tests.integration.apps import features_app
 from tests.integration.fixed_origin import FixedOrigin

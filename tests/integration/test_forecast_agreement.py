@@ -9,7 +9,7 @@ import json
 
 from edge_persist.forecast.calibrate import replayed
 from edge_persist.forecast.model import Parameters, simulate
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 
 LIFETIME_S, SESSIONS, REQUESTS, INTERVAL = 2.0, 4, 40, 0.15
 

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from edge_persist import edge_rules
 from edge_persist.aws import Aws
-from edge_persist.emulator import functions
-from edge_persist.emulator.cloudfront import REGION_HEADER
+from edge_persist.emulator.cloudfront_functions import runtime as functions
+from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import UsageError
 from tests.integration.apps import functions_app

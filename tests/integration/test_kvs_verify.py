@@ -3,7 +3,7 @@ it reaches each region after the emulated propagation delay."""
 import json
 
 from edge_persist import contract
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 
 US, EU = "us-east-1", "eu-west-3"
 PROPAGATION_S, INTERVAL_S = 2.0, 0.5

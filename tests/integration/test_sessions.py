@@ -2,7 +2,7 @@
 import json
 
 from edge_persist.emulator.template import StackReader
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 
 
 def run_verify(emu, moto_url, tmp_path, *extra):

@@ -3,7 +3,8 @@ import base64
 
 import pytest
 
-from edge_persist.emulator.alb import AlbTier, HttpRequest
+from edge_persist.emulator.alb.listeners import AlbTier
+from edge_persist.emulator.frontend.messages import HttpRequest
 from edge_persist.emulator.template import LoadBalancer, Rule
 
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from edge_persist import cleanup, contract, preflight, render
-from edge_persist import verify as verify_tool
+from edge_persist import cleanup, contract, preflight
+from edge_persist.verify import render
+from edge_persist.verify import cli as verify_tool
 from edge_persist.emulator import __main__ as emulator_tool
 from edge_persist.forecast import __main__ as forecast_tool
 

@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 
 from edge_persist import contract
-from edge_persist.emulator.validator import validate
+from edge_persist.emulator.lambda_edge.validation import validate
 from tests.conftest import ROOT, fresh_module, load_event
 
 DATA = json.dumps({"session": "s1", "padding": "x" * 256})

@@ -5,8 +5,8 @@ import copy
 import pytest
 
 from edge_persist import edge_rules
-from edge_persist.emulator import function_events
-from edge_persist.emulator.alb import HttpRequest, HttpResponse
+from edge_persist.emulator.cloudfront_functions import events as function_events
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 
 VR, VRESP = edge_rules.VIEWER_REQUEST, edge_rules.VIEWER_RESPONSE
 

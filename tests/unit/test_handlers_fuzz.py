@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edge_persist import contract, edge_rules
-from edge_persist.emulator.validator import validate
+from edge_persist.emulator.lambda_edge.validation import validate
 from tests.conftest import fresh_module, load_event
 
 FUZZ = settings(max_examples=200, deadline=None,

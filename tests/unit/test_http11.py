@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from edge_persist.emulator import http11
-from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.frontend.messages import HttpResponse
 
 
 class Echo:

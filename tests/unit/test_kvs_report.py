@@ -1,7 +1,7 @@
 """The report's kvs block from synthetic probes: propagation per region, stale reads and an
 old value read after the new one."""
-from edge_persist import kvs_report
-from edge_persist.kvs_write import Written
+from edge_persist.verify import kvs_report
+from edge_persist.verify.kvs_write import Written
 
 WRITE = Written(value_before="old", value_after="new", started_at=100.0, written_at=100.1,
                 attempts=1)

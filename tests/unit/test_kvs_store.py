@@ -4,7 +4,7 @@ import time
 import pytest
 
 from edge_persist import edge_rules
-from edge_persist.emulator.kvs import KeyValueStore, KvsError
+from edge_persist.emulator.cloudfront_functions.kvs import KeyValueStore, KvsError
 
 
 def test_a_write_reaches_the_functions_only_after_the_propagation_delay():

@@ -5,12 +5,13 @@ import threading
 
 import pytest
 
-from edge_persist import contract, kvs_write
+from edge_persist import contract
+from edge_persist.verify import kvs_write
 from edge_persist.aws import Aws
-from edge_persist.emulator import http11
-from edge_persist.emulator.kvs import KeyValueStore, KvsApi, Stores
+from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.cloudfront_functions.kvs import KeyValueStore, KvsApi, Stores
 from edge_persist.errors import EvidenceError, UsageError
-from edge_persist.verify import main as verify
+from edge_persist.verify.cli import main as verify
 from tests.fake_distribution import FakeDistribution
 
 

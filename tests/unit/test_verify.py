@@ -5,9 +5,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from edge_persist import contract, logs, probes
+from edge_persist import contract
+from edge_persist.verify import logs, probes
 from edge_persist.aws import RETRY_CONFIG, Aws
-from edge_persist.verify import main
+from edge_persist.verify.cli import main
 from tests.aws_faults import fail_first
 from tests.fake_distribution import ORIGIN_GROUP, FakeDistribution, put_lines, write_outputs
 
@@ -201,14 +202,14 @@ def _probe(i, sent_at, value, env):
 
 
 def test_a_value_seen_twice_in_the_same_instant_is_not_persistence():
-    from edge_persist import report, target
+    from edge_persist.verify import report, target
     probes_sent = [_probe(i, 1_000.0, "v1", "env-a") for i in range(3)]
     result = report.analyse(target.Target(url="http://x"), probes_sent, interval=0)
     assert result["verdict"] == "not_persisted"
 
 
 def test_environments_of_an_earlier_run_stay_out_of_this_runs_table():
-    from edge_persist import report, target
+    from edge_persist.verify import report, target
     earlier = {"event": "edge_init", "env": "old", "dataToPersist": "v0", "region": "eu-west-3"}
     scans = [{"region": "eu-west-3", "edge_init": [(990_000, earlier, "s")],
               "cloudfront_errors": [], "error": None}]
@@ -222,7 +223,7 @@ def test_environments_of_an_earlier_run_stay_out_of_this_runs_table():
 def test_stack_name_missing_from_the_outputs_file_is_read_from_cloudformation(aws, tmp_path):
     import argparse
 
-    from edge_persist import target
+    from edge_persist.verify import target
     outputs = {"DistributionUrl": "https://d111111abcdef8.cloudfront.net",
                "EdgeFunctionName": "Other-edge", "OriginLogGroupName": "/aws/lambda/Other-origin"}
     boto3.client("cloudformation", region_name="us-east-1").create_stack(

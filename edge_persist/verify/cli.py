@@ -9,8 +9,8 @@ from pathlib import Path
 import botocore.exceptions
 from rich.console import Console
 
-from edge_persist import (contract, kvs_report, kvs_write, logs, probes, regions, render,
-                          report, target)
+from edge_persist import contract, regions
+from edge_persist.verify import kvs_report, kvs_write, logs, probes, render, report, target
 from edge_persist.aws import Aws
 from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, from_aws,
                                   number, prepare_outputs)

@@ -15,8 +15,8 @@ from botocore.config import Config
 
 from edge_persist import cfn
 from edge_persist.aws import Aws
-from edge_persist.emulator.alb import HttpResponse
-from edge_persist.emulator.origins import s3_error
+from edge_persist.emulator.frontend.messages import HttpResponse
+from edge_persist.emulator.cloudfront.origins import s3_error
 
 BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
 S3_CONFIG = Config(s3={"addressing_style": "path"}, retries={"mode": "standard",

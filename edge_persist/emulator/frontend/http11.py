@@ -14,7 +14,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from edge_persist.emulator.alb import HttpRequest, HttpResponse
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 
 MAX_LINE = 65536
 MAX_HEADERS = 200

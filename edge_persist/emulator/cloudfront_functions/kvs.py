@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote
 
 from edge_persist import cfn, edge_rules
-from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.errors import UsageError
 from edge_persist.kvs_import import import_file, pair_problem, read_import, size_of
 

@@ -9,7 +9,7 @@ the store cannot have changed before the call began, and the function ran before
 """
 from collections import Counter
 
-from edge_persist.report import iso
+from edge_persist.verify.report import iso
 
 
 def _region(probe):

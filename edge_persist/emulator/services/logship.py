@@ -1,7 +1,7 @@
 """Ship log lines to CloudWatch Logs (a moto server on loopback) in batches, off the request path.
 
 Two halves. In the emulator, put() queues lines and a thread groups them by stream once a
-second. The boto3 calls run in a child process (`python -m edge_persist.emulator.logship
+second. The boto3 calls run in a child process (`python -m edge_persist.emulator.services.logship
 ENDPOINT`), fed one JSON batch per line on its stdin and answering one line per batch: a
 py-spy profile with --gil put boto3's serialization at a quarter of the emulator's main
 process, where the interpreter lock makes every microsecond count. CloudWatch itself takes

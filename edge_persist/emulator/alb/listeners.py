@@ -4,31 +4,10 @@ import fnmatch
 import ipaddress
 import json
 import os
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
-
-
-@dataclass
-class HttpRequest:
-    method: str
-    path: str
-    query: str
-    headers: list  # [(name, value)] in arrival order
-    body: bytes = b""
-    client_ip: str = "127.0.0.1"
-
-    def header_values(self, name):
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list = field(default_factory=list)
-    body: bytes = b""
+from edge_persist.emulator.frontend.messages import HttpResponse
 
 
 def _wildcard(pattern, value, case_sensitive):

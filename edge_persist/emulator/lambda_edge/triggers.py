@@ -1,12 +1,7 @@
-"""Lambda@Edge triggers: each event in the guide's shape, the invoke, and CloudFront's checks.
+"""Lambda@Edge triggers: run a behavior's associated function version on its event (shapes
+in events.py), in the serving region's environments, and apply CloudFront's checks.
 
-Event shapes (CloudFront Developer Guide, "Lambda@Edge event structure"):
-- every event has `config` {distributionDomainName, distributionId, eventType, requestId};
-- viewer-request: `request` without `origin`; origin-request: `request` with `origin`;
-- origin-response: the origin `request` and the `response` {status, statusDescription,
-  headers}; viewer-response: the viewer `request` and the `response`;
-- with IncludeBody, request events carry `body` {inputTruncated, action, encoding, data},
-  cut at 40 KB (viewer) or 1 MB (origin).
+Every event has `config` {distributionDomainName, distributionId, eventType, requestId}.
 Failures answer as CloudFront does ("Restrictions on Lambda@Edge", HTTP status codes): an
 invalid result 502 LambdaValidationError, an exception 503 LambdaExecutionError, a timeout or
 throttle 503 LambdaLimitExceeded; each is logged to /aws/cloudfront/LambdaEdge/<id>.
@@ -18,13 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from edge_persist import edge_rules
-from edge_persist.emulator.alb import HttpRequest, HttpResponse
-from edge_persist.emulator.http11 import reason
-from edge_persist.emulator.validator import validate
-
-# Hop-by-hop headers never travel past a proxy, nor into an event.
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                        "transfer-encoding", "upgrade"})
+from edge_persist.emulator.frontend.messages import HttpResponse
+from edge_persist.emulator.lambda_edge.validation import validate
 
 
 def cf_id():
@@ -38,54 +28,8 @@ def failure(kind):
     return HttpResponse(status, [("Content-Type", "text/html"), ("X-Cache", x_cache)], body)
 
 
-def event_headers(pairs):
-    headers = {}
-    for name, value in pairs:
-        if name.lower() not in HOP_BY_HOP:
-            headers.setdefault(name.lower(), []).append({"key": name, "value": value})
-    return headers
-
-
-def flat_headers(headers):
-    return [(e.get("key", name), e["value"]) for name, entries in (headers or {}).items()
-            for e in entries]
-
-
-def event_body(data, event_type):
-    limit = edge_rules.INCLUDE_BODY_BYTES["viewer" if event_type in edge_rules.VIEWER_TRIGGERS
-                                          else "origin"]
-    return {"inputTruncated": len(data) > limit, "action": "read-only", "encoding": "base64",
-            "data": base64.b64encode(data[:limit]).decode()}
-
-
-def request_body(cf_request, original):
-    """The body to send on: the original, or the function's replacement."""
-    body = cf_request.get("body") or {}
-    if body.get("action") != "replace":
-        return original
-    data = body.get("data", "")
-    return base64.b64decode(data) if body.get("encoding", "base64") == "base64" \
-        else data.encode()
-
-
-def event_response(response):
-    return {"status": str(response.status),
-            "statusDescription": reason(response.status),
-            "headers": event_headers(response.headers)}
-
-
-def http_response(cf_response, body):
-    """A (validated) response object back to HTTP; `body` when the function left it alone."""
-    if "body" in cf_response:
-        text = cf_response.get("body") or ""
-        body = base64.b64decode(text) if cf_response.get("bodyEncoding") == "base64" \
-            else text.encode()
-    return HttpResponse(int(cf_response["status"]), flat_headers(cf_response.get("headers")),
-                        body)
-
-
 @dataclass
-class Outcome:
+class TriggerOutcome:
     """What a trigger made of its input: a request or response to go on with, or a failure."""
     request: dict = None
     response: dict = None     # generated (request triggers) or changed (response triggers)
@@ -154,8 +98,8 @@ class Triggers:
                               "validation_errors", "Lambda function result failed validation: "
                               + "; ".join(problems))
         if cf_response is not None or "status" in outcome.result:
-            return Outcome(response=outcome.result)
-        return Outcome(request=outcome.result)
+            return TriggerOutcome(response=outcome.result)
+        return TriggerOutcome(request=outcome.result)
 
     def _fail(self, region, request_id, kind, counter, message):
         self.stats[counter] += 1
@@ -163,16 +107,4 @@ class Triggers:
         self.shipper.put(region, f"/aws/cloudfront/LambdaEdge/{self.distribution_id}",
                          f"{now:%Y/%m/%d}/{self.distribution_id}",
                          f"{now.isoformat(timespec='milliseconds')} {request_id} ERROR {message}")
-        return Outcome(failed=failure(kind))
-
-
-def to_origin(cf_request, viewer_body, request_id):
-    """What the origin receives: the function's request, plus the origin's custom headers and
-    the request's X-Amz-Cf-Id."""
-    custom = {}
-    for kind in ("custom", "s3"):
-        custom.update((cf_request.get("origin") or {}).get(kind, {}).get("customHeaders", {}))
-    headers = flat_headers({**cf_request["headers"], **custom})
-    headers.append(("X-Amz-Cf-Id", request_id))
-    return HttpRequest(cf_request["method"], cf_request["uri"], cf_request["querystring"],
-                       headers, request_body(cf_request, viewer_body), cf_request["clientIp"])
+        return TriggerOutcome(failed=failure(kind))

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
-from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.frontend.messages import HttpResponse
 
 API_VERSION = "2020-05-31"
 NAMESPACE = f"http://cloudfront.amazonaws.com/doc/{API_VERSION}/"

@@ -10,10 +10,10 @@ names are lowercase; cookies are not in `headers`; the response has a numeric `s
 import base64
 
 from edge_persist import edge_rules
-from edge_persist.emulator.alb import HttpRequest, HttpResponse
-from edge_persist.emulator.cache import cookies_of
-from edge_persist.emulator.http11 import reason
-from edge_persist.emulator.triggers import HOP_BY_HOP
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+from edge_persist.emulator.cloudfront.cache import cookies_of
+from edge_persist.emulator.frontend.http11 import reason
+from edge_persist.emulator.lambda_edge.events import HOP_BY_HOP
 
 VR = edge_rules.VIEWER_REQUEST
 

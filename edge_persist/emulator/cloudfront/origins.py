@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from edge_persist import cfn
-from edge_persist.emulator import http11
-from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.frontend.messages import HttpResponse
 
 ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import orjson
 
-from edge_persist.emulator.worker import AUDIT_ENV, CRASH_ERRORS
+from edge_persist.emulator.environments.python_worker import AUDIT_ENV, CRASH_ERRORS
 
-WORKER = Path(__file__).with_name("worker.py")
+WORKER = Path(__file__).with_name("python_worker.py")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
 DEAD = {"dead": True}  # what _read_message returns when the worker's pipe closes
@@ -49,7 +49,7 @@ class InitErrors:
 
 
 @dataclass(frozen=True)
-class FunctionSpec:
+class LambdaFunctionSpec:
     name: str
     code_dir: Path
     handler: str
@@ -66,7 +66,7 @@ class FunctionSpec:
 
 
 @dataclass
-class Outcome:
+class Invocation:
     kind: str  # "ok", "error" (handler raised), "timeout", "crash"
     result: object = None
     error: dict = None
@@ -191,7 +191,7 @@ class Environment:
                             f"{self.process.returncode}")
             self._log(f"{_now()} {request_id} {message}")
             self._report(request_id, elapsed_ms, 0, cold)
-            return Outcome(kind, error={"errorMessage": message})
+            return Invocation(kind, error={"errorMessage": message})
         if answer.get("logs"):
             self._log(answer["logs"])
         if answer.get("error"):
@@ -200,7 +200,7 @@ class Environment:
         kind = "ok" if answer["ok"] else "error"
         if not answer["ok"] and answer["error"].get("errorType") in CRASH_ERRORS:
             kind = "crash"
-        return Outcome(kind, answer.get("result"), answer.get("error"))
+        return Invocation(kind, answer.get("result"), answer.get("error"))
 
     def _report(self, request_id, duration_ms, memory_mb, cold):
         init = f"\tInit Duration: {self.init_ms:.2f} ms" if cold else ""
@@ -258,11 +258,11 @@ class Pool:
 
     def invoke(self, event, request_id):
         if not self.spec.runtime.startswith("python"):  # warned about at start
-            return Outcome("error", error={"errorMessage": f"runtime {self.spec.runtime} is "
+            return Invocation("error", error={"errorMessage": f"runtime {self.spec.runtime} is "
                                                           "not emulated"})
         env, cold = self._acquire()
         if env is None:
-            return Outcome("crash", error={"errorMessage": "environment failed to start"})
+            return Invocation("crash", error={"errorMessage": "environment failed to start"})
         outcome = env.invoke(event, request_id, cold)
         self._release(env, healthy=outcome.kind in ("ok", "error"))
         return outcome

@@ -19,7 +19,7 @@ DEFAULT_METHODS = ("GET", "HEAD")
 class Association:
     event_type: str
     include_body: bool
-    function: object          # environments.FunctionSpec
+    function: object          # environments.pool.LambdaFunctionSpec
 
 
 @dataclass

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from edge_persist.report import PERSISTED
+from edge_persist.verify.report import PERSISTED
 
 MAX_ERRORS_SHOWN = 10
 

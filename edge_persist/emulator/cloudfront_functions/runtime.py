@@ -29,10 +29,10 @@ from pathlib import Path
 import orjson
 
 from edge_persist import edge_rules
-from edge_persist.emulator import function_events
-from edge_persist.emulator.alb import HttpResponse
+from edge_persist.emulator.cloudfront_functions import events as function_events
+from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.emulator.children import project_env
-from edge_persist.emulator.triggers import failure
+from edge_persist.emulator.lambda_edge.triggers import failure
 from edge_persist.errors import UsageError
 
 RUNTIME = Path(__file__).with_name("cff_runtime.mjs")
@@ -46,7 +46,7 @@ LOAD_TIMEOUT_S = 10.0
 
 
 @dataclass
-class FunctionSpec:
+class CloudFrontFunctionSpec:
     """An AWS::CloudFront::Function as the template declares it; `code` and `kvs_arn` stay
     unresolved until the stores exist (the code may embed a store's id)."""
     logical_id: str

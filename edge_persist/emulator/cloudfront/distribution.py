@@ -1,0 +1,341 @@
+"""One distribution's request path, as CloudFront's stages in CloudFront's order.
+
+`CloudFrontTier.REQUEST_PATH` lists the stages; each takes the request's Exchange and either
+lets it go on or answers it, which ends the path. A new CloudFront rule is one more stage, or
+an extension of one, in its place in that list.
+
+The order and the skips follow the CloudFront Developer Guide, "CloudFront events that can
+trigger a Lambda@Edge function":
+- viewer-request runs on every request, before the cache; a response it generates goes
+  straight back, is not cached, and skips viewer-response;
+- origin-request and origin-response run only when CloudFront goes to the origin; a
+  response origin-request generates is cached under the behavior's policy and skips
+  origin-response; origin-response runs on origin errors too, and what it returns is cached;
+- viewer-response runs on every answer, hits included, unless the origin returned 400 or
+  more (or a request trigger generated the answer at the viewer).
+"""
+import dataclasses
+import os
+import zlib
+from dataclasses import dataclass
+
+from edge_persist import edge_rules
+from edge_persist.emulator.cloudfront import behaviors as behavior_rules
+from edge_persist.emulator.cloudfront import forwarding
+from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
+from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
+from edge_persist.emulator.cloudfront_functions import events as function_events
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+from edge_persist.emulator.lambda_edge import events, triggers
+
+# Which regional edge cache serves a request, and its POP's name in X-Amz-Cf-Pop.
+REGION_HEADER = "x-emulator-region"
+POPS = {
+    "us-east-1": "IAD89-C1", "us-east-2": "CMH68-C1", "us-west-1": "SFO53-C1",
+    "us-west-2": "SEA19-C1", "ca-central-1": "YUL62-C1", "sa-east-1": "GRU3-C1",
+    "eu-west-1": "DUB56-C1", "eu-west-2": "LHR61-C1", "eu-west-3": "CDG50-C1",
+    "eu-central-1": "FRA56-C1", "eu-north-1": "ARN54-C1", "ap-south-1": "BOM78-C1",
+    "ap-northeast-1": "NRT57-C1", "ap-northeast-2": "ICN57-C1", "ap-northeast-3": "KIX56-C1",
+    "ap-southeast-1": "SIN2-C1", "ap-southeast-2": "SYD62-C1",
+}
+VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
+
+
+def _plain(status, text, x_cache=edge_rules.X_CACHE_ERROR):
+    return HttpResponse(status, [("Content-Type", "text/plain"), ("X-Cache", x_cache)],
+                        text.encode())
+
+
+def _x_cache(response):
+    return next((v for k, v in response.headers if k == "X-Cache"), None)
+
+
+@dataclass
+class Exchange:
+    """One viewer request on its way through the stages, and what each stage made of it."""
+    request: HttpRequest
+    request_id: str
+    region: str = None
+    behavior: object = None       # behaviors.Behavior
+    viewer: dict = None           # the Lambda@Edge viewer-request event's `request`
+    origin_changes: tuple = ()    # a viewer function's origin helper calls
+    response: HttpResponse = None
+    x_cache: str = None           # None when a function failed (its answer carries its own)
+    age: int = None
+    viewer_response_runs: bool = False
+    answered: bool = False
+
+    def answer(self, response, x_cache=None, age=None):
+        """Ends the request path with `response`."""
+        self.response, self.x_cache, self.age, self.answered = response, x_cache, age, True
+
+
+class CloudFrontTier:
+    # The request path, in CloudFront's order. Each stage is a method taking the Exchange.
+    REQUEST_PATH = (
+        "route_to_region",            # the regional edge cache that serves the viewer
+        "choose_behavior",            # viewer checks: the behavior, its allowed methods
+        "default_root_object",
+        "viewer_request_function",    # viewer functions: CloudFront Function, then Lambda@Edge
+        "viewer_request_trigger",
+        "cache_or_origin",            # cache; on a miss, origin functions and the fetch
+        "viewer_response_function",   # response functions: CloudFront Function, Lambda@Edge
+        "viewer_response_trigger",
+    )
+
+    def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip",
+                 functions=None):
+        self.distribution, self.triggers, self.fetcher = distribution, triggers_, fetcher
+        self.functions = functions  # cloudfront_functions.runtime.Functions
+        self.regions, self.routing = list(regions), routing
+        self.caches = RegionalCaches()
+        self._turn = 0
+        self._edge_hosts = {}
+        self.domain = ""
+        self.stats = triggers_.stats
+        self._stages = [getattr(self, name) for name in self.REQUEST_PATH]
+
+    # --- routing ------------------------------------------------------------------------
+
+    def pick_region(self, request):
+        """A forced region (x-emulator-region) wins; else by viewer IP, or round-robin."""
+        forced = request.header_values(REGION_HEADER)
+        if forced:
+            return forced[-1] if forced[-1] in self.regions else None
+        if self.routing == "round-robin":
+            self._turn += 1
+            return self.regions[self._turn % len(self.regions)]
+        return self.regions[zlib.crc32(request.client_ip.encode()) % len(self.regions)]
+
+    def _edge_host(self, region):
+        """The edge server's name in Via: one per emulated region, as one server there would
+        answer (it names a server, not a request)."""
+        host = self._edge_hosts.get(region)
+        if host is None:
+            host = self._edge_hosts.setdefault(region, f"{os.urandom(16).hex()}.cloudfront.net")
+        return host
+
+    @staticmethod
+    def edge_location(region):
+        """cf.edgeLocation for a request served in `region` ("General helper methods")."""
+        return {"name": POPS.get(region, region.upper())[:3], "serverIp": "127.0.0.1",
+                "region": region}
+
+    # --- the request path -------------------------------------------------------------
+
+    def handle(self, request):
+        # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
+        # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
+        # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
+        exchange = Exchange(request, triggers.cf_id())
+        for stage in self._stages:
+            stage(exchange)
+            if exchange.answered:
+                break
+        return self._finish(exchange)
+
+    def route_to_region(self, exchange):
+        request = exchange.request
+        exchange.region = self.pick_region(request)
+        if exchange.region is None:
+            exchange.region = self.regions[0]
+            return exchange.answer(_plain(400, f"{REGION_HEADER} must be one of "
+                                               f"{', '.join(self.regions)}\n"))
+        request.headers = [(k, v) for k, v in request.headers if k.lower() != REGION_HEADER]
+
+    def choose_behavior(self, exchange):
+        dist, request = self.distribution, exchange.request
+        exchange.behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior,
+                                                  request.path)
+        if request.method not in exchange.behavior.allowed_methods:
+            exchange.answer(_plain(403, "This distribution is not configured to allow the HTTP "
+                                        "request method that was used.\n"))
+
+    def default_root_object(self, exchange):
+        root = self.distribution.default_root_object
+        if exchange.request.path == "/" and root:
+            exchange.request.path = "/" + root.lstrip("/")
+
+    def viewer_request_function(self, exchange):
+        behavior = exchange.behavior
+        if VR not in behavior.functions:
+            return
+        outcome = self.functions.run(behavior.functions[VR], VR, exchange.request_id,
+                                     exchange.request, self.edge_location(exchange.region))
+        if outcome.failed:
+            return exchange.answer(outcome.failed)
+        if outcome.response is not None:  # not cached, no viewer-response
+            return exchange.answer(function_events.to_response(outcome.response),
+                                   edge_rules.X_CACHE_FUNCTION_GENERATED)
+        exchange.request = function_events.to_request(exchange.request, outcome.request)
+        exchange.origin_changes = outcome.origins
+
+    def viewer_request_trigger(self, exchange):
+        request, behavior = exchange.request, exchange.behavior
+        exchange.viewer = forwarding.viewer_request(request, behavior)
+        if VR not in behavior.associations:
+            return
+        outcome = self.triggers.run(behavior.associations[VR], exchange.region,
+                                    exchange.request_id, exchange.viewer)
+        if outcome.failed:
+            return exchange.answer(outcome.failed)
+        if outcome.response is not None:  # not cached, no viewer-response
+            return exchange.answer(events.http_response(outcome.response, b""),
+                                   edge_rules.X_CACHE_GENERATED)
+        viewer = exchange.viewer = outcome.request
+        exchange.request = HttpRequest(request.method, viewer["uri"], viewer["querystring"],
+                                       events.flat_headers(viewer["headers"]),
+                                       events.request_body(viewer, request.body),
+                                       request.client_ip)
+
+    def cache_or_origin(self, exchange):
+        """A hit from this region's cache, or the origin's answer (cached when it may be). A
+        viewer function's origin changes do not enter the cache key, as in CloudFront."""
+        request, behavior, region = exchange.request, exchange.behavior, exchange.region
+        key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
+        cached = self.caches.get(region, key) if key is not None else None
+        if cached is not None:
+            self.stats["hits"] += 1
+            exchange.response, exchange.x_cache, exchange.age = \
+                cached[0], edge_rules.X_CACHE_HIT, cached[1]
+        else:
+            self.stats["misses"] += 1
+            response, x_cache, cacheable = self._from_origin(
+                request, behavior, region, exchange.request_id, exchange.origin_changes)
+            if key is not None and cacheable:
+                self.caches.put(region, key, response, ttl(behavior.cache_policy, response))
+            if x_cache is None:  # a function failed: its answer goes back as it is
+                return exchange.answer(response)
+            exchange.response, exchange.x_cache = response, x_cache
+        exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
+            exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+
+    def viewer_response_function(self, exchange):
+        behavior = exchange.behavior
+        if VRESP not in behavior.functions or not exchange.viewer_response_runs:
+            return
+        outcome = self.functions.run(behavior.functions[VRESP], VRESP, exchange.request_id,
+                                     exchange.request, {}, exchange.response)
+        if outcome.failed:
+            return exchange.answer(outcome.failed)
+        exchange.response = function_events.to_response(outcome.response,
+                                                        exchange.response.body)
+
+    def viewer_response_trigger(self, exchange):
+        behavior = exchange.behavior
+        if VRESP not in behavior.associations or not exchange.viewer_response_runs:
+            return
+        exchange.viewer.pop("body", None)
+        outcome = self.triggers.run(behavior.associations[VRESP], exchange.region,
+                                    exchange.request_id, exchange.viewer,
+                                    events.event_response(exchange.response))
+        if outcome.failed:
+            return exchange.answer(outcome.failed)
+        exchange.response = events.http_response(outcome.response, exchange.response.body)
+
+    # --- origins ------------------------------------------------------------------------
+
+    def _targets(self, origin_id):
+        """(origins to try in order, status codes that fail over) for an origin or group."""
+        group = self.distribution.groups.get(origin_id)
+        if group is None:
+            return [self.distribution.origins[origin_id]], frozenset()
+        return [self.distribution.origins[m] for m in group.members], group.status_codes
+
+    def _changed_targets(self, origin_id, changes):
+        """The behavior's origins after a viewer function's origin helpers ("Helper methods
+        for origin modification": updateRequestOrigin changes only a group's primary)."""
+        members, codes = self._targets(origin_id)
+        for change in changes:
+            params = change["params"]
+            if change["kind"] == "select":
+                members, codes = self._targets(params)
+            elif change["kind"] == "group":
+                members = [self.distribution.origins[i] for i in params["originIds"]]
+                codes = frozenset((params.get("failoverCriteria") or {}).get("statusCodes", ()))
+            else:
+                members = [self._updated(members[0], params), *members[1:]]
+        return members, codes
+
+    def _updated(self, origin, params):
+        domain = params.get("domainName", origin.domain)
+        changed = dataclasses.replace(
+            origin, path=params.get("originPath", origin.path),
+            custom_headers={**origin.custom_headers, **(params.get("customHeaders") or {})})
+        if domain == origin.domain:
+            return changed
+        known = self._origin_at(domain)
+        return dataclasses.replace(changed, id=domain, kind=known.kind if known else "custom",
+                                   domain=domain, target=known.target if known else
+                                   self.distribution.mapped.get(domain))
+
+    def _from_origin(self, request, behavior, region, request_id, origin_changes=()):
+        """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
+        origin group), origin-response."""
+        members, status_codes = self._changed_targets(behavior.target_origin_id, origin_changes)
+        for i, origin in enumerate(members):
+            cf_request = forwarding.origin_request(request, origin, behavior,
+                                                   self._edge_host(region))
+            if OR in behavior.associations:
+                outcome = self.triggers.run(behavior.associations[OR], region, request_id,
+                                            cf_request)
+                if outcome.failed:
+                    return outcome.failed, None, False
+                if outcome.response is not None:  # cached; origin-response does not run
+                    return (events.http_response(outcome.response, b""),
+                            edge_rules.X_CACHE_GENERATED, True)
+                cf_request = outcome.request
+            response = self._fetch(self._origin_of(cf_request, origin),
+                                   events.to_origin(cf_request, request.body, request_id))
+            last = i == len(members) - 1
+            if last or (response is not None and response.status not in status_codes):
+                break
+        response = response or HttpResponse(502, [("Content-Type", "text/html")],
+                                            b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+        if ORESP in behavior.associations:
+            outcome = self.triggers.run(behavior.associations[ORESP], region, request_id,
+                                        cf_request, events.event_response(response))
+            if outcome.failed:
+                return outcome.failed, None, False
+            response = events.http_response(outcome.response, response.body)
+        x_cache = edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_MISS
+        return response, x_cache, True
+
+    def _fetch(self, origin, request):
+        """The origin's answer; None when it could not be reached at all."""
+        try:
+            return self.fetcher.fetch(origin, request)
+        except OriginUnreachable:
+            return None
+
+    def _origin_at(self, domain):
+        """The distribution's origin at `domain`, or None."""
+        return next((o for o in self.distribution.origins.values() if o.domain == domain), None)
+
+    def _origin_of(self, cf_request, default):
+        """The origin the (possibly changed) event names: a function may route elsewhere."""
+        named = cf_request.get("origin") or {}
+        kind = "custom" if "custom" in named else "s3"
+        domain = (named.get(kind) or {}).get("domainName", default.domain)
+        if domain == default.domain:
+            return default
+        return self._origin_at(domain) or Origin(id=domain, kind="custom", domain=domain,
+                               target=self.distribution.mapped.get(domain),
+                               path=(named.get(kind) or {}).get("path", ""))
+
+    # --- answers ------------------------------------------------------------------------
+
+    def _finish(self, exchange):
+        response, region, age = exchange.response, exchange.region, exchange.age
+        x_cache = _x_cache(response) or exchange.x_cache or edge_rules.X_CACHE_ERROR
+        headers = [(k, v) for k, v in response.headers
+                   if k.lower() not in events.HOP_BY_HOP
+                   and k.lower() not in ("x-cache", "via", "age")]
+        if age is not None:
+            headers.append(("Age", str(age)))
+        headers += [("X-Cache", x_cache),
+                    ("Via", f"1.1 {self._edge_host(region)} (CloudFront)"),
+                    ("X-Amz-Cf-Pop", POPS.get(region, f"{region.upper()}-C1")),
+                    ("X-Amz-Cf-Id", exchange.request_id)]
+        return HttpResponse(response.status, headers, response.body)

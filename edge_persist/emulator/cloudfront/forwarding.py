@@ -1,0 +1,72 @@
+"""What CloudFront forwards: the Lambda@Edge request events built from the viewer's request.
+
+- viewer-request sees everything the viewer sent, and no origin;
+- origin-request sees what the cache policy and the origin request policy forward
+  (CloudFront Developer Guide, "Control origin requests with a policy": headers, cookies and
+  query strings listed in either policy), plus the headers CloudFront adds itself (Via,
+  X-Forwarded-For, User-Agent, Host) and the origin it is going to.
+"""
+from urllib.parse import parse_qsl
+
+from edge_persist import edge_rules
+from edge_persist.emulator.cloudfront.cache import cookies_of, pick
+from edge_persist.emulator.lambda_edge import events
+
+VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+
+
+def viewer_request(request, behavior):
+    """The viewer-request event's `request`: everything the viewer sent, no origin."""
+    event = {"clientIp": request.client_ip, "headers": events.event_headers(request.headers),
+             "method": request.method, "querystring": request.query, "uri": request.path}
+    association = behavior.associations.get(VR)
+    if association and association.include_body:
+        event["body"] = events.event_body(request.body, VR)
+    return event
+
+
+def origin_request(request, origin, behavior, via_host):
+    """The origin-request event's `request`: what the policies forward, and the origin."""
+    cache_policy, policy = behavior.cache_policy, behavior.request_policy
+    lowered = [(k.lower(), (k, v)) for k, v in request.headers]
+    keep = {name for name, _ in pick(policy.headers, lowered)} | \
+        {name for name, _ in pick(cache_policy.headers, lowered)}
+    headers = events.event_headers(pair for name, pair in lowered
+                                   if name in keep and name != "cookie")
+    viewer_cookies = cookies_of(request)
+    cookies = pick(policy.cookies, viewer_cookies) + pick(cache_policy.cookies, viewer_cookies)
+    if cookies:
+        headers["cookie"] = [{"key": "Cookie", "value": "; ".join(
+            f"{k}={v}" for k, v in dict(cookies).items())}]
+    headers["via"] = [{"key": "Via", "value": f"2.0 {via_host} (CloudFront)"}]
+    headers.setdefault("x-forwarded-for", [{"key": "X-Forwarded-For",
+                                            "value": request.client_ip}])
+    headers.setdefault("user-agent", [{"key": "User-Agent", "value": "Amazon CloudFront"}])
+    headers.setdefault("host", [{"key": "Host", "value": origin.domain}])
+    forwards_all = "all" in (policy.query_strings[0], cache_policy.query_strings[0])
+    query = request.query if forwards_all else "&".join(
+        f"{k}={v}" for k, v in _listed_query(request, policy, cache_policy))
+    event = {"clientIp": request.client_ip, "headers": headers, "method": request.method,
+             "origin": event_origin(origin), "querystring": query, "uri": request.path}
+    association = behavior.associations.get(OR)
+    if association and association.include_body:
+        event["body"] = events.event_body(request.body, OR)
+    return event
+
+
+def _listed_query(request, policy, cache_policy):
+    pairs = parse_qsl(request.query, keep_blank_values=True)
+    kept = set(pick(policy.query_strings, pairs)) | set(pick(cache_policy.query_strings, pairs))
+    return [p for p in pairs if p in kept]
+
+
+def event_origin(origin):
+    custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()}
+    if origin.kind == "s3":
+        return {"s3": {"authMethod": "none", "customHeaders": custom,
+                       "domainName": origin.domain, "path": origin.path,
+                       "region": "us-east-1"}}
+    return {"custom": {"customHeaders": custom, "domainName": origin.domain,
+                       "keepaliveTimeout": 5, "path": origin.path, "port": origin.port,
+                       "protocol": origin.protocol, "readTimeout": 30,
+                       "sslProtocols": ["TLSv1.2"]}}

@@ -1,0 +1,23 @@
+"""The HTTP messages every tier passes to the next: what a viewer sent, what it gets back."""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: list  # [(name, value)] in arrival order
+    body: bytes = b""
+    client_ip: str = "127.0.0.1"
+
+    def header_values(self, name):
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list = field(default_factory=list)
+    body: bytes = b""

@@ -1,0 +1,75 @@
+"""Lambda@Edge events: HTTP messages to the shapes of the CloudFront Developer Guide's
+"Lambda@Edge event structure", and the function's results back to HTTP.
+
+- headers are objects keyed by the lowercase name, each a list of {key, value};
+- with IncludeBody, request events carry `body` {inputTruncated, action, encoding, data},
+  cut at 40 KB (viewer) or 1 MB (origin), and a function may replace it;
+- a response's `status` is a string, with its `statusDescription`.
+"""
+import base64
+
+from edge_persist import edge_rules
+from edge_persist.emulator.frontend.http11 import reason
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+
+# Hop-by-hop headers never travel past a proxy, nor into an event.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer",
+                        "transfer-encoding", "upgrade"})
+
+
+def event_headers(pairs):
+    headers = {}
+    for name, value in pairs:
+        if name.lower() not in HOP_BY_HOP:
+            headers.setdefault(name.lower(), []).append({"key": name, "value": value})
+    return headers
+
+
+def flat_headers(headers):
+    return [(e.get("key", name), e["value"]) for name, entries in (headers or {}).items()
+            for e in entries]
+
+
+def event_body(data, event_type):
+    limit = edge_rules.INCLUDE_BODY_BYTES["viewer" if event_type in edge_rules.VIEWER_TRIGGERS
+                                          else "origin"]
+    return {"inputTruncated": len(data) > limit, "action": "read-only", "encoding": "base64",
+            "data": base64.b64encode(data[:limit]).decode()}
+
+
+def request_body(cf_request, original):
+    """The body to send on: the original, or the function's replacement."""
+    body = cf_request.get("body") or {}
+    if body.get("action") != "replace":
+        return original
+    data = body.get("data", "")
+    return base64.b64decode(data) if body.get("encoding", "base64") == "base64" \
+        else data.encode()
+
+
+def event_response(response):
+    return {"status": str(response.status),
+            "statusDescription": reason(response.status),
+            "headers": event_headers(response.headers)}
+
+
+def http_response(cf_response, body):
+    """A (validated) response object back to HTTP; `body` when the function left it alone."""
+    if "body" in cf_response:
+        text = cf_response.get("body") or ""
+        body = base64.b64decode(text) if cf_response.get("bodyEncoding") == "base64" \
+            else text.encode()
+    return HttpResponse(int(cf_response["status"]), flat_headers(cf_response.get("headers")),
+                        body)
+
+
+def to_origin(cf_request, viewer_body, request_id):
+    """What the origin receives: the function's request, plus the origin's custom headers and
+    the request's X-Amz-Cf-Id."""
+    custom = {}
+    for kind in ("custom", "s3"):
+        custom.update((cf_request.get("origin") or {}).get(kind, {}).get("customHeaders", {}))
+    headers = flat_headers({**cf_request["headers"], **custom})
+    headers.append(("X-Amz-Cf-Id", request_id))
+    return HttpRequest(cf_request["method"], cf_request["uri"], cf_request["querystring"],
+                       headers, request_body(cf_request, viewer_body), cf_request["clientIp"])

@@ -100,6 +100,9 @@ def prepare_outputs(json_path=None, plot_path=None):
         if target.is_dir():
             raise UsageError(f"{flag} {path} is a directory; name a file")
         existed = target.exists()
+        blocked = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        if blocked is not None:
+            raise UsageError(f"{flag}: cannot write {path}: {blocked} is a file, not a folder")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "ab"):

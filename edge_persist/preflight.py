@@ -14,7 +14,7 @@ from pathlib import Path
 
 from edge_persist import edge_rules
 from edge_persist.cfn import as_dict, logical_id, properties, read_json, resources, stacks
-from edge_persist.errors import UsageError
+from edge_persist.errors import OneLineParser, UsageError
 
 RULES_DIR = Path(__file__).resolve().parent / "lint_rules"
 
@@ -176,10 +176,20 @@ def zipped_size(folder):
     return len(buffer.getvalue())
 
 
+def build_parser():
+    p = OneLineParser(prog="python -m edge_persist.preflight",
+                      description="Lint every stack of a cloud assembly with cfn-lint and the "
+                                  "Lambda@Edge and CloudFront Functions rules; exit 1 on any "
+                                  "error, before a deploy that would fail after 15 minutes.")
+    p.add_argument("cdk_out", nargs="?", default="cdk.out", metavar="CDK_OUT",
+                   help="the cloud assembly folder (default: %(default)s)")
+    return p
+
+
 def main(argv=None):
     """Lint every stack of a cloud assembly; exit non-zero when cfn-lint reports an error."""
-    cdk_out = Path((argv or sys.argv[1:] or ["cdk.out"])[0])
     try:
+        cdk_out = Path(build_parser().parse_args(argv).cdk_out)
         found = list(stacks(cdk_out))
         for _, template, _ in found:
             read_json(template)  # cfn-lint would report a broken file as a lint finding

@@ -63,7 +63,8 @@ def build_parser():
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     d = Parameters()
     traffic = p.add_argument_group("traffic")
-    traffic.add_argument("--rps", type=number(float, 0), default=d.rps)
+    traffic.add_argument("--rps", type=number(float, 0), default=d.rps,
+                         help="requests per second across all regions (default: %(default)s)")
     traffic.add_argument("--regions", type=_regions, default="us-east-1=1",
                          help="REGION=SHARE,... summing to 1 (default: us-east-1=1)")
     traffic.add_argument("--sessions", type=number(int, 1), default=d.sessions,
@@ -72,31 +73,46 @@ def build_parser():
                          help="mean requests per session (default: %(default)s)")
     traffic.add_argument("--think-time", type=number(float, 0), default=d.think_time,
                          help="mean seconds between a session's requests (default: %(default)s)")
-    traffic.add_argument("--duration", type=number(float, 0), default=d.duration)
-    traffic.add_argument("--seed", type=int, default=d.seed)
+    traffic.add_argument("--duration", type=number(float, 0), default=d.duration,
+                         help="seconds of traffic to simulate (default: %(default)s)")
+    traffic.add_argument("--seed", type=int, default=d.seed,
+                         help="random seed: the same seed gives the same answer (default: %(default)s)")
     lam = p.add_argument_group("Lambda")
-    lam.add_argument("--hit-ms", type=_duration_spec, default="3")
-    lam.add_argument("--miss-ms", type=_duration_spec, default="50")
+    lam.add_argument("--hit-ms", type=_duration_spec, default="3", metavar="MS|lognormal:MEAN,SIGMA",
+                     help="milliseconds a trigger takes when the session is in memory: a number, "
+                          "or lognormal:MEAN,SIGMA (default: %(default)s)")
+    lam.add_argument("--miss-ms", type=_duration_spec, default="50", metavar="MS|lognormal:MEAN,SIGMA",
+                     help="milliseconds a request takes when it must ask the origin: a number, "
+                          "or lognormal:MEAN,SIGMA (default: %(default)s)")
     lam.add_argument("--invoke-ms", type=number(float, 0), default=d.invoke_ms,
                      help="how long one trigger invocation holds an environment "
                           "(default: %(default)s)")
-    lam.add_argument("--idle-timeout", type=number(float, 0), default=d.idle_timeout)
-    lam.add_argument("--max-lifetime", type=number(float, 0), default=d.max_lifetime)
-    lam.add_argument("--lifetime-jitter", type=number(float, 0, 0.99), default=d.lifetime_jitter)
+    lam.add_argument("--idle-timeout", type=number(float, 0), default=d.idle_timeout,
+                     help="seconds an idle environment lives (default: %(default)s)")
+    lam.add_argument("--max-lifetime", type=number(float, 0), default=d.max_lifetime,
+                     help="seconds any environment lives, busy or not (default: %(default)s)")
+    lam.add_argument("--lifetime-jitter", type=number(float, 0, 0.99), default=d.lifetime_jitter,
+                     help="share by which each lifetime varies at random, 0 to 0.99 "
+                          "(default: %(default)s)")
     lam.add_argument("--routing", choices=ROUTINGS, default=d.routing,
                      help="which warm environment serves (default: %(default)s, as the emulator)")
-    lam.add_argument("--concurrency-limit", type=number(int, 1), default=d.concurrency_limit)
+    lam.add_argument("--concurrency-limit", type=number(int, 1), default=d.concurrency_limit,
+                     help="environments at once per region; past it requests are throttled "
+                          "(default: %(default)s)")
     store = p.add_argument_group("store")
-    store.add_argument("--budget-mb", type=number(float, 0), default=d.budget_mb)
-    store.add_argument("--entry-bytes", type=number(int, 1), default=d.entry_bytes)
-    store.add_argument("--ttl", type=number(float, 0), default=d.ttl)
+    store.add_argument("--budget-mb", type=number(float, 0), default=d.budget_mb,
+                       help="megabytes of session data one environment keeps (default: %(default)s)")
+    store.add_argument("--entry-bytes", type=number(int, 1), default=d.entry_bytes,
+                       help="bytes one session's entry takes (default: %(default)s)")
+    store.add_argument("--ttl", type=number(float, 0), default=d.ttl,
+                       help="seconds an entry stays valid (default: %(default)s)")
     out = p.add_argument_group("output")
-    out.add_argument("--json", metavar="PATH")
-    out.add_argument("--plot", metavar="PATH.png")
+    out.add_argument("--json", metavar="PATH", help="write the forecast as JSON (default: none)")
+    out.add_argument("--plot", metavar="PATH.png", help="draw the forecast (default: none)")
     out.add_argument("--sweep", type=_sweep, metavar="NAME=V1,V2,...",
-                     help=f"run once per value of one of {', '.join(SWEEPABLE)}")
+                     help=f"run once per value of one of {', '.join(SWEEPABLE)} (default: one run)")
     out.add_argument("--from-report", metavar="REPORT.json",
-                     help="calibrate from a verify --sessions report and compare")
+                     help="calibrate from a verify --sessions report and compare (default: none)")
     return p
 
 

@@ -24,7 +24,7 @@ import botocore.exceptions
 from edge_persist import contract, regions
 from edge_persist.aws import Aws
 from edge_persist.errors import CliError, EvidenceError, OneLineParser, UsageError, from_aws
-from edge_persist.verify.target import load_outputs_file
+from edge_persist.verify.target import endpoint_for, load_outputs_file
 
 EXIT_DONE, EXIT_PENDING = 0, 3
 STACK_TAG = "aws:cloudformation:stack-name"
@@ -52,13 +52,15 @@ class Leftovers:
 def build_parser():
     p = OneLineParser(prog="python -m edge_persist.cleanup", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--outputs-file", default="cdk-outputs.json")
+    p.add_argument("--outputs-file", default="cdk-outputs.json",
+                   help="written by cdk deploy --outputs-file (default: %(default)s)")
     p.add_argument("--stack-name", default=None,
                    help=f"default: the outputs file's stack, else {contract.DEFAULT_STACK_NAME}")
     p.add_argument("--regions", default="all", help="regions to clean logs in (default: all)")
-    p.add_argument("--yes", action="store_true", help="delete; without it, only list")
-    p.add_argument("--profile")
-    p.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server)")
+    p.add_argument("--yes", action="store_true", help="delete; without it, only list (default: list)")
+    p.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
+    p.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server); default: the outputs "
+                        "file's Emulator block, else AWS")
     return p
 
 
@@ -102,12 +104,6 @@ def _from_tags(aws, stack):
                     tags.get("aws:cloudformation:logical-id", "").startswith("EdgeFunction"):
                 return Leftovers(stack, fn["FunctionName"])
     return Leftovers(stack)
-
-
-def find_target(args, aws):
-    if Path(args.outputs_file).exists():  # a directory or unreadable file is an error here
-        return _from_outputs(args.outputs_file, args.stack_name)
-    return _from_tags(aws, args.stack_name or contract.DEFAULT_STACK_NAME)
 
 
 def _stack_exists(aws, stack):
@@ -210,10 +206,13 @@ def run(args, say=print):
         scan = regions.parse_regions(args.regions)
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
-    aws = Aws(args.profile, args.endpoint_url)
+    # The outputs file is read before any AWS call: a wrong file is the user's first problem.
+    listed = _from_outputs(args.outputs_file, args.stack_name) \
+        if Path(args.outputs_file).exists() else None
+    aws = Aws(args.profile, endpoint_for(args.outputs_file, args.endpoint_url))
     if not aws.has_credentials():
         raise UsageError("no AWS credentials found; set AWS_PROFILE or pass --profile")
-    target = find_target(args, aws)
+    target = listed or _from_tags(aws, args.stack_name or contract.DEFAULT_STACK_NAME)
     lam = aws.client("lambda", contract.HOME_REGION)
     versions = []
     if target.function:

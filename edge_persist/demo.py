@@ -6,14 +6,15 @@ sessions round; stops everything it started, also on failure or Ctrl-C.
 """
 import json
 import sys
+import time
 from pathlib import Path
 
 from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
-from edge_persist.errors import CliError
+from edge_persist.errors import CliError, OneLineParser, UsageError
 from edge_persist.verify.cli import main as verify
 
-OUT = Path("out/demo")
+DEFAULT_OUT = "out/demo"
 REGION = "eu-west-3"  # a viewer in Paris: its edge logs land in eu-west-3, not us-east-1
 IDLE_TIMEOUT_S = 15.0
 # Five requests 2 s apart (reuse), 22 s of silence (> the idle timeout: recycle), five more.
@@ -29,30 +30,52 @@ WHY = ("why not 100%: each execution environment has its own memory, and two req
        "miss, and the origin is asked again. More environments, more misses.")
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
+def build_parser():
+    p = OneLineParser(prog="python -m edge_persist.demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--cdk-out", default="cdk.out",
+                   help="the synthesized app to run (default: %(default)s; make demo synthesizes it)")
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                   help="folder for the outputs file, reports and plots (default: %(default)s)")
+    return p
+
+
+def main(argv=None):
+    started = time.monotonic()
     try:
-        with MotoServer() as moto, Emulator("cdk.out", moto.url, [REGION],
-                                            idle_timeout=IDLE_TIMEOUT_S,
-                                            kvs_propagation=KVS_PROPAGATION_S) as emulator:
-            outputs = OUT / "cdk-outputs.json"
-            outputs.write_text(json.dumps(emulator.outputs(), indent=2))
-            print(f"emulator: CloudFront {emulator.url}, ALB {emulator.alb_url}, "
-                  f"CloudWatch Logs (moto) {moto.url}; idle timeout {IDLE_TIMEOUT_S:g} s; "
-                  f"KeyValueStore {emulator.kvs_url}, writes reach the viewer function after "
-                  f"{KVS_PROPAGATION_S:g} s")
-            common = ["--outputs-file", str(outputs), "--endpoint-url", moto.url,
-                      "--log-timeout", "30"]
-            code = verify([*common, *SCHEDULE, "--json", str(OUT / "report.json"),
-                           "--plot", str(OUT / "timeline.png")])
-            print("\nper-session data in edge memory (GET /session, 4 sessions, 2 at a time):")
-            sessions_code = verify([*common, *SESSIONS, "--json", str(OUT / "sessions.json"),
-                                    "--plot", str(OUT / "sessions.png")])
-            print(WHY)
-            return code or sessions_code
+        args = build_parser().parse_args(argv)
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is a file, not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        code = _run(args.cdk_out, out)
     except CliError as err:
         print(f"demo: {err}", file=sys.stderr)
         return err.exit_code
+    written = sorted(p for p in out.iterdir() if p.is_file())
+    print(f"\ndemo: finished in {time.monotonic() - started:.0f} s; wrote "
+          f"{', '.join(str(p) for p in written)}")
+    return code
+
+
+def _run(cdk_out, out):
+    # verify reads every endpoint (logs, KeyValueStore) from the outputs file's Emulator block.
+    with MotoServer() as moto, Emulator(cdk_out, moto.url, [REGION],
+                                        idle_timeout=IDLE_TIMEOUT_S,
+                                        kvs_propagation=KVS_PROPAGATION_S) as emulator:
+        outputs = out / "cdk-outputs.json"
+        outputs.write_text(json.dumps(emulator.outputs(), indent=2))
+        print(f"emulator: CloudFront {emulator.url}, ALB {emulator.alb_url}, "
+              f"CloudWatch Logs (moto) {moto.url}; idle timeout {IDLE_TIMEOUT_S:g} s; "
+              f"KeyValueStore {emulator.kvs_url}, writes reach the viewer function after "
+              f"{KVS_PROPAGATION_S:g} s")
+        common = ["--outputs-file", str(outputs), "--log-timeout", "30"]
+        code = verify([*common, *SCHEDULE, "--json", str(out / "report.json"),
+                       "--plot", str(out / "timeline.png")])
+        print("\nper-session data in edge memory (GET /session, 4 sessions, 2 at a time):")
+        sessions_code = verify([*common, *SESSIONS, "--json", str(out / "sessions.json"),
+                                "--plot", str(out / "sessions.png")])
+        print(WHY)
+        return code or sessions_code
 
 
 if __name__ == "__main__":

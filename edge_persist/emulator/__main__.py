@@ -27,7 +27,8 @@ def build_parser():
     p.add_argument("--regions", default=contract.HOME_REGION,
                    help="regional edge caches to emulate, comma-separated (default: %(default)s)")
     p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
-                   help="how a request picks its region when x-emulator-region is absent")
+                   help="how a request picks its region when x-emulator-region is absent "
+                        "(default: %(default)s)")
     p.add_argument("--env-routing", choices=ROUTINGS, default="mru",
                    help="which warm environment serves a request (default: %(default)s, as "
                         "the forecast assumes)")
@@ -54,9 +55,11 @@ def build_parser():
     p.add_argument("--enforce-compute", action="store_true",
                    help="answer 503 FunctionThrottledError when a CloudFront function uses "
                         "more than its compute budget (off: a shared machine is too noisy "
-                        "for a 1 ms budget)")
-    p.add_argument("--logs-endpoint", help="a running moto server; default: start one")
-    p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json")
+                        "for a 1 ms budget; default: off)")
+    p.add_argument("--logs-endpoint", help="a running moto server's URL (default: start one)")
+    p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json",
+                   help="where to write the local URLs, as cdk deploy --outputs-file would "
+                        "(default: %(default)s)")
     return p
 
 
@@ -97,7 +100,7 @@ def serve(args):
               f"stores; writes reach functions after {args.kvs_propagation} s)\n"
               f"logs        {endpoint}\n"
               f"outputs     {out}\n"
-              f"try: .venv/bin/python verify.py --outputs-file {out} --endpoint-url {endpoint}",
+              f"try: .venv/bin/python verify.py --outputs-file {out}",
               flush=True)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -39,13 +39,15 @@ def build_parser():
     where.add_argument("--outputs-file", default="cdk-outputs.json",
                        help="written by `cdk deploy --outputs-file` (default: %(default)s)")
     where.add_argument("--stack-name", help="the stack to verify: from the outputs file when it lists "
-                            "it, else from CloudFormation")
-    where.add_argument("--url", help="probe this URL only, with no log phase")
+                            "it, else from CloudFormation (default: the outputs file's only stack)")
+    where.add_argument("--url", help="probe this URL only, with no log phase (default: none)")
     probing = p.add_argument_group("probes")
-    probing.add_argument("--requests", type=number(int, 1), default=20)
+    probing.add_argument("--requests", type=number(int, 1), default=20,
+                         help="probes to send in all (default: %(default)s)")
     probing.add_argument("--interval", type=number(float, 0), default=3.0,
                          help="seconds between waves (default: %(default)s)")
-    probing.add_argument("--concurrency", type=number(int, 1), default=1)
+    probing.add_argument("--concurrency", type=number(int, 1), default=1,
+                         help="probes in flight at once, one wave (default: %(default)s)")
     probing.add_argument("--sessions", type=number(int, 0), default=0, metavar="N",
                          help="spread the probes over N sessions, round-robin, each a GET "
                               "/session with its ep_session cookie: measures the edge's "
@@ -66,20 +68,21 @@ def build_parser():
                        help="seconds after the write to keep probing for it (default: "
                             "%(default)s)")
     evidence = p.add_argument_group("logs")
-    evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only")
+    evidence.add_argument("--no-logs", action="store_true", help="judge from the answers only (default: read the logs too)")
     evidence.add_argument("--log-timeout", type=number(float, 0), default=180.0,
                           help="seconds to wait for origin log lines (default: %(default)s)")
     evidence.add_argument("--regions", default="all",
-                          help="regions to scan for edge logs: 'all' or a comma list")
+                          help="regions to scan for edge logs: 'all' or a comma list (default: %(default)s)")
     access = p.add_argument_group("AWS access")
     access.add_argument("--region", default=contract.HOME_REGION,
                         help="region of the stack and the origin logs (default: %(default)s)")
-    access.add_argument("--profile")
-    access.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server)")
+    access.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
+    access.add_argument("--endpoint-url", help="a local AWS-compatible endpoint (moto server); "
+                        "default: the outputs file's Emulator block, else AWS")
     out = p.add_argument_group("output")
-    out.add_argument("--json", metavar="PATH", help="write the report as JSON")
-    out.add_argument("--plot", metavar="PATH.png", help="draw the timeline")
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument("--json", metavar="PATH", help="write the report as JSON (default: none)")
+    out.add_argument("--plot", metavar="PATH.png", help="draw the timeline (default: none)")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown on a terminal)")
     return p
 
 
@@ -122,7 +125,8 @@ def run(args, console):
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
     prepare_outputs(args.json, args.plot)
-    aws = None if args.url else Aws(args.profile, args.endpoint_url)
+    aws = None if args.url else Aws(args.profile,
+                                    target.endpoint_for(args.outputs_file, args.endpoint_url))
     where = target.resolve(args, aws)
     writer = _kvs_writer(args, where)
     with_logs = where.has_logs and not args.no_logs

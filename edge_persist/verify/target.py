@@ -68,6 +68,33 @@ def from_outputs(outputs, stack=None):
                   if isinstance(outputs.get("Emulator"), dict) else None)
 
 
+def checked_endpoint(url, where):
+    """An http(s) endpoint URL; anything else (ftp://, a bare host) is one usage line, not
+    botocore's words after a connection attempt."""
+    split = urlsplit((url or "").strip())
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise UsageError(f"{where}: {url!r} is not an http:// or https:// URL")
+    return url.strip().rstrip("/")
+
+
+def endpoint_for(outputs_file, endpoint_url=None):
+    """Where the AWS calls go. --endpoint-url when given; else, when the outputs file was
+    written by the emulator (it has an Emulator block), that block's LogsEndpoint, so a local
+    run never reaches AWS whatever credentials the environment holds; else None (AWS)."""
+    if endpoint_url:
+        return checked_endpoint(endpoint_url, "--endpoint-url")
+    if not Path(outputs_file).is_file():
+        return None
+    outputs = load_outputs_file(outputs_file)
+    block = outputs.get("Emulator") if isinstance(outputs, dict) else None
+    if not isinstance(block, dict):
+        return None
+    if not block.get("LogsEndpoint"):
+        raise UsageError(f"{outputs_file}: its Emulator block names no LogsEndpoint; restart "
+                         "the emulator to rewrite it")
+    return checked_endpoint(block["LogsEndpoint"], f"LogsEndpoint of {outputs_file}")
+
+
 def load_outputs_file(path):
     """The parsed outputs file; every way it can be unreadable is one UsageError line."""
     return read_json(path, "not an outputs file")

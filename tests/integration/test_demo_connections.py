@@ -1,4 +1,6 @@
-"""make demo on loopback only: every connection of every process it starts goes to 127.0.0.1.
+"""make demo on loopback only: every connection of every process it starts goes to 127.0.0.1,
+with AWS credentials in the environment and no endpoint flag (verify reads its endpoints from
+the emulator's outputs file).
 
 Each process records its own connections through a Python audit hook (sys.addaudithook on
 socket.connect and socket.getaddrinfo): the demo and the moto server through
@@ -22,7 +24,12 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def test_the_demo_connects_to_loopback_only(cloud_assembly, tmp_path):
     shutil.copytree(cloud_assembly, tmp_path / "cdk.out")
     audit = tmp_path / "connections.jsonl"
+    # Credentials that look real: a run that read its endpoints from anywhere but the
+    # emulator's outputs file would take them to AWS, and the audit would see it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "AWS_DEFAULT_REGION": "us-east-1"})
     env.update({AUDIT_ENV: str(audit), "PYTHONPATH": f"{ROOT / 'tests' / 'audit'}{os.pathsep}{ROOT}",
                 "HOME": str(tmp_path)})  # no ~/.aws: the real default chain would look there
     result = subprocess.run([sys.executable, "-m", "edge_persist.demo"], cwd=tmp_path, env=env,

@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK    := npx --no-install cdk
 STACK  ?= EdgePersistStack
 
-.PHONY: .venv test synth lint deploy verify destroy cleanup demo bench forecast-example clean
+.PHONY: .venv test docs synth lint deploy verify destroy cleanup demo bench forecast-example clean
 
 .venv: $(STAMP)
 
@@ -20,8 +20,13 @@ $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(STAMP)
+# The docs build first, --strict: a broken link or anchor fails the tests.
+test: docs
 	$(PY) -m pytest
+
+# MkDocs Material: the site goes to out/site (open out/site/index.html).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 # Synth runs cdk-nag, then the Lambda@Edge preflight linter: a deploy never starts on an error.
 synth: $(STAMP)

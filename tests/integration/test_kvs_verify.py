@@ -4,6 +4,7 @@ import json
 
 from edge_persist import contract
 from edge_persist.verify.cli import main as verify
+from tests.docs_excerpts import differences, json_excerpts, shape
 
 US, EU = "us-east-1", "eu-west-3"
 PROPAGATION_S, INTERVAL_S = 2.0, 0.5
@@ -15,7 +16,8 @@ def test_a_write_reaches_every_region_after_the_propagation_delay(emulator, moto
     outputs = tmp_path / "cdk-outputs.json"
     outputs.write_text(json.dumps(emu.outputs()))
     path = tmp_path / "report.json"
-    code = verify(["--outputs-file", str(outputs), "--endpoint-url", moto_url,
+    # No --endpoint-url: the outputs file's Emulator block names the logs endpoint.
+    code = verify(["--outputs-file", str(outputs),
                    "--regions", f"{US},{EU}", "--requests", "12", "--concurrency", "2",
                    "--interval", str(INTERVAL_S), "--kvs-write", "now", "--kvs-write-at", "4",
                    "--log-timeout", "20", "--no-progress", "--json", str(path)])
@@ -36,3 +38,6 @@ def test_a_write_reaches_every_region_after_the_propagation_delay(emulator, moto
         assert set(values[:first]) <= {"initial", kvs["value_after"]}
     out = capsys.readouterr().out
     assert "a write reached" in out and "edge memory:" in out
+    # docs/verify.md shows a report of this kind: its keys are the ones a run writes
+    (documented,) = json_excerpts("verify.md")
+    assert differences(shape(documented), shape(report)) == []

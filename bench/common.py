@@ -1,6 +1,37 @@
-"""Helpers shared by the benchmarks: best-of-N timing, paired ratios and printing."""
+"""Helpers shared by the benchmarks: helper processes, best-of-N timing, paired ratios and
+printing."""
+import os
+import signal
 import statistics
+import subprocess
 import timeit
+
+# How long a helper gets to stop on SIGTERM (an emulator ships its last log lines) before its
+# whole process group is killed.
+STOP_GRACE_S = 10
+
+
+def start_helper(args, **popen):
+    """A helper process in a process group of its own: stop_helper then ends it and everything
+    it started, so a benchmark leaves nothing running."""
+    return subprocess.Popen([str(a) for a in args], start_new_session=True, **popen)
+
+
+def stop_helper(process):
+    """SIGTERM to the helper's group, then SIGKILL to whatever of the group is left."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def best_per_call(fn, number=20000, repeat=7):

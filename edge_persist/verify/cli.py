@@ -125,8 +125,8 @@ def run(args, console):
     except ValueError as err:
         raise UsageError(f"--regions: {err}") from None
     prepare_outputs(args.json, args.plot)
-    aws = None if args.url else Aws(args.profile,
-                                    target.endpoint_for(args.outputs_file, args.endpoint_url))
+    aws = None if args.url else Aws(args.profile, target.endpoint_for(
+        args.outputs_file, args.endpoint_url, needs_logs=not args.no_logs))
     where = target.resolve(args, aws)
     writer = _kvs_writer(args, where)
     with_logs = where.has_logs and not args.no_logs

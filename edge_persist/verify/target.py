@@ -77,10 +77,11 @@ def checked_endpoint(url, where):
     return url.strip().rstrip("/")
 
 
-def endpoint_for(outputs_file, endpoint_url=None):
+def endpoint_for(outputs_file, endpoint_url=None, needs_logs=True):
     """Where the AWS calls go. --endpoint-url when given; else, when the outputs file was
     written by the emulator (it has an Emulator block), that block's LogsEndpoint, so a local
-    run never reaches AWS whatever credentials the environment holds; else None (AWS)."""
+    run never reaches AWS whatever credentials the environment holds; else None (AWS).
+    A run that reads no logs (verify --no-logs) needs no LogsEndpoint."""
     if endpoint_url:
         return checked_endpoint(endpoint_url, "--endpoint-url")
     if not Path(outputs_file).is_file():
@@ -90,6 +91,8 @@ def endpoint_for(outputs_file, endpoint_url=None):
     if not isinstance(block, dict):
         return None
     if not block.get("LogsEndpoint"):
+        if not needs_logs:
+            return None
         raise UsageError(f"{outputs_file}: its Emulator block names no LogsEndpoint; restart "
                          "the emulator to rewrite it")
     return checked_endpoint(block["LogsEndpoint"], f"LogsEndpoint of {outputs_file}")

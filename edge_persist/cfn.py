@@ -58,6 +58,16 @@ def stacks(cdk_out):
                    HOME_REGION if not region or region.startswith("unknown") else region)
 
 
+def _assets_manifest(template_path):
+    """<stack>.assets.json beside a CDK <stack>.template.json; None for any other template (a
+    hand-written one, YAML, SAM): it has no cdk.out assets to read."""
+    name = Path(template_path).name if template_path else ""
+    if not name.endswith(".template.json"):
+        return None
+    assets = Path(template_path).with_name(name.replace(".template.json", ".assets.json"))
+    return assets if assets.is_file() else None
+
+
 def asset_folder(template_path, function):
     """The code folder of a function resource, when its template sits in cdk.out with assets."""
     if not template_path:
@@ -67,20 +77,21 @@ def asset_folder(template_path, function):
     if isinstance(metadata, str) and (out / metadata).is_dir():
         return out / metadata
     key = as_dict(properties(function).get("Code")).get("S3Key")
-    assets = out / Path(template_path).name.replace(".template.json", ".assets.json")
-    if isinstance(key, str) and assets.is_file():
-        spec = read_json(assets).get("files", {}).get(key.removesuffix(".zip"))
-        if spec and (out / spec["source"]["path"]).is_dir():
-            return out / spec["source"]["path"]
+    assets = _assets_manifest(template_path)
+    if isinstance(key, str) and assets is not None:
+        spec = as_dict(as_dict(read_json(assets).get("files")).get(key.removesuffix(".zip")))
+        source = as_dict(spec.get("source")).get("path")
+        if isinstance(source, str) and (out / source).is_dir():
+            return out / source
     return None
 
 
 def asset_sources(template_path):
-    """file asset hash -> its path inside cdk.out, from <stack>.assets.json."""
-    assets = Path(template_path).with_name(
-        Path(template_path).name.replace(".template.json", ".assets.json"))
-    if not assets.is_file():
+    """file asset hash -> its path inside cdk.out, from <stack>.assets.json; {} for a
+    template that is not a CDK output."""
+    assets = _assets_manifest(template_path)
+    if assets is None:
         return {}
-    return {h: Path(spec["source"]["path"])
-            for h, spec in read_json(assets).get("files", {}).items()
-            if spec.get("source", {}).get("path")}
+    files = as_dict(as_dict(read_json(assets)).get("files"))
+    return {h: Path(as_dict(spec.get("source"))["path"]) for h, spec in files.items()
+            if isinstance(spec, dict) and isinstance(as_dict(spec.get("source")).get("path"), str)}

@@ -25,11 +25,6 @@ def limits_for(event_type):
     return LIMITS["viewer" if event_type in VIEWER_TRIGGERS else "origin"]
 
 
-# The documented Lambda@Edge runtimes; python3.14 at the edge is unconfirmed (EDGE_FACTS.md).
-EDGE_RUNTIMES = frozenset({
-    "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-    "nodejs18.x", "nodejs20.x", "nodejs22.x",
-})
 EDGE_ARCHITECTURE = "x86_64"
 EDGE_REGION = HOME_REGION  # Lambda@Edge functions can only be created there
 EDGE_SERVICE_PRINCIPAL = "edgelambda.amazonaws.com"

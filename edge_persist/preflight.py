@@ -4,28 +4,71 @@ The rules in edge_persist/lint_rules/ (loaded by `cfn-lint --append-rules`) call
 helpers; `python -m edge_persist.preflight [cdk.out]` runs cfn-lint with those rules on
 every stack of a cloud assembly, in the stack's own region, before anything is deployed.
 """
+import argparse
 import io
+import os
 import re
 import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from edge_persist import edge_rules
 from edge_persist.cfn import as_dict, logical_id, properties, read_json, resources, stacks
+from edge_persist.cfn_values import Resolved, Values, boolean
 from edge_persist.errors import OneLineParser, UsageError
 
 RULES_DIR = Path(__file__).resolve().parent / "lint_rules"
 
 
-NO_VALUE = {"Ref": "AWS::NoValue"}
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_VERSION = "AWS::Serverless::Function.Version"  # what `!Ref Fn.Version` names
 FUNCTION_TYPES = ("AWS::Lambda::Function", SAM_FUNCTION)
 FUNCTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:([^:]+)(?::([^:]+))?$")
+# The date runtimes are judged on (YYYY-MM-DD), set by `preflight --as-of` for cfn-lint.
+AS_OF_ENV = "EDGE_PERSIST_AS_OF"
+
+
+class EdgeRule(CloudFormationLintRule):
+    """A rule of this pack: reads the template through cfn_values.Values, never crashes.
+
+    A rule implements check(cfn, values) and yields RuleMatch. Anything it did not expect is
+    one warning (W9100) naming the rule and the resource it was reading, never cfn-lint's
+    E0002 and never a traceback: an unusual template is a normal input.
+    """
+
+    def match(self, cfn):
+        self.reading = None  # the resource a rule is on, for the warning
+        values = Values(cfn.template, stack_region(cfn.regions))
+        try:
+            return list(self.check(cfn, values))
+        except Exception as err:  # noqa: BLE001 - the point: no rule may stop the lint
+            where = ["Resources", self.reading] if self.reading else []
+            return [RuleMatch(where, f"{self.id} could not check "
+                                     f"{self.reading or 'this template'} ({type(err).__name__}:"
+                                     f" {err}); the rest of the lint is unaffected",
+                              rule=CouldNotCheck())]
+
+    def check(self, cfn, values):
+        raise NotImplementedError
+
+
+class CouldNotCheck(CloudFormationLintRule):
+    """The warning a rule of this pack gives instead of crashing (see EdgeRule)."""
+    id = "W9100"
+    shortdesc = "An edge-persist rule could not check a resource"
+    description = "A rule met a shape it did not expect; it checked nothing there."
+    source_url = "https://github.com/aws-cloudformation/cfn-lint"
+    tags = ["lambda@edge", "cloudfront"]
+
+    def match(self, cfn):
+        return []
 
 
 @dataclass
@@ -34,49 +77,11 @@ class EdgeFunctionUse:
     path: list            # where the association sits in the template
     event_type: object
     include_body: bool
-    arn: object           # the LambdaFunctionARN value as written
+    arn: object           # the LambdaFunctionARN's value in this branch (cfn_values)
     function_id: str = None   # logical id of the function (Lambda or SAM), when traced
     version_id: str = None    # logical id of the AWS::Lambda::Version, when referenced
     target_type: str = None   # the resource type the ARN points at, when in the template
-
-
-def alternatives(value, path):
-    """(value, path) for every branch an Fn::If can take; AWS::NoValue branches drop out.
-
-    CloudFormation picks one branch at deploy time, and either may be the one: a rule must
-    hold for both.
-    """
-    if isinstance(value, dict) and list(value) == ["Fn::If"]:
-        branches = value["Fn::If"]
-        if isinstance(branches, list) and len(branches) == 3:
-            for i in (1, 2):
-                yield from alternatives(branches[i], path + ["Fn::If", i])
-        return
-    if value != NO_VALUE:
-        yield value, path
-
-
-def list_items(value, path):
-    """(item, path) of a list property that may be, or hold, Fn::If."""
-    for items, where in alternatives(value, path):
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                yield from alternatives(item, where + [i])
-
-
-def literal_text(value):
-    """The literal text of a string, Fn::Sub or Fn::Join: what no parameter can change."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        (fn, arg), = value.items()
-        if fn == "Fn::Sub":
-            text = arg[0] if isinstance(arg, list) and arg else arg
-            return text if isinstance(text, str) else ""
-        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 \
-                and isinstance(arg[1], list):
-            return str(arg[0]).join(literal_text(v) for v in arg[1])
-    return ""
+    attribute: str = None     # which of the target's values the ARN is (Arn, Version, ...)
 
 
 def _is_function(all_resources, logical):
@@ -91,26 +96,34 @@ def _referenced_function(resource, all_resources):
     return functions[0] if len(functions) == 1 else None
 
 
-def _trace(use, all_resources):
-    """Follow the ARN to its version, alias, custom resource and function, when it can.
+def _trace(use, values):
+    """Follow the ARN to its version, alias, custom resource and function, when it came from
+    a resource of this template (cfn_values.Resolved remembers which).
 
     cfn-lint gives custom rules the template before the SAM transform, so SAM's own
     references are read here: `!Ref Fn.Version` is the version AutoPublishAlias publishes,
     `!Ref Fn.Alias` its alias.
     """
-    target = logical_id(use.arn) or ""
-    base, _, suffix = target.rpartition(".")
-    if target not in all_resources and _is_function(all_resources, base) \
-            and suffix in ("Version", "Alias"):
-        use.target_type = SAM_VERSION if suffix == "Version" else "AWS::Lambda::Alias"
-        use.function_id = base
+    all_resources = values.resources
+    if not isinstance(use.arn, Resolved):
+        # An ARN built with Fn::Join or Fn::Sub from a function of this template names it.
+        name = use.arn.split(":")[6] if isinstance(use.arn, str) and use.arn.count(":") >= 6 \
+            else None
+        use.function_id = next((f for f in all_resources if _is_function(all_resources, f)
+                                and name and values.function_name(f) == name), None)
         return
+    target, use.attribute = use.arn.logical_id, use.arn.attribute
     resource = as_dict(all_resources.get(target))
     use.target_type = resource.get("Type")
+    if use.target_type == SAM_FUNCTION and use.attribute in ("Version", "Alias"):
+        use.target_type = SAM_VERSION if use.attribute == "Version" else "AWS::Lambda::Alias"
+        use.function_id = target
+        return
     if use.target_type == "AWS::Lambda::Version":
         use.version_id = target
     if use.target_type in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
-        target = logical_id(properties(resource).get("FunctionName"))
+        named = [v for v, _ in values.branches(properties(resource).get("FunctionName"))]
+        target = next((v.logical_id for v in named if isinstance(v, Resolved)), None)
     elif use.target_type and (use.target_type.startswith("Custom::")
                               or use.target_type == CUSTOM_RESOURCE):
         target = _referenced_function(resource, all_resources)
@@ -136,28 +149,31 @@ def function_properties(template, function_id):
     return merged
 
 
-def edge_uses(template):
+def behaviors(values, dist_id, dist):
+    """(behavior, path) of every cache behavior of one distribution, every Fn::If branch."""
+    base = ["Resources", dist_id, "Properties", "DistributionConfig"]
+    for config, where in values.get(dist.get("Properties"), "DistributionConfig",
+                                    base[:-1]):
+        yield from values.get(config, "DefaultCacheBehavior", where)
+        for behavior in values.get(config, "CacheBehaviors", where):
+            yield from values.items(*behavior)
+
+
+def edge_uses(values):
     """Every edge association of every distribution, each Fn::If branch on its own,
     resolved to the function when possible. Never raises on a valid template's shapes."""
     found = []
-    all_resources = as_dict(template.get("Resources"))
-    for dist_id, dist in resources(template, "AWS::CloudFront::Distribution").items():
-        base = ["Resources", dist_id, "Properties", "DistributionConfig"]
-        for config, where in alternatives(properties(dist).get("DistributionConfig"), base):
-            config = as_dict(config)
-            behaviors = [*alternatives(config.get("DefaultCacheBehavior"),
-                                       where + ["DefaultCacheBehavior"]),
-                         *list_items(config.get("CacheBehaviors"), where + ["CacheBehaviors"])]
-            for behavior, at in behaviors:
-                for assoc, path in list_items(as_dict(behavior).get("LambdaFunctionAssociations"),
-                                              at + ["LambdaFunctionAssociations"]):
-                    assoc = as_dict(assoc)
-                    for event_type, _ in alternatives(assoc.get("EventType"), path):
-                        for arn, _ in alternatives(assoc.get("LambdaFunctionARN"), path):
-                            use = EdgeFunctionUse(path, event_type,
-                                                  assoc.get("IncludeBody") in (True, "true"),
-                                                  arn)
-                            _trace(use, all_resources)
+    for dist_id, dist in resources(values.template, "AWS::CloudFront::Distribution").items():
+        for behavior, at in behaviors(values, dist_id, dist):
+            for assoc_list in values.get(behavior, "LambdaFunctionAssociations", at):
+                for assoc, path in values.items(*assoc_list):
+                    if not isinstance(assoc, dict):
+                        continue
+                    include_body = any(boolean(v) for v in values.scalars(assoc.get("IncludeBody")))
+                    for event_type in values.scalars(assoc.get("EventType")):
+                        for arn in values.scalars(assoc.get("LambdaFunctionARN")):
+                            use = EdgeFunctionUse(path, event_type, include_body, arn)
+                            _trace(use, values)
                             found.append(use)
     return found
 
@@ -183,13 +199,23 @@ def build_parser():
                                   "error, before a deploy that would fail after 15 minutes.")
     p.add_argument("cdk_out", nargs="?", default="cdk.out", metavar="CDK_OUT",
                    help="the cloud assembly folder (default: %(default)s)")
+    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="judge runtimes as on this day, for reproducible runs (default: today)")
     return p
+
+
+def _day(text):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from None
 
 
 def main(argv=None):
     """Lint every stack of a cloud assembly; exit non-zero when cfn-lint reports an error."""
     try:
-        cdk_out = Path(build_parser().parse_args(argv).cdk_out)
+        args = build_parser().parse_args(argv)
+        cdk_out = Path(args.cdk_out)
         found = list(stacks(cdk_out))
         for _, template, _ in found:
             read_json(template)  # cfn-lint would report a broken file as a lint finding
@@ -197,10 +223,11 @@ def main(argv=None):
         print(f"preflight: {err}", file=sys.stderr)
         return err.exit_code
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    env = {**os.environ, AS_OF_ENV: (args.as_of or date.today()).isoformat()}
     worst = 0
     for _, template, region in found:
         result = subprocess.run([str(cfn_lint), "--append-rules", str(RULES_DIR),
-                                 "--regions", region, "--", str(template)])
+                                 "--regions", region, "--", str(template)], env=env)
         # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
         if result.returncode & 2 or result.returncode == 1:
             worst = 1

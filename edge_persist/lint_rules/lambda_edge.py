@@ -3,9 +3,14 @@ and fail only during a 15-minute CloudFront deploy.
 
     cfn-lint --append-rules edge_persist/lint_rules --regions us-east-1 -- template.json
 
-E91xx are errors, W91xx warnings. Limits and lists come from edge_persist/edge_rules.py.
+E91xx are errors, W91xx warnings. Limits and lists come from edge_persist/edge_rules.py and
+edge_persist/runtimes.py. Every rule reads values through edge_persist/cfn_values.py, one
+Fn::If branch at a time, and fires only on what is provably wrong in a branch that can be
+taken; a shape it does not expect is one W9100 warning (preflight.EdgeRule), never a crash.
 """
+import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
@@ -15,39 +20,64 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from edge_persist import edge_rules  # noqa: E402
-from edge_persist.cfn import as_dict, asset_folder, logical_id, properties, resources  # noqa: E402
-from edge_persist.preflight import (FUNCTION_ARN, FUNCTION_TYPES, alternatives,  # noqa: E402
-                                    edge_uses, function_properties, list_items, literal_text,
-                                    stack_region, zipped_size)
+# Modules, not classes: cfn-lint registers every rule class it finds in this file's names.
+from edge_persist import edge_rules, preflight, runtimes  # noqa: E402
+from edge_persist.cfn import as_dict, asset_folder, properties, resources  # noqa: E402
+from edge_persist.cfn_values import boolean, known, number  # noqa: E402
+from edge_persist.preflight import (FUNCTION_TYPES, edge_uses, function_properties,  # noqa: E402
+                                    zipped_size)
 
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"
+QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
 
 
-def _functions(cfn):
-    """(use, function logical id, its properties) for each association of a traced function."""
-    for use in edge_uses(cfn.template):
+def _functions(rule, values):
+    """(use, function logical id, its properties) for each association of a traced function;
+    the rule's `reading` names the function, for the warning should it fail there."""
+    for use in edge_uses(values):
         if use.function_id:
-            yield use, use.function_id, function_properties(cfn.template, use.function_id)
+            rule.reading = use.function_id
+            yield use, use.function_id, function_properties(values.template, use.function_id)
 
 
 def _unversioned(use):
     """Why CloudFront will refuse this association's ARN; None when it is, or may be, a
-    numbered version. Parameters, imports, custom-resource outputs and SAM's Fn.Version
-    cannot be judged before deploy, so they pass: only what is provably wrong fires."""
-    target = logical_id(use.arn)
+    numbered version. What cannot be known before deploy (a parameter without a default, an
+    import, a custom resource's output) passes: only what is provably wrong fires."""
+    arn = use.arn
+    if not isinstance(arn, str):
+        return None
+    target = getattr(arn, "logical_id", None)
     if use.target_type in FUNCTION_TYPES:
-        what = "name" if "Ref" in use.arn else "unqualified ARN"
+        what = "name" if use.attribute is None else "unqualified ARN"
         return f"it gives the {what} of the function {target}, not a numbered version"
     if use.target_type == "AWS::Lambda::Alias":
         return f"it points at the alias {target}; CloudFront takes numbered versions only"
-    if isinstance(use.arn, str):
-        literal = FUNCTION_ARN.match(use.arn)
-        if literal and not (literal.group(3) or "").isdigit():
-            return (f"the ARN {use.arn} names {literal.group(3) or 'no version'}, not a "
-                    "numbered version")
-    elif "$LATEST" in literal_text(use.arn):
-        return "the ARN it builds ends in $LATEST"
+    if use.target_type == "AWS::Lambda::Version" and use.attribute == "Version":
+        return (f"Fn::GetAtt {target}.Version is the version's number, not its ARN; use "
+                f"!Ref {target}")
+    parts = arn.split(":")
+    if len(parts) == 8 and parts[7] == "$LATEST":
+        return f"the ARN {arn} ends in $LATEST: it names $LATEST, not a numbered version"
+    if "$LATEST" in arn:
+        return "the ARN it gives ends in $LATEST"
+    if not arn.startswith("arn:"):
+        return f"{arn!r} is not a Lambda function version ARN" if known(arn) else None
+    if len(parts) < 7 or parts[5] != "function":
+        return f"{arn} is not a Lambda function ARN" if known(arn) else None
+    if len(parts) == 7:  # no qualifier, unless an unknown part of the name holds one
+        return None if not known(parts[6]) else f"the ARN {arn} names no version"
+    qualifier = parts[7]
+    if known(qualifier) and not qualifier.isdigit():
+        return f"the ARN {arn} names {qualifier}, not a numbered version"
+    return None
+
+
+def _arn_region(arn):
+    """The region a function ARN names, when it is known."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) > 5 and parts[0] == "arn" and parts[2] == "lambda" and known(parts[3]):
+        return parts[3]
     return None
 
 
@@ -55,47 +85,47 @@ def _fn_path(function_id, *rest):
     return ["Resources", function_id, "Properties", *rest]
 
 
-class EdgeFunctionRegion(CloudFormationLintRule):
+def _as_of():
+    """The day runtimes are judged on: preflight --as-of, else today."""
+    text = os.environ.get(preflight.AS_OF_ENV)
+    return date.fromisoformat(text) if text else date.today()
+
+
+class EdgeFunctionRegion(preflight.EdgeRule):
     id = "E9101"
     shortdesc = "Lambda@Edge function outside us-east-1"
     description = "A function associated with a distribution must be created in us-east-1."
     source_url = SOURCE
     tags = ["lambda@edge", "cloudfront"]
 
-    def match(self, cfn):
-        matches = []
-        region = stack_region(cfn.regions)
-        for use in edge_uses(cfn.template):
-            arn = use.arn if isinstance(use.arn, str) else None
-            literal = FUNCTION_ARN.match(arn or "")
-            where = literal.group(1) if literal else (region if use.function_id else None)
+    def check(self, cfn, values):
+        for use in edge_uses(values):
+            # A function of this template is created where the stack is deployed.
+            where = values.region if use.function_id else _arn_region(use.arn)
             if where and where != edge_rules.EDGE_REGION:
-                matches.append(RuleMatch(use.path, (
-                    f"{use.function_id or arn} ({use.event_type}) is in {where}; Lambda@Edge "
+                yield RuleMatch(use.path, (
+                    f"{use.function_id or use.arn} ({use.event_type}) is in {where}; Lambda@Edge "
                     f"functions must be created in us-east-1: deploy this stack to us-east-1 "
-                    f"or reference a us-east-1 function version")))
-        return matches
+                    f"or reference a us-east-1 function version"))
 
 
-class EdgeNumberedVersion(CloudFormationLintRule):
+class EdgeNumberedVersion(preflight.EdgeRule):
     id = "E9102"
     shortdesc = "Lambda@Edge association without a numbered version"
     description = "CloudFront refuses $LATEST, aliases and unversioned function ARNs."
     source_url = SOURCE
     tags = ["lambda@edge", "cloudfront"]
 
-    def match(self, cfn):
-        matches = []
-        for use in edge_uses(cfn.template):
+    def check(self, cfn, values):
+        for use in edge_uses(values):
             problem = _unversioned(use)
             if problem:
-                matches.append(RuleMatch(use.path, (
+                yield RuleMatch(use.path, (
                     f"{use.event_type} association: {problem}; reference an "
-                    "AWS::Lambda::Version (in CDK: fn.current_version; in SAM: !Ref Fn.Version)")))
-        return matches
+                    "AWS::Lambda::Version (in CDK: fn.current_version; in SAM: !Ref Fn.Version)"))
 
 
-class EdgeUnsupportedSettings(CloudFormationLintRule):
+class EdgeUnsupportedSettings(preflight.EdgeRule):
     id = "E9103"
     shortdesc = "Lambda@Edge function uses a setting the edge does not support"
     description = ("No environment variables, layers, VPC, arm64, provisioned concurrency or "
@@ -103,130 +133,149 @@ class EdgeUnsupportedSettings(CloudFormationLintRule):
     source_url = SOURCE
     tags = ["lambda@edge"]
 
-    def match(self, cfn):
-        matches = []
-        all_resources = as_dict(cfn.template.get("Resources"))
-        for use, fn_id, props in _functions(cfn):
+    def check(self, cfn, values):
+        for use, fn_id, props in _functions(self, values):
             problems = []
-            if any(as_dict(env).get("Variables")
-                   for env, _ in alternatives(props.get("Environment"), [])):
+            if any(isinstance(variables, dict) and variables
+                   for env, _ in values.branches(props.get("Environment"))
+                   for variables, _ in values.get(env, "Variables")):
                 problems.append((["Environment"], "has environment variables; bake "
                                  "configuration into the code asset"))
-            if props.get("Layers"):
+            if any(items for items, _ in values.lists(props.get("Layers"))):
                 problems.append((["Layers"], "uses layers; bundle them into the code asset"))
-            if props.get("VpcConfig"):
+            if any(isinstance(v, dict) and v for v, _ in values.branches(props.get("VpcConfig"))):
                 problems.append((["VpcConfig"], "is attached to a VPC; remove VpcConfig"))
-            architectures = props.get("Architectures")
-            if isinstance(architectures, list) and architectures and \
-                    edge_rules.EDGE_ARCHITECTURE not in architectures:
+            if any(a != edge_rules.EDGE_ARCHITECTURE and known(a)
+                   for items, _ in values.lists(props.get("Architectures"))
+                   for a in items if isinstance(a, str)):
                 problems.append((["Architectures"], "is not x86_64; use x86_64"))
-            storage = as_dict(props.get("EphemeralStorage")).get("Size", 512)
-            if isinstance(storage, int) and storage > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
-                problems.append((["EphemeralStorage"], f"has {storage} MB of ephemeral storage; "
-                                 f"at most {edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB"))
+            for storage in values.get(props.get("EphemeralStorage"), "Size"):
+                size = number(storage[0])
+                if size is not None and size > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
+                    problems.append((["EphemeralStorage"], f"has {size} MB of ephemeral "
+                                     f"storage; at most {edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB"))
+                    break
             for path, problem in problems:
-                matches.append(RuleMatch(_fn_path(fn_id, *path),
-                                         f"{fn_id} ({use.event_type}) {problem}"))
-            if use.version_id and properties(all_resources[use.version_id]).get(
-                    "ProvisionedConcurrencyConfig"):
-                matches.append(RuleMatch(["Resources", use.version_id, "Properties",
-                                          "ProvisionedConcurrencyConfig"],
-                                         f"{use.version_id}: provisioned concurrency is not "
-                                         "supported at the edge; remove it"))
-        return matches
+                yield RuleMatch(_fn_path(fn_id, *path), f"{fn_id} ({use.event_type}) {problem}")
+            version = as_dict(values.resources.get(use.version_id)) if use.version_id else {}
+            if properties(version).get("ProvisionedConcurrencyConfig"):
+                yield RuleMatch(["Resources", use.version_id, "Properties",
+                                 "ProvisionedConcurrencyConfig"],
+                                f"{use.version_id}: provisioned concurrency is not "
+                                "supported at the edge; remove it")
 
 
-class EdgeDiscouragedSettings(CloudFormationLintRule):
+class EdgeDiscouragedSettings(preflight.EdgeRule):
     id = "W9103"
     shortdesc = "Lambda@Edge function uses a dead-letter queue or active tracing"
     description = "Older Lambda@Edge restrictions list DLQs and X-Ray as unsupported."
     source_url = SOURCE
     tags = ["lambda@edge"]
 
-    def match(self, cfn):
-        matches = []
-        for _use, fn_id, props in _functions(cfn):
-            if props.get("DeadLetterConfig"):
-                matches.append(RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
-                                         f"{fn_id}: a dead-letter queue may be refused at the "
-                                         "edge; remove DeadLetterConfig"))
-            if as_dict(props.get("TracingConfig")).get("Mode") == "Active":
-                matches.append(RuleMatch(_fn_path(fn_id, "TracingConfig"),
-                                         f"{fn_id}: active X-Ray tracing may be refused at the "
-                                         "edge; use PassThrough"))
-        return matches
+    def check(self, cfn, values):
+        for _use, fn_id, props in _functions(self, values):
+            if any(isinstance(v, dict) and v for v in values.scalars(props.get("DeadLetterConfig"))):
+                yield RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
+                                f"{fn_id}: a dead-letter queue may be refused at the edge; "
+                                "remove DeadLetterConfig")
+            if any(mode == "Active" for mode, _ in values.get(props.get("TracingConfig"), "Mode")):
+                yield RuleMatch(_fn_path(fn_id, "TracingConfig"),
+                                f"{fn_id}: active X-Ray tracing may be refused at the edge; "
+                                "use PassThrough")
 
 
-class EdgeLimits(CloudFormationLintRule):
+class EdgeLimits(preflight.EdgeRule):
     id = "E9104"
     shortdesc = "Lambda@Edge memory or timeout over the trigger's limit"
     description = "Viewer triggers: 128 MB and 5 s at most; origin triggers: 30 s at most."
-    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
+    source_url = QUOTAS
     tags = ["lambda@edge"]
 
-    def match(self, cfn):
-        matches = []
-        for use, fn_id, props in _functions(cfn):
+    def check(self, cfn, values):
+        for use, fn_id, props in _functions(self, values):
             limits = edge_rules.limits_for(use.event_type)
-            memory, timeout = props.get("MemorySize", 128), props.get("Timeout", 3)
-            if isinstance(memory, int) and memory > limits["memory_mb"]:
-                matches.append(RuleMatch(_fn_path(fn_id, "MemorySize"), (
-                    f"{fn_id} has {memory} MB; a {use.event_type} function may have at most "
-                    f"{limits['memory_mb']} MB")))
-            if isinstance(timeout, (int, float)) and timeout > limits["timeout_s"]:
-                matches.append(RuleMatch(_fn_path(fn_id, "Timeout"), (
-                    f"{fn_id} times out after {timeout} s; a {use.event_type} function may run "
-                    f"at most {limits['timeout_s']} s")))
-        return matches
+            for key, limit, say in (
+                    ("MemorySize", limits["memory_mb"], "{v} MB; a {e} function may have at "
+                                                        "most {l} MB"),
+                    ("Timeout", limits["timeout_s"], "a timeout of {v} s; a {e} function may "
+                                                     "run at most {l} s")):
+                found = [number(v) for v in values.scalars(props.get(key))]
+                worst = max((v for v in found if v is not None), default=None)
+                if worst is not None and worst > limit:
+                    yield RuleMatch(_fn_path(fn_id, key), f"{fn_id} has " + say.format(
+                        v=worst, e=use.event_type, l=limit))
 
 
-class EdgeRuntime(CloudFormationLintRule):
+class EdgeRuntime(preflight.EdgeRule):
     id = "E9105"
-    shortdesc = "Runtime not supported by Lambda@Edge"
-    description = "Lambda@Edge runs only some Node.js and Python runtimes, and no container images."
-    source_url = SOURCE
+    shortdesc = "Runtime Lambda@Edge cannot run, or Lambda no longer creates"
+    description = ("Lambda@Edge runs Node.js and Python zip functions; Lambda blocks creating "
+                   "functions on a runtime past its dated deprecation (runtimes.py).")
+    source_url = runtimes.SOURCE
+    tags = ["lambda@edge"]
+
+    def check(self, cfn, values):
+        today = _as_of()
+        for _use, fn_id, props in _functions(self, values):
+            if "Image" in values.scalars(props.get("PackageType")):
+                yield RuleMatch(_fn_path(fn_id, "PackageType"),
+                                f"{fn_id}: container images cannot run at the edge; use a zip "
+                                "package")
+                continue
+            for runtime in values.scalars(props.get("Runtime")):
+                if not isinstance(runtime, str) or not known(runtime):
+                    continue
+                if not runtimes.runs_at_edge(runtime):
+                    yield RuleMatch(_fn_path(fn_id, "Runtime"), (
+                        f"{fn_id}: runtime {runtime} is not supported at the edge; Lambda@Edge runs "
+                        f"{' and '.join(runtimes.EDGE_FAMILIES)} (move to "
+                        f"{runtimes.newest('nodejs')} or {runtimes.newest('python')})"))
+                    continue
+                verdict = runtimes.judge(runtime, today)
+                if verdict.level == "error":
+                    yield RuleMatch(_fn_path(fn_id, "Runtime"), f"{fn_id}: {verdict.message}")
+                elif verdict.level == "warning":
+                    yield RuleMatch(_fn_path(fn_id, "Runtime"), f"{fn_id}: {verdict.message}",
+                                    rule=DeprecatedRuntime())
+
+
+class DeprecatedRuntime(CloudFormationLintRule):
+    """Given by E9105's check; registered so that --ignore-checks W9105 can silence it."""
+    id = "W9105"
+    shortdesc = "Runtime deprecated, or deprecated within 90 days"
+    description = "Lambda still creates such functions, but no longer patches the runtime."
+    source_url = runtimes.SOURCE
     tags = ["lambda@edge"]
 
     def match(self, cfn):
-        matches = []
-        allowed = ", ".join(sorted(edge_rules.EDGE_RUNTIMES))
-        for _use, fn_id, props in _functions(cfn):
-            runtime = props.get("Runtime")
-            if props.get("PackageType") == "Image":
-                matches.append(RuleMatch(_fn_path(fn_id, "PackageType"),
-                                         f"{fn_id}: container images cannot run at the edge; "
-                                         "use a zip package"))
-            elif isinstance(runtime, str) and runtime not in edge_rules.EDGE_RUNTIMES:
-                matches.append(RuleMatch(_fn_path(fn_id, "Runtime"),
-                                         f"{fn_id}: runtime {runtime} is not supported at the "
-                                         f"edge; use one of {allowed}"))
-        return matches
+        return []
 
 
-class EdgeRoleTrust(CloudFormationLintRule):
+class EdgeRoleTrust(preflight.EdgeRule):
     id = "E9106"
     shortdesc = "Lambda@Edge execution role does not trust edgelambda.amazonaws.com"
     description = "The role must trust both lambda.amazonaws.com and edgelambda.amazonaws.com."
     source_url = SOURCE
     tags = ["lambda@edge", "iam"]
 
-    def match(self, cfn):
-        matches = []
-        all_resources = as_dict(cfn.template.get("Resources"))
-        for _use, fn_id, props in _functions(cfn):
-            role_id = logical_id(props.get("Role"))
-            if as_dict(all_resources.get(role_id)).get("Type") != "AWS::IAM::Role":
-                continue  # an external role cannot be checked here
-            document = properties(all_resources[role_id]).get("AssumeRolePolicyDocument", {})
-            if edge_rules.EDGE_SERVICE_PRINCIPAL not in str(document):
-                matches.append(RuleMatch(
-                    ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"],
-                    f"{role_id}, the role of {fn_id}, does not trust "
-                    f"{edge_rules.EDGE_SERVICE_PRINCIPAL}; add it as a service principal"))
-        return matches
+    def check(self, cfn, values):
+        for _use, fn_id, props in _functions(self, values):
+            for role in values.scalars(props.get("Role")):
+                role_id = getattr(role, "logical_id", None)
+                resource = as_dict(values.resources.get(role_id))
+                if resource.get("Type") != "AWS::IAM::Role":
+                    continue  # an external role cannot be checked here
+                texts = values.texts(properties(resource).get("AssumeRolePolicyDocument"))
+                if any(not known(text) for text in texts):
+                    continue  # a principal may hide in what cannot be read
+                if not any(edge_rules.EDGE_SERVICE_PRINCIPAL in text for text in texts):
+                    yield RuleMatch(
+                        ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"],
+                        f"{role_id}, the role of {fn_id}, does not trust "
+                        f"{edge_rules.EDGE_SERVICE_PRINCIPAL}; add it as a service principal")
 
 
-class ZeroTtlCacheKey(CloudFormationLintRule):
+class ZeroTtlCacheKey(preflight.EdgeRule):
     id = "E9107"
     shortdesc = "Cache policy with caching disabled puts values in the cache key"
     description = ("With every TTL at 0, headers, cookies, query strings, gzip and brotli must "
@@ -234,102 +283,113 @@ class ZeroTtlCacheKey(CloudFormationLintRule):
     source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html"
     tags = ["cloudfront"]
 
-    def match(self, cfn):
-        matches = []
-        for policy_id, policy in resources(cfn.template, "AWS::CloudFront::CachePolicy").items():
-            config = as_dict(properties(policy).get("CachePolicyConfig"))
-            if any(config.get(k) not in (0, "0") for k in ("MinTTL", "DefaultTTL", "MaxTTL")):
-                continue
-            key = as_dict(config.get("ParametersInCacheKeyAndForwardedToOrigin"))
-            path = ["Resources", policy_id, "Properties", "CachePolicyConfig",
-                    "ParametersInCacheKeyAndForwardedToOrigin"]
-            for name, field in (("HeadersConfig", "HeaderBehavior"),
-                                ("CookiesConfig", "CookieBehavior"),
-                                ("QueryStringsConfig", "QueryStringBehavior")):
-                if as_dict(key.get(name)).get(field, "none") != "none":
-                    matches.append(RuleMatch(path + [name, field], (
+    def check(self, cfn, values):
+        for policy_id, policy in resources(values.template, "AWS::CloudFront::CachePolicy").items():
+            self.reading = policy_id
+            base = ["Resources", policy_id, "Properties"]
+            for config, at in values.get(policy.get("Properties"), "CachePolicyConfig", base):
+                if not isinstance(config, dict) or not all(
+                        [number(v) for v in values.scalars(config.get(k))] == [0]
+                        for k in ("MinTTL", "DefaultTTL", "MaxTTL")):
+                    continue
+                for key, path in values.get(config, "ParametersInCacheKeyAndForwardedToOrigin", at):
+                    yield from self._key_problems(values, policy_id, key, path)
+
+    @staticmethod
+    def _key_problems(values, policy_id, key, path):
+        for name, field in (("HeadersConfig", "HeaderBehavior"),
+                            ("CookiesConfig", "CookieBehavior"),
+                            ("QueryStringsConfig", "QueryStringBehavior")):
+            for behavior, where in values.get(key.get(name), field, path + [name]) \
+                    if isinstance(key, dict) else ():
+                if isinstance(behavior, str) and known(behavior) and behavior != "none":
+                    yield RuleMatch(where, (
                         f"{policy_id} disables caching (all TTLs 0) but its {field} is "
-                        f"{key[name][field]}; set it to none and forward values with an origin "
-                        "request policy instead")))
-            for flag in ("EnableAcceptEncodingGzip", "EnableAcceptEncodingBrotli"):
-                if key.get(flag) in (True, "true"):
-                    matches.append(RuleMatch(path + [flag], (
+                        f"{behavior}; set it to none and forward values with an origin "
+                        "request policy instead"))
+        for flag in ("EnableAcceptEncodingGzip", "EnableAcceptEncodingBrotli"):
+            for value, where in values.get(key, flag, path):
+                if boolean(value):
+                    yield RuleMatch(where, (
                         f"{policy_id} disables caching (all TTLs 0) but sets {flag}; set it "
-                        "to false")))
-        return matches
+                        "to false"))
 
 
-class AlbOriginProtocol(CloudFormationLintRule):
+class AlbOriginProtocol(preflight.EdgeRule):
     id = "E9108"
     shortdesc = "ALB origin reached over HTTPS without an HTTPS listener"
     description = "https-only or match-viewer to an ALB with no HTTPS listener gives 502 always."
     source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html"
     tags = ["cloudfront", "elb"]
 
-    def match(self, cfn):
-        matches = []
-        listeners = resources(cfn.template, "AWS::ElasticLoadBalancingV2::Listener").values()
-        albs = resources(cfn.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-        for dist_id, dist in resources(cfn.template, "AWS::CloudFront::Distribution").items():
-            config = as_dict(properties(dist).get("DistributionConfig"))
-            base = ["Resources", dist_id, "Properties", "DistributionConfig", "Origins"]
-            for origin, path in list_items(config.get("Origins"), base):
-                origin = as_dict(origin)
-                alb_id = logical_id(origin.get("DomainName"))
-                policy = as_dict(origin.get("CustomOriginConfig")).get("OriginProtocolPolicy")
-                if alb_id not in albs or policy not in ("https-only", "match-viewer"):
-                    continue
-                https = [listener for listener in listeners
-                         if properties(listener).get("LoadBalancerArn") == {"Ref": alb_id}
-                         and properties(listener).get("Protocol") == "HTTPS"]
-                if not https:
-                    matches.append(RuleMatch(
+    def check(self, cfn, values):
+        listeners = resources(values.template, "AWS::ElasticLoadBalancingV2::Listener").values()
+        albs = resources(values.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        for dist_id, dist in resources(values.template, "AWS::CloudFront::Distribution").items():
+            self.reading = dist_id
+            base = ["Resources", dist_id, "Properties"]
+            for config, at in values.get(dist.get("Properties"), "DistributionConfig", base):
+                for origins, where in values.get(config, "Origins", at):
+                    for origin, path in values.items(origins, where):
+                        yield from self._origin(values, origin, path, albs, listeners)
+
+    @staticmethod
+    def _origin(values, origin, path, albs, listeners):
+        if not isinstance(origin, dict):
+            return
+        alb_ids = {getattr(d, "logical_id", None) for d in values.scalars(origin.get("DomainName"))}
+        for alb_id in alb_ids & set(albs):
+            policies = [p for p, _ in values.get(origin.get("CustomOriginConfig"),
+                                                 "OriginProtocolPolicy")]
+            https = [listener for listener in listeners
+                     if alb_id in {getattr(v, "logical_id", None) for v in
+                                   values.scalars(properties(listener).get("LoadBalancerArn"))}
+                     and "HTTPS" in values.scalars(properties(listener).get("Protocol"))]
+            for policy in policies:
+                if policy in ("https-only", "match-viewer") and not https:
+                    yield RuleMatch(
                         path + ["CustomOriginConfig", "OriginProtocolPolicy"],
                         f"origin {origin.get('Id')} reaches {alb_id} with {policy}, but {alb_id} "
                         "has no HTTPS listener: every request would get 502; use http-only "
                         "(in CDK: protocol_policy=OriginProtocolPolicy.HTTP_ONLY) or add an "
-                        "HTTPS listener"))
-        return matches
+                        "HTTPS listener")
 
 
-class IncludeBodyOnResponse(CloudFormationLintRule):
+class IncludeBodyOnResponse(preflight.EdgeRule):
     id = "E9109"
     shortdesc = "IncludeBody on a response trigger"
     description = "Only viewer-request and origin-request triggers can receive the body."
     source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-include-body-access.html"
     tags = ["lambda@edge", "cloudfront"]
 
-    def match(self, cfn):
-        return [RuleMatch(use.path + ["IncludeBody"], (
-            f"{use.event_type} association sets IncludeBody; only request triggers receive "
-            "the body: remove IncludeBody"))
-            for use in edge_uses(cfn.template)
-            if use.include_body and use.event_type in edge_rules.RESPONSE_TRIGGERS]
+    def check(self, cfn, values):
+        for use in edge_uses(values):
+            if use.include_body and use.event_type in edge_rules.RESPONSE_TRIGGERS:
+                yield RuleMatch(use.path + ["IncludeBody"], (
+                    f"{use.event_type} association sets IncludeBody; only request triggers "
+                    "receive the body: remove IncludeBody"))
 
 
-class EdgePackageSize(CloudFormationLintRule):
+class EdgePackageSize(preflight.EdgeRule):
     id = "E9110"
     shortdesc = "Lambda@Edge code package over the trigger's limit"
     description = "Zipped packages: 1 MB for viewer triggers, 50 MB for origin triggers."
-    source_url = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
+    source_url = QUOTAS
     tags = ["lambda@edge"]
 
-    def match(self, cfn):
-        matches = []
-        all_resources = as_dict(cfn.template.get("Resources"))
-        for use, fn_id, _props in _functions(cfn):
-            folder = asset_folder(cfn.filename, all_resources[fn_id])
+    def check(self, cfn, values):
+        for use, fn_id, _props in _functions(self, values):
+            folder = asset_folder(cfn.filename, values.resources[fn_id])
             if folder is None:
-                continue  # no cdk.out assets beside the template: nothing to measure
+                continue  # no cdk.out asset beside the template: nothing to measure
             size, limit = zipped_size(folder), edge_rules.limits_for(use.event_type)["zipped_bytes"]
             if size > limit:
-                matches.append(RuleMatch(_fn_path(fn_id, "Code"), (
+                yield RuleMatch(_fn_path(fn_id, "Code"), (
                     f"{fn_id}'s code zips to {size:,} bytes; a {use.event_type} function may "
-                    f"be at most {limit:,}: trim dependencies or move work to the origin")))
-        return matches
+                    f"be at most {limit:,}: trim dependencies or move work to the origin"))
 
 
-class DropInvalidHeaders(CloudFormationLintRule):
+class DropInvalidHeaders(preflight.EdgeRule):
     id = "W9111"
     shortdesc = "ALB behind Lambda@Edge drops invalid header fields"
     description = ("routing.http.drop_invalid_header_fields.enabled silently drops header names "
@@ -337,21 +397,22 @@ class DropInvalidHeaders(CloudFormationLintRule):
     source_url = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes"
     tags = ["elb", "lambda@edge"]
 
-    def match(self, cfn):
-        if not edge_uses(cfn.template):
-            return []
-        matches = []
-        for alb_id, alb in resources(cfn.template,
+    def check(self, cfn, values):
+        if not edge_uses(values):
+            return
+        for alb_id, alb in resources(values.template,
                                      "AWS::ElasticLoadBalancingV2::LoadBalancer").items():
-            for attribute, path in list_items(
+            self.reading = alb_id
+            for attribute, path in values.items(
                     properties(alb).get("LoadBalancerAttributes"),
                     ["Resources", alb_id, "Properties", "LoadBalancerAttributes"]):
-                attribute = as_dict(attribute)
-                if attribute.get("Key") == edge_rules.ALB_DROP_INVALID_HEADERS and \
-                        str(attribute.get("Value")).lower() == "true":
-                    matches.append(RuleMatch(
+                if not isinstance(attribute, dict):
+                    continue
+                keys = values.scalars(attribute.get("Key"))
+                if edge_rules.ALB_DROP_INVALID_HEADERS in keys and \
+                        any(boolean(v) for v in values.scalars(attribute.get("Value"))):
+                    yield RuleMatch(
                         path,
                         f"{alb_id} drops invalid header fields while an edge function sits in "
                         "front of it: headers such as custom_header would vanish; set "
-                        f"{edge_rules.ALB_DROP_INVALID_HEADERS} to false or rename the headers"))
-        return matches
+                        f"{edge_rules.ALB_DROP_INVALID_HEADERS} to false or rename the headers")

@@ -161,13 +161,13 @@ def test_distribution_settings(template_json):
 
 def test_a_key_value_store_starts_with_data_to_persist(template_json, cloud_assembly):
     from edge_persist import contract, kvs_import
-    from edge_persist.preflight import literal_text
+    from edge_persist.cfn_values import Values
     _, store = only(template_json, "AWS::CloudFront::KeyValueStore")
     props = store["Properties"]
     assert props["Name"] == "EdgePersistStack-kvs"
     assert props["ImportSource"]["SourceType"] == "S3"
     path = kvs_import.import_file(cloud_assembly / "EdgePersistStack.template.json",
-                                  literal_text(props["ImportSource"]["SourceArn"]))
+                                  Values(template_json).scalars(props["ImportSource"]["SourceArn"])[0])
     assert kvs_import.read_import(path) == {contract.KVS_KEY: "initial"}
 
 

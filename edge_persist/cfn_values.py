@@ -229,18 +229,20 @@ class Values:
         return [UNKNOWN_PART]
 
     def _parameter(self, parameter):
+        kind = str(parameter.get("Type", ""))
+        if kind.startswith("AWS::SSM::Parameter::Value"):
+            return [UNKNOWN_PART]  # the default names the SSM parameter, not its value
         listed = parameter.get("AllowedValues")
-        is_list = str(parameter.get("Type", "")).startswith(("List<", "CommaDelimitedList"))
+        is_list = kind.startswith(("List<", "CommaDelimitedList"))
         if isinstance(listed, list) and listed:
-            values = [str(v) if not isinstance(v, str) else v for v in listed]
-        elif "Default" in parameter and parameter["Default"] not in ("", None):
-            default = parameter["Default"]
-            values = [default if isinstance(default, str) else str(default).lower()
-                      if isinstance(default, bool) else str(default)]
+            values = [_scalar_text(v) for v in listed]
+        elif "Default" in parameter and parameter["Default"] is not None:
+            values = [_scalar_text(parameter["Default"])]
         else:
             return [UNKNOWN] if is_list else [UNKNOWN_PART]
-        values = [_dynamic(v) for v in values]
-        return [v.split(",") for v in values] if is_list else values
+        # An empty value is how templates say "not set" (behind a condition): unknown.
+        values = [_dynamic(v) if v != "" else UNKNOWN_PART for v in values]
+        return [v.split(",") if known(v) else UNKNOWN for v in values] if is_list else values
 
     def function_name(self, logical_id):
         """A function's name: its literal FunctionName, else its logical id (a stand-in)."""
@@ -392,6 +394,11 @@ class Values:
 
     def _fn_base64(self, arg):
         return self._strings(arg)
+
+
+def _scalar_text(value):
+    """A parameter value as CloudFormation passes it on: text."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _dynamic(value):

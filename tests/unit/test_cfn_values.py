@@ -88,3 +88,12 @@ def test_items_and_lists_count_per_branch():
                                             (True, None), (UNKNOWN, None)])
 def test_number(text, expected):
     assert number(text) == expected
+
+
+def test_an_ssm_parameter_default_names_the_parameter_not_its_value():
+    template = {"Parameters": {"Arn": {"Type": "AWS::SSM::Parameter::Value<String>",
+                                       "Default": "/edge/version-arn"},
+                               "Maybe": {"Type": "String", "AllowedValues": ["", "x"]}}}
+    v = Values(template)
+    assert not known(v.scalars({"Ref": "Arn"})[0])
+    assert [known(x) for x in v.scalars({"Ref": "Maybe"})] == [False, True]

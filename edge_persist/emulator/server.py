@@ -9,6 +9,7 @@ from edge_persist.emulator.alb.listeners import AlbTier
 from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
 from edge_persist.emulator.cloudfront.control import ControlApi
+from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import InitErrors, Pool
 from edge_persist.emulator.cloudfront_functions.runtime import FunctionPool, Functions
 from edge_persist.emulator.cloudfront_functions.kvs import KvsApi, Stores
@@ -118,6 +119,8 @@ class Emulator:
         self.warnings = [w for model in self.models for w in model.warnings]
         for warning in self.warnings:
             print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
+        for line in languages.describe(r for model in self.models for r in model.runtimes):
+            print(f"emulator: runtime {line}", file=sys.stderr, flush=True)
 
     def _viewer_functions(self, model):
         """The stack's key value stores, then a started worker for each CloudFront function

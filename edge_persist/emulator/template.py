@@ -6,8 +6,10 @@ and key value store), its origins and origin groups; every ALB (listener, rules,
 target groups) and Function URL. Anything the emulator needs and cannot find is a
 UsageError naming it; anything it reads but does not emulate is a warning line.
 """
+import hashlib
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_fun
 from edge_persist.emulator.cloudfront import origins as origins_
 from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
 from edge_persist.emulator.cloudfront.policies import read_cache_policy, read_request_policy
+from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
 
@@ -24,6 +27,11 @@ DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
 PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "EmulatedStack",
           "AWS::NoValue": None}
+# CDK's cloudfront.experimental.EdgeFunction: a stack outside us-east-1 reads the version ARN
+# that the function's own us-east-1 stack put in an SSM parameter, through this custom resource.
+CROSS_REGION_READER = "Custom::CrossRegionStringParameterReader"
+# The file CloudFormation writes inline code (Code.ZipFile) to, by runtime family.
+INLINE_FILE = {"nodejs": "index.js", "python": "index.py"}
 
 
 @dataclass
@@ -68,8 +76,9 @@ class StackModel:
     load_balancers: dict      # logical id -> LoadBalancer
     function_urls: dict       # AWS::Lambda::Url logical id -> LambdaFunctionSpec
     warnings: list
-    # AWS::CloudFront::Function logical id -> functions.LambdaFunctionSpec, those behaviors use
+    # AWS::CloudFront::Function logical id -> CloudFrontFunctionSpec, those behaviors use
     viewer_functions: dict = field(default_factory=dict)
+    runtimes: set = field(default_factory=set)  # of the Lambda functions it runs
 
     @property
     def associations(self):
@@ -155,6 +164,7 @@ class StackReader:
         self.mapped = dict(mapped or {})
         self.warnings = []
         self.viewer_functions = {}
+        self.runtimes = set()  # of the Lambda functions the emulator runs
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -169,14 +179,16 @@ class StackReader:
         return logical, resource.get("Properties", {})
 
     def function(self, logical_id, props, edge, version="$LATEST"):
-        code_dir = cfn.asset_folder(self.path, self.resources[logical_id])
         runtime = props.get("Runtime", "")
-        if code_dir is None and runtime.startswith("python"):
-            raise UsageError(f"function {logical_id}: its code asset is not in {self.cdk_out}")
-        if not runtime.startswith("python"):
+        code_dir = cfn.asset_folder(self.path, self.resources[logical_id]) or \
+            self._inline_code(props, runtime)
+        if not languages.supported(runtime):
             self.warnings.append(f"function {logical_id}: runtime {runtime or '(none)'} is not "
-                                 "emulated (Python only); requests that reach it fail as an "
-                                 "invoke error would")
+                                 "emulated (Node.js and Python only); requests that reach it "
+                                 "fail as an invoke error would")
+        elif code_dir is None:
+            raise UsageError(f"function {logical_id}: its code asset is not in {self.cdk_out}")
+        self.runtimes.add(runtime)
         variables = self.resolve(props.get("Environment", {}).get("Variables", {}))
         return LambdaFunctionSpec(
             name=self.resolve(props.get("FunctionName")) or logical_id,
@@ -201,7 +213,7 @@ class StackReader:
                          for dist_id, dist in found.items()}
         return StackModel(self.stack_name, self.path, self.template, self.resolve,
                           distributions, load_balancers, function_urls, self.warnings,
-                          self.viewer_functions)
+                          self.viewer_functions, self.runtimes)
 
     def _distribution(self, dist_id, dist, load_balancers):
         config = dist["Properties"]["DistributionConfig"]
@@ -285,17 +297,54 @@ class StackReader:
         self.viewer_functions[logical] = spec
         return spec
 
+    def _inline_code(self, props, runtime):
+        """A folder holding a function's inline code (Code.ZipFile) under the file name
+        CloudFormation gives it, or None when the code is not inline."""
+        code = (props.get("Code") or {}).get("ZipFile")
+        name = INLINE_FILE.get(languages.family(runtime))
+        if code is None or name is None:
+            return None
+        text = str(self.resolve(code))
+        folder = Path(tempfile.gettempdir(), "edge-persist-inline",
+                      hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()[:16])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+        return folder
+
     def _association(self, association):
         event_type = association.get("EventType")
-        version_id, version = self._resource(association.get("LambdaFunctionARN"),
-                                             "AWS::Lambda::Version",
-                                             f"the {event_type} association")
-        fn_id, fn_props = self._resource(version.get("FunctionName"), "AWS::Lambda::Function",
-                                         f"version {version_id}")
-        spec = self.function(fn_id, fn_props, edge=True, version="1")
+        arn = association.get("LambdaFunctionARN")
+        reader = self.resources.get(cfn.logical_id(arn)) or {}
+        owner = self._edge_function_stack(reader, event_type) \
+            if reader.get("Type") == CROSS_REGION_READER else self
+        if owner is not self:
+            arn = owner.edge_version_ref
+        version_id, version = owner._resource(arn, "AWS::Lambda::Version",
+                                              f"the {event_type} association")
+        fn_id, fn_props = owner._resource(version.get("FunctionName"), "AWS::Lambda::Function",
+                                          f"version {version_id}")
+        spec = owner.function(fn_id, fn_props, edge=True, version="1")
+        self.runtimes |= owner.runtimes
+        self.warnings += [w for w in owner.warnings if w not in self.warnings]
         self.resolve.known[(version_id, "Ref")] = \
             f"arn:aws:lambda:us-east-1:{PSEUDO['AWS::AccountId']}:function:{spec.name}:1"
         return Association(event_type, bool(association.get("IncludeBody")), spec)
+
+    def _edge_function_stack(self, reader, event_type):
+        """The reader of the us-east-1 stack that CDK's EdgeFunction put the function in:
+        the one whose AWS::SSM::Parameter has the name this custom resource reads."""
+        name = self.resolve((reader.get("Properties") or {}).get("ParameterName"))
+        for stack_name, path, _ in cfn.stacks(self.cdk_out):
+            if path == self.path:
+                continue
+            other = StackReader(self.cdk_out, stack_name, self.mapped)
+            for parameter in other._of_type("AWS::SSM::Parameter").values():
+                props = parameter.get("Properties") or {}
+                if other.resolve(props.get("Name")) == name:
+                    other.edge_version_ref = props.get("Value")
+                    return other
+        raise UsageError(f"the {event_type} association reads the edge function's version "
+                         f"from SSM parameter {name}, which no stack in {self.cdk_out} writes")
 
     # --- origins ------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import sys
 import time
 
 from bench.common import start_helper, stop_helper
-from edge_persist.emulator.cloudfront_functions.runtime import node_binary
+from edge_persist.emulator.environments.languages import node_binary
 
 # A helper that starts a grandchild, as the emulator starts its environments and npm's node
 # wrapper starts node, then ignores SIGTERM: the worst case for a clean stop.

@@ -103,7 +103,7 @@ class AlbTier:
         return event
 
     def _invoke(self, group, request):
-        outcome = self.pools[group].invoke(self.event(group, request), os.urandom(16).hex())
+        outcome = self.pools[group].invoke(self.event(group, request))
         if outcome.kind != "ok":
             return _bad_gateway()
         return self._translate(outcome.result)

@@ -153,7 +153,7 @@ class Fetcher:
 
     def _function_url(self, origin, request):
         pool = self.function_urls[origin.target]
-        outcome = pool.invoke(function_url_event(request, origin.domain), os.urandom(16).hex())
+        outcome = pool.invoke(function_url_event(request, origin.domain))
         if outcome.kind != "ok":
             return _bad_gateway()
         return function_url_response(outcome.result)

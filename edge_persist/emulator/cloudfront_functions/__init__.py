@@ -2,6 +2,7 @@
 event shapes and CloudFront's checks on a function's result, and KeyValueStore (the stores,
 their data-plane API and what a function reads).
 
-May import frontend/, lambda_edge.triggers (the shared failure answers), and the shared
+May import frontend/, lambda_edge.triggers (the shared failure answers),
+environments.languages (the local node), and the shared
 facts in edge_persist (edge_rules, cfn, kvs_import, errors).
 """

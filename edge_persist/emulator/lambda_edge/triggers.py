@@ -81,7 +81,7 @@ class Triggers:
             # The worker gets the event as JSON, so cf_request and cf_response stay intact
             # as the "before" that validation compares against.
             outcome = self.pools(association.function, region).invoke(
-                {"Records": [{"cf": record}]}, request_id)
+                {"Records": [{"cf": record}]})
         finally:
             self.throttle.leave(region)
         if outcome.kind == "timeout":

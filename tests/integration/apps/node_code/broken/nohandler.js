@@ -1,0 +1,1 @@
+exports.other = async (event) => event.Records[0].cf.request;

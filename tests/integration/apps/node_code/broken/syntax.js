@@ -1,0 +1,1 @@
+exports.handler = async (event) => { return event.Records[0].cf.request;; ) };

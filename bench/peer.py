@@ -2,14 +2,15 @@
 
     .venv/bin/python -m bench.peer
 
-Both serve the same thing: one origin-request Lambda@Edge handler that sets one header (Python
-here, JavaScript for the peer), caching off, in front of the same trivial Node.js origin on
-loopback. The peer, pinned below, is installed with npm into a temporary folder and run
+Both serve the same thing: one origin-request Lambda@Edge handler that sets one header,
+caching off, in front of the same trivial Node.js origin on loopback. Two modes: in the
+JavaScript one both sides run the same handler.js; in the Python one ours runs handler.py and
+the peer, which runs Node.js only, handler.js. The peer, pinned below, is installed with npm into a temporary folder and run
 standalone: its plugin class without the Serverless CLI, logging and its cache off. It runs
 every request in one shared Node.js module: no execution environments, no validation, no
 logs. Ours runs each invocation in a real environment, validates the result as CloudFront
 does, and ships the logs to a moto server. The same load generator drives both, A B A B,
-three rounds after a warm-up, at concurrency 8 and then 1.
+three rounds after a warm-up, at concurrency 8 and then 1, for each mode.
 """
 import socket
 import statistics
@@ -72,28 +73,33 @@ def main():
         handler_dir = tmp / "handler"
         handler_dir.mkdir()
         (handler_dir / "handler.js").write_text((HERE / "handler.js").read_text())
-        bench_app.build(tmp / "cdk.out").synth()
-        origin_port, peer_port, ours_port = free_port(), free_port(), free_port()
+        origin_port, peer_port = free_port(), free_port()
         origin_url = f"http://127.0.0.1:{origin_port}"
+        ours = {}
         try:
             processes.append(node(HERE / "origin.js", origin_port))
             processes.append(node(HERE / "peer.js", plugin, handler_dir, peer_port, origin_url))
-            processes.append(start_helper(
-                [sys.executable, "-m", "edge_persist.emulator", "--cdk-out", str(tmp / "cdk.out"),
-                 "--port", str(ours_port), "--logs-endpoint", moto.url,
-                 "--origin", f"{bench_app.ORIGIN_DOMAIN}={origin_url}",
-                 "--outputs-file", str(tmp / "outputs.json")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            for port in (origin_port, peer_port, ours_port):
+            for language in bench_app.LANGUAGES:
+                cdk_out, ours[language] = tmp / f"{language}.out", free_port()
+                bench_app.build(cdk_out, language).synth()
+                processes.append(start_helper(
+                    [sys.executable, "-m", "edge_persist.emulator", "--cdk-out", str(cdk_out),
+                     "--port", str(ours[language]), "--logs-endpoint", moto.url,
+                     "--origin", f"{bench_app.ORIGIN_DOMAIN}={origin_url}",
+                     "--outputs-file", str(tmp / f"{language}.json")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for port in (origin_port, peer_port, *ours.values()):
                 wait_for(port)
-            report(ours_port, peer_port)
+            for language, port in ours.items():
+                report(language, port, peer_port)
         finally:
             for process in processes:
                 stop_helper(process)
 
 
-def report(ours_port, peer_port):
-    print(f"peer: {PEER}; {ROUNDS} rounds, A B A B, after a warm-up; 2-core shared machine")
+def report(language, ours_port, peer_port):
+    print(f"{language} mode: ours runs handler.{'js' if language == 'javascript' else 'py'}, "
+          f"the peer handler.js; peer {PEER}; {ROUNDS} rounds, A B A B, after a warm-up")
     for concurrency, count in LOADS:
         rounds = [(measure(ours_port, concurrency, count), measure(peer_port, concurrency, count))
                   for _ in range(ROUNDS)]

@@ -1,5 +1,6 @@
 """The benchmark's CDK app: one distribution, caching off, the one-header origin-request
-function, and a custom origin the emulator maps to the trivial local origin."""
+function (Python or JavaScript), and a custom origin the emulator maps to the trivial local
+origin."""
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -11,13 +12,20 @@ HERE = Path(__file__).resolve().parent
 ORIGIN_DOMAIN = "origin.bench.example"
 
 
-def build(outdir):
+# language -> (runtime, the files the code asset leaves out): the same one-header handler.
+LANGUAGES = {
+    "python": (lambda_.Runtime.PYTHON_3_13, ["*.js", "app.py", "__pycache__"]),
+    "javascript": (lambda_.Runtime.NODEJS_22_X, ["*.py", "origin.js", "peer.js",
+                                                 "__pycache__"]),
+}
+
+
+def build(outdir, language="python"):
+    runtime, exclude = LANGUAGES[language]
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "PeerBenchStack", env=cdk.Environment(region="us-east-1"))
-    edge = lambda_.Function(stack, "Edge", runtime=lambda_.Runtime.PYTHON_3_13,
-                            handler="handler.handler",
-                            code=lambda_.Code.from_asset(str(HERE), exclude=["*.js", "app.py",
-                                                                              "__pycache__"]))
+    edge = lambda_.Function(stack, "Edge", runtime=runtime, handler="handler.handler",
+                            code=lambda_.Code.from_asset(str(HERE), exclude=exclude))
     cloudfront.Distribution(stack, "Dist", default_behavior=cloudfront.BehaviorOptions(
         origin=origins.HttpOrigin(ORIGIN_DOMAIN,
                                   protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY),

@@ -8,8 +8,10 @@
   python3.12), else the emulator's own.
 Anything else is not emulated: the template reader says so once at start.
 """
+import functools
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,9 +48,22 @@ def node_binary():
     return found
 
 
+@functools.lru_cache(maxsize=None)
 def python_for(runtime):
-    """The interpreter for a python3.X function: python3.X on PATH, else this one."""
-    return shutil.which(runtime) or sys.executable
+    """The interpreter for a python3.X function: python3.X on PATH when it runs and is that
+    version (a version manager's shim can stand on PATH for a version not installed), else
+    this one."""
+    found = shutil.which(runtime)
+    wanted = runtime.removeprefix("python")
+    if found:
+        try:
+            probe = subprocess.run([found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                   capture_output=True, text=True, timeout=10)
+            if probe.returncode == 0 and probe.stdout.strip() == wanted:
+                return found
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return sys.executable
 
 
 def command(spec):
@@ -72,14 +87,14 @@ def describe(runtimes):
             lines.append(f"{runtime}: node {_node_version()} ({node_binary()})")
         elif family(runtime) == "python":
             local = python_for(runtime)
-            exact = "" if local != sys.executable or Path(local).name == runtime else \
-                f", not {runtime}: none on PATH"
+            version = "%d.%d" % sys.version_info[:2]
+            exact = "" if local != sys.executable or runtime == f"python{version}" else \
+                f" (Python {version}: no working {runtime} on PATH)"
             lines.append(f"{runtime}: {local}{exact}")
     return lines
 
 
 def _node_version():
-    import subprocess
     try:
         return subprocess.run([node_binary(), "--version"], capture_output=True, text=True,
                               timeout=10).stdout.strip()

@@ -53,8 +53,10 @@ def python_for(runtime):
     """The interpreter for a python3.X function: python3.X on PATH when it runs and is that
     version (a version manager's shim can stand on PATH for a version not installed), else
     this one."""
-    found = shutil.which(runtime)
     wanted = runtime.removeprefix("python")
+    if wanted == "%d.%d" % sys.version_info[:2]:
+        return sys.executable
+    found = shutil.which(runtime)
     if found:
         try:
             probe = subprocess.run([found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

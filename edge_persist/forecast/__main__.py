@@ -4,6 +4,7 @@
         --session-requests 20 --regions us-east-1=0.5,eu-west-3=0.5 --json out/f.json --plot out/f.png
     python -m edge_persist.forecast --sweep rps=10,100,1000,10000 --plot out/sweep.png
     python -m edge_persist.forecast --from-report out/demo/sessions.json
+    python -m edge_persist.forecast --from-access-logs s3://my-logs/cf/ --workers 2
 """
 import argparse
 import json
@@ -15,10 +16,13 @@ from rich.table import Table
 
 from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, number,
                                   prepare_outputs, read_json)
-from edge_persist.forecast import calibrate
+from edge_persist.forecast import access_logs, calibrate
 from edge_persist.forecast.model import ROUTINGS, Parameters, simulate
 
 SWEEPABLE = {"rps": float, "sessions": int, "session-requests": float}
+# What-ifs over a distribution's own logs: its traffic is given, the rest is not.
+LOG_SWEEPABLE = {"budget-mb": float, "ttl": float, "routing": str, "idle-timeout": float,
+                 "max-lifetime": float}
 
 
 def _regions(text):
@@ -50,10 +54,11 @@ def _duration_spec(text):
 
 def _sweep(text):
     name, _, values = text.partition("=")
-    if name not in SWEEPABLE:
-        raise argparse.ArgumentTypeError(f"--sweep takes {', '.join(SWEEPABLE)}, not {name!r}")
+    kinds = {**SWEEPABLE, **LOG_SWEEPABLE}
+    if name not in kinds:
+        raise argparse.ArgumentTypeError(f"--sweep takes {', '.join(kinds)}, not {name!r}")
     try:
-        return name, [SWEEPABLE[name](v) for v in values.split(",") if v]
+        return name, [kinds[name](v) for v in values.split(",") if v]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{values!r} is not a comma list of numbers") from None
 
@@ -113,7 +118,34 @@ def build_parser():
                      help=f"run once per value of one of {', '.join(SWEEPABLE)} (default: one run)")
     out.add_argument("--from-report", metavar="REPORT.json",
                      help="calibrate from a verify --sessions report and compare (default: none)")
+    logs = p.add_argument_group(
+        "a distribution's own traffic (replaces the traffic flags above)")
+    logs.add_argument("--from-access-logs", nargs="+", metavar="PATH",
+                      help="replay CloudFront standard logs: files, folders, globs or "
+                           "s3://bucket/prefix/, gzip or plain (default: none)")
+    logs.add_argument("--endpoint-url", metavar="URL",
+                      help="S3 endpoint for s3:// paths, e.g. the emulator's moto server "
+                           "(default: AWS)")
+    logs.add_argument("--session-key", type=_session_key, default="cookie:ep_session",
+                      metavar="cookie:NAME|ip|ip+ua",
+                      help="what identifies a session in a log line (default: %(default)s; "
+                           "cookies are logged only with the distribution's IncludeCookies)")
+    logs.add_argument("--pop-regions", metavar="FILE",
+                      help="JSON {airport code: region} over the built-in POP table "
+                           "(default: the built-in table, docs/forecast.md)")
+    logs.add_argument("--workers", type=number(int, 1), metavar="N",
+                      help="Dask worker processes on this machine (default: its cores)")
+    logs.add_argument("--scheduler", metavar="ADDRESS",
+                      help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                           "local cluster of --workers)")
     return p
+
+
+def _session_key(text):
+    try:
+        return access_logs.SessionKey.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parameters(args, **overrides):
@@ -157,8 +189,50 @@ def _write(path, text):
         raise EvidenceError(f"cannot write {path}: {err.strerror}") from None
 
 
+def run_logs(args, console):
+    """--from-access-logs: the model on the distribution's own lines, on Dask."""
+    from rich.progress import Progress
+
+    from edge_persist.forecast import replay
+    if args.sweep and args.sweep[0] not in LOG_SWEEPABLE:
+        raise UsageError(f"--sweep {args.sweep[0]} changes the traffic, which the logs give; "
+                         f"over logs sweep one of {', '.join(LOG_SWEEPABLE)}")
+    pops = access_logs.read_pop_regions(args.pop_regions) if args.pop_regions else None
+    locations = access_logs.expand(args.from_access_logs, args.endpoint_url)
+    name, values = args.sweep or (None, [None])
+    params_list = [parameters(args, regions={"us-east-1": 1.0},
+                              **({name.replace("-", "_"): v} if name else {}))
+                   for v in values]
+    with Progress(console=Console(stderr=True), transient=True) as bar, \
+            replay.cluster(args.workers, args.scheduler) as client:
+        task = bar.add_task(f"reading {len(locations)} log files", total=len(locations))
+        results, summary = replay.replay(
+            locations, params_list, args.session_key, pops, args.endpoint_url, client,
+            progress=lambda lines: bar.update(task, advance=1, description=f"read +{lines:,} lines"))
+    merged = [replay.merge(regions, params, summary)
+              for regions, params in zip(results, params_list)]
+    if not args.sweep:
+        print_result(merged[0], console)
+        console.print(f"{summary['lines_read']:,} lines read; skipped: "
+                      + (", ".join(f"{n:,} {r.replace('_', ' ')}"
+                                   for r, n in summary["lines_skipped"].items()) or "none"),
+                      highlight=False)
+        if args.json:
+            _write(args.json, json.dumps(merged[0], indent=2))
+        return 0
+    for value, result in zip(values, merged):
+        console.print(f"{name}={value}: hit ratio {result['hit_ratio']:.1%}, environments "
+                      f"{result['environments']['mean']:g} mean", highlight=False)
+    if args.json:
+        _write(args.json, json.dumps({"sweep": name, "values": values, "results": merged,
+                                      **summary}, indent=2))
+    return 0
+
+
 def run(args, console):
     prepare_outputs(args.json, args.plot)
+    if args.from_access_logs:
+        return run_logs(args, console)
     if args.from_report:
         found = calibrate.compare(read_json(args.from_report, "not a verify report"),
                                   parameters(args))

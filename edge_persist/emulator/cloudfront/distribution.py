@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 from edge_persist import edge_rules
+from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
 from edge_persist.emulator.cloudfront import forwarding
 from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
@@ -30,14 +31,7 @@ from edge_persist.emulator.lambda_edge import events, triggers
 
 # Which regional edge cache serves a request, and its POP's name in X-Amz-Cf-Pop.
 REGION_HEADER = "x-emulator-region"
-POPS = {
-    "us-east-1": "IAD89-C1", "us-east-2": "CMH68-C1", "us-west-1": "SFO53-C1",
-    "us-west-2": "SEA19-C1", "ca-central-1": "YUL62-C1", "sa-east-1": "GRU3-C1",
-    "eu-west-1": "DUB56-C1", "eu-west-2": "LHR61-C1", "eu-west-3": "CDG50-C1",
-    "eu-central-1": "FRA56-C1", "eu-north-1": "ARN54-C1", "ap-south-1": "BOM78-C1",
-    "ap-northeast-1": "NRT57-C1", "ap-northeast-2": "ICN57-C1", "ap-northeast-3": "KIX56-C1",
-    "ap-southeast-1": "SIN2-C1", "ap-southeast-2": "SYD62-C1",
-}
+POPS = regions_table.EMULATOR_POPS
 VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
 ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 

@@ -1,0 +1,254 @@
+"""CloudFront standard logs (legacy), read for the forecast.
+
+The format (CloudFront Developer Guide, "Standard logging (legacy)", log file format and
+fields): gzip or plain text; `#Version: 1.0`, then `#Fields:` naming the tab-separated fields
+of every line after it; field values URL-encoded; `-` for an empty field. Fields are read by
+the `#Fields` line, never by position, so a file with fields in another order or with fewer
+of them reads the same.
+
+Which lines run the origin triggers: those whose request reached the origin. `Miss` and
+`RefreshHit` did; `Hit` did not (a cache hit runs no origin trigger); `Error` did when its
+`x-edge-detailed-result-type` names the origin (`OriginConnectError`, `OriginError`, ...,
+`AbortedOrigin`) or is plain `Error` (the origin answered an error status); every other line
+(a redirect, a throttle, a client error, a generated response) did not. Skipped lines are
+counted by reason.
+"""
+import glob
+import gzip
+import io
+import os
+import time
+from array import array
+from calendar import timegm
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from edge_persist import regions
+from edge_persist.errors import UsageError
+
+FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+          "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+          "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for "
+          "ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status "
+          "fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type "
+          "sc-content-type sc-content-len sc-range-start sc-range-end").split()
+NEEDED = ("date", "time", "x-edge-location", "x-edge-result-type")
+REACHED_ORIGIN = frozenset({"Miss", "RefreshHit"})
+ORIGIN_ERRORS = frozenset({"Error", "AbortedOrigin", "SlowReaderOriginError"})
+
+# Skip reasons, as the JSON reports them.
+CACHE_HIT = "cache_hit"
+NO_ORIGIN_FETCH = "no_origin_fetch"
+NO_SESSION_KEY = "no_session_key"
+UNKNOWN_POP = "unknown_pop"
+MALFORMED = "malformed"
+
+
+@dataclass
+class SessionKey:
+    """--session-key: cookie:NAME, ip or ip+ua."""
+    kind: str
+    cookie: str = None
+
+    @classmethod
+    def parse(cls, text):
+        kind, _, name = text.partition(":")
+        if kind == "cookie" and name:
+            return cls("cookie", name)
+        if text in ("ip", "ip+ua"):
+            return cls(text)
+        raise ValueError(f"--session-key must be cookie:NAME, ip or ip+ua, not {text!r}")
+
+    @property
+    def fields(self):
+        return {"cookie": ("cs(Cookie)",), "ip": ("c-ip",), "ip+ua": ("c-ip", "cs(User-Agent)")}[
+            self.kind]
+
+
+@dataclass
+class Parsed:
+    """One file's replayable lines, by region, and its counts: small enough to ship between
+    Dask workers (times as a double array)."""
+    lines_read: int = 0
+    skipped: dict = field(default_factory=dict)
+    cookies_logged: int = 0     # lines whose cookie field was not empty
+    by_region: dict = field(default_factory=dict)  # region -> (array of epoch s, [session])
+
+    def skip(self, reason):
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def read_pop_regions(path):
+    """A --pop-regions file: JSON {"IAD": "us-east-1", ...}, over the built-in table."""
+    from edge_persist.errors import read_json
+    table = read_json(path, "not a JSON object of airport code to region")
+    if not isinstance(table, dict) or not all(
+            isinstance(k, str) and v in regions.EDGE_LOG_REGIONS for k, v in table.items()):
+        raise UsageError(f"{path}: expected {{\"IAD\": \"us-east-1\", ...}} with regions among "
+                         f"{', '.join(regions.EDGE_LOG_REGIONS)}")
+    return {**regions.POP_REGIONS, **{k.upper(): v for k, v in table.items()}}
+
+
+def header(fields=FIELDS):
+    """The two lines every standard log file starts with."""
+    return f"#Version: 1.0\n#Fields: {' '.join(fields)}\n"
+
+
+def line(record):
+    """One log line from {field: value}: every field in FIELDS order, `-` where empty."""
+    return "\t".join(str(record.get(name, "-")) or "-" for name in FIELDS) + "\n"
+
+
+# --- where the logs are -----------------------------------------------------------------------
+
+def expand(paths, endpoint_url=None):
+    """Every log file the arguments name: files, folders (recursively), globs, and
+    s3://bucket/prefix/ (listed now, read by the workers). One UsageError for a path that
+    names nothing."""
+    found = []
+    for path in paths:
+        if path.startswith("s3://"):
+            found += _s3_keys(path, endpoint_url)
+        elif any(c in path for c in "*?["):
+            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise UsageError(f"{path}: no file matches")
+            found += matches
+        elif os.path.isdir(path):
+            found += sorted(str(p) for p in Path(path).rglob("*") if p.is_file())
+        elif os.path.isfile(path):
+            if not os.access(path, os.R_OK):
+                raise UsageError(f"{path}: cannot read it")
+            found.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    if not found:
+        raise UsageError(f"no log files in {', '.join(paths)}")
+    return found
+
+
+def _s3(endpoint_url):
+    from edge_persist.aws import Aws
+    return Aws(endpoint_url=endpoint_url).client("s3", "us-east-1")
+
+
+def _s3_keys(url, endpoint_url):
+    import botocore.exceptions
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    try:
+        pages = _s3(endpoint_url).get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix)
+        keys = [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        from edge_persist.errors import from_aws
+        raise from_aws(err, f"listing {url}") from None
+    if not keys:
+        raise UsageError(f"{url}: no log files there")
+    return sorted(keys)
+
+
+def _open(location, endpoint_url):
+    """A text stream over one log file, gzip or not."""
+    if location.startswith("s3://"):
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        raw = io.BytesIO(_s3(endpoint_url).get_object(Bucket=bucket, Key=key)["Body"].read())
+    else:
+        raw = open(location, "rb")
+    head = raw.read(2)
+    raw.seek(0)
+    stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n")
+
+
+# --- reading one file -------------------------------------------------------------------------
+
+def parse_file(location, session_key, pop_regions=None, endpoint_url=None):
+    """One file, read line by line into a Parsed. A file without a `#Fields` line is a
+    UsageError; a malformed line is counted and skipped, never fatal."""
+    pop_regions = pop_regions or regions.POP_REGIONS
+    parsed = Parsed()
+    index = None
+    days = {}
+    try:
+        with _open(location, endpoint_url) as lines:
+            for line in lines:
+                if line.startswith("#"):
+                    if line.startswith("#Fields:"):
+                        index = _field_index(line, location, session_key)
+                    continue
+                if not line.strip():
+                    continue
+                if index is None:
+                    raise UsageError(f"{location}: no #Fields line before the first log line; "
+                                     "is it a CloudFront standard log?")
+                parsed.lines_read += 1
+                _one_line(line, index, session_key, pop_regions, parsed, days)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise UsageError(f"{location}: cannot read it ({err})") from None
+    if index is None and parsed.lines_read == 0:
+        raise UsageError(f"{location}: no #Fields line; is it a CloudFront standard log?")
+    return parsed
+
+
+def _field_index(line, location, session_key):
+    names = line.split(":", 1)[1].split()
+    index = {name: i for i, name in enumerate(names)}
+    missing = [n for n in (*NEEDED, *session_key.fields) if n not in index]
+    if missing:
+        raise UsageError(f"{location}: the #Fields line lacks {', '.join(missing)}")
+    return index
+
+
+def _one_line(line, index, session_key, pop_regions, parsed, days):
+    values = line.rstrip("\n").split("\t")
+    try:
+        result = values[index["x-edge-result-type"]]
+        day, clock = values[index["date"]], values[index["time"]]
+        pop = values[index["x-edge-location"]]
+        key_values = [values[index[f]] for f in session_key.fields]
+        detailed = values[index["x-edge-detailed-result-type"]] \
+            if "x-edge-detailed-result-type" in index else "Error"
+    except IndexError:
+        return parsed.skip(MALFORMED)
+    if session_key.kind == "cookie" and key_values[0] != "-":
+        parsed.cookies_logged += 1
+    if result not in REACHED_ORIGIN:
+        if result == "Hit":
+            return parsed.skip(CACHE_HIT)
+        if result != "Error" or not (detailed in ORIGIN_ERRORS or detailed.startswith("Origin")):
+            return parsed.skip(NO_ORIGIN_FETCH)
+    region = pop_regions.get(pop[:3])
+    if region is None:
+        return parsed.skip(UNKNOWN_POP)
+    session = _session(session_key, key_values)
+    if session is None:
+        return parsed.skip(NO_SESSION_KEY)
+    try:
+        midnight = days.get(day)
+        if midnight is None:
+            midnight = days[day] = timegm(time.strptime(day, "%Y-%m-%d"))
+        hours, minutes, seconds = clock.split(":")
+        at = midnight + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return parsed.skip(MALFORMED)
+    times, sessions = parsed.by_region.get(region) or \
+        parsed.by_region.setdefault(region, (array("d"), []))
+    times.append(at)
+    sessions.append(session)
+
+
+def _session(session_key, values):
+    if session_key.kind == "cookie":
+        cookies = values[0]
+        if cookies == "-":
+            return None
+        wanted = session_key.cookie + "="
+        for part in unquote(cookies).split(";"):
+            part = part.strip()
+            if part.startswith(wanted):
+                return part[len(wanted):] or None
+        return None
+    if any(v in ("-", "") for v in values):
+        return None
+    return "\t".join(values)

@@ -1,0 +1,152 @@
+"""Replay a distribution's standard logs through the forecast's model, on Dask.
+
+Regions are independent: a session stays in its region, environments and throttling are per
+region. So the work splits by file for reading (access_logs.parse_file, one task per file)
+and by region for the replay (one task per region, fed only that region's lines of every
+file). Each region replays with its own seed (the run's seed and the region's name), so the
+answer is the same to the last digit whatever the number of workers. No task holds more than
+one file's lines (reading) or one region's (replay).
+
+`--workers N` starts a LocalCluster on this machine; `--scheduler ADDRESS` uses a running
+cluster (`dask scheduler`, then `dask worker ADDRESS` on each machine); the workers then need
+this project importable and, for s3:// paths, access to the bucket.
+"""
+import dataclasses
+import os
+import uuid
+import zlib
+from array import array
+from contextlib import contextmanager
+
+from edge_persist.forecast import access_logs
+from edge_persist.forecast.model import Simulation
+
+
+
+def region_seed(seed, region):
+    return seed * 1_000_003 + zlib.crc32(region.encode())
+
+
+def lines_of(part, region):
+    """One file's lines of one region: what a region's replay is fed, and no more."""
+    return part.by_region.get(region) or (array("d"), [])
+
+
+def replay_region(params, region, t0, *parts):
+    """The model's answer for one region's lines (a (times, sessions) pair per file),
+    replayed in time order at their logged times, relative to t0 (the run's first line)."""
+    times = array("d")
+    sessions = []
+    for part_times, part_sessions in parts:
+        times.extend(part_times)
+        sessions.extend(part_sessions)
+    order = sorted(range(len(times)), key=times.__getitem__)
+    sim = Simulation(dataclasses.replace(params, regions={region: 1.0},
+                                         seed=region_seed(params.seed, region)))
+    state = sim.regions[region]
+    serve, next_sample, last = sim.serve, 1.0, 0.0
+    for i in order:
+        at = times[i] - t0
+        while at >= next_sample:  # environments sampled once a simulated second
+            sim.sample(next_sample)
+            next_sample += 1.0
+        last = max(last, serve(state, sessions[i], at))
+    sim.sample(max(next_sample - 1.0, last))
+    sim.sessions_started = len(set(sessions))
+    sim.params.duration = max(last, 1e-9)
+    result = sim.result()
+    result["sessions_seen"] = sim.sessions_started
+    return result
+
+
+def merge(results, params, summary):
+    """One answer from the regions' answers, in the forecast's JSON shape."""
+    regions = sorted(results)
+    requests = sum(results[r]["requests"] for r in regions)
+    hits = sum(round(results[r]["hit_ratio"] * results[r]["requests"]) for r in regions)
+    duration = max((results[r]["parameters"]["duration"] for r in regions), default=1e-9)
+    saved_ms = (params.miss_ms[1] - params.hit_ms[1]) * hits / max(1, requests)
+    return {
+        "requests": requests,
+        "sessions_seen": sum(results[r]["sessions_seen"] for r in regions),
+        "hit_ratio": round(hits / requests, 4) if requests else 0.0,
+        "environments": {"mean": round(sum(results[r]["environments"]["mean"]
+                                           for r in regions), 2),
+                         "peak": sum(results[r]["environments"]["peak"] for r in regions)},
+        "cold_starts": sum(results[r]["cold_starts"] for r in regions),
+        "throttled": sum(results[r]["throttled"] for r in regions),
+        "evictions": sum(results[r]["evictions"] for r in regions),
+        "per_region": {r: results[r]["per_region"][r] for r in regions},
+        "origin_reads_saved_per_s": round(hits / duration, 3),
+        "mean_latency_saved_ms": round(saved_ms, 3),
+        "peak_store_bytes": max((results[r]["peak_store_bytes"] for r in regions), default=0),
+        "parameters": {**{k: (list(v) if isinstance(v, tuple) else v)
+                          for k, v in dataclasses.asdict(params).items()
+                          if k not in ("regions", "schedule", "arrivals", "requests")},
+                       "duration": round(duration, 3)},
+        **summary,
+    }
+
+
+@contextmanager
+def cluster(workers=None, scheduler=None):
+    """A Dask client: on `scheduler` when given, else on a LocalCluster of `workers`
+    processes (default: this machine's cores), one thread each (the model is pure Python)."""
+    from distributed import Client, LocalCluster
+    if scheduler:
+        with Client(scheduler, timeout=30) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                      processes=True, dashboard_address=None, silence_logs=40) as local, \
+            Client(local) as client:
+        yield client
+
+
+def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=None,
+           client=None, progress=None):
+    """Read every file once, then replay each region under every Parameters of params_list
+    (one for a plain run, several for a sweep). Returns (results, summary)."""
+    run = uuid.uuid4().hex[:8]  # keys of their own: a shared scheduler may hold older runs
+    parsed = client.map(access_logs.parse_file, locations, session_key=session_key,
+                        pop_regions=pop_regions, endpoint_url=endpoint_url,
+                        key=[f"parse-{run}-{i}" for i in range(len(locations))])
+    summaries = client.map(_summary, parsed)
+    total = {"lines_read": 0, "lines_skipped": {}, "cookies_logged": 0, "regions": {}}
+    from distributed import as_completed
+    for future in as_completed(summaries):
+        part = future.result()
+        total["lines_read"] += part["lines_read"]
+        total["cookies_logged"] += part["cookies_logged"]
+        for reason, n in part["skipped"].items():
+            total["lines_skipped"][reason] = total["lines_skipped"].get(reason, 0) + n
+        for region, (count, first) in part["regions"].items():
+            known = total["regions"].get(region, (0, first))
+            total["regions"][region] = (known[0] + count, min(known[1], first))
+        if progress:
+            progress(part["lines_read"])
+    if session_key.kind == "cookie" and total["lines_read"] and not total["cookies_logged"]:
+        raise access_logs.UsageError(
+            f"no line has a cookie, so --session-key cookie:{session_key.cookie} finds no "
+            "session: the distribution logs without cookies (Logging IncludeCookies); use "
+            "--session-key ip or ip+ua")
+    t0 = min((first for _, first in total["regions"].values()), default=0.0)
+    regions = sorted(total["regions"])
+    by_region = {r: [client.submit(lines_of, part, r, key=f"lines-{run}-{i}-{r}")
+                     for i, part in enumerate(parsed)] for r in regions}
+    results = []
+    for n, params in enumerate(params_list):
+        futures = {r: client.submit(replay_region, params, r, t0, *by_region[r],
+                                    key=f"replay-{run}-{n}-{r}") for r in regions}
+        results.append({r: f.result() for r, f in futures.items()})
+    summary = {"source": "access-logs", "lines_read": total["lines_read"],
+               "lines_skipped": dict(sorted(total["lines_skipped"].items()))}
+    return results, summary
+
+
+def _summary(part):
+    """What the client needs of a parsed file: counts, and each region's size and first time."""
+    return {"lines_read": part.lines_read, "skipped": part.skipped,
+            "cookies_logged": part.cookies_logged,
+            "regions": {r: (len(times), min(times)) for r, (times, _) in part.by_region.items()
+                        if len(times)}}

@@ -1,0 +1,99 @@
+"""Reading CloudFront standard logs ("Standard logging (legacy)", log file format and fields)."""
+import json
+
+import pytest
+
+from edge_persist.errors import UsageError
+from edge_persist.forecast import access_logs
+from edge_persist.forecast import __main__ as forecast
+from tests.access_log_files import START, record, sequential, write
+
+COOKIE = access_logs.SessionKey.parse("cookie:ep_session")
+
+
+def parse(path, key=COOKIE):
+    return access_logs.parse_file(str(path), key)
+
+
+def test_fields_are_read_by_the_fields_line_not_by_position(tmp_path):
+    records = sequential("eu-west-3", 2, 3)
+    plain = parse(write(tmp_path / "a.log", records))
+    shuffled = list(reversed(access_logs.FIELDS))
+    other = parse(write(tmp_path / "b.log", records, fields=shuffled))
+    assert plain.by_region == other.by_region and plain.lines_read == 6
+    assert list(plain.by_region["eu-west-3"][1]) == ["s0", "s1"] * 3
+
+
+def test_gzip_and_plain_read_alike(tmp_path):
+    records = sequential("us-east-1", 3, 2)
+    assert parse(write(tmp_path / "a.gz", records, gz=True)).by_region == \
+        parse(write(tmp_path / "a.log", records)).by_region
+
+
+@pytest.mark.parametrize("result, detailed, reason", [
+    ("Hit", "Hit", access_logs.CACHE_HIT),
+    ("Redirect", "Redirect", access_logs.NO_ORIGIN_FETCH),
+    ("LimitExceeded", "LimitExceeded", access_logs.NO_ORIGIN_FETCH),
+    ("Error", "ClientCommError", access_logs.NO_ORIGIN_FETCH),
+    ("Error", "InvalidRequest", access_logs.NO_ORIGIN_FETCH),
+    ("Error", "OriginConnectError", None), ("Error", "Error", None),
+    ("Miss", "Miss", None), ("RefreshHit", "RefreshHit", None),
+])
+def test_only_lines_that_reached_the_origin_are_replayed(tmp_path, result, detailed, reason):
+    line = record(START, "IAD89-C1", result=result, cookie="ep_session=s1")
+    line["x-edge-detailed-result-type"] = detailed
+    parsed = parse(write(tmp_path / "x.log", [line]))
+    if reason:
+        assert parsed.skipped == {reason: 1} and not parsed.by_region
+    else:
+        assert parsed.skipped == {} and list(parsed.by_region["us-east-1"][1]) == ["s1"]
+
+
+def test_a_line_without_a_session_key_is_counted_apart(tmp_path):
+    lines = [record(START, "IAD89-C1", cookie="theme=dark"), record(START, "IAD89-C1")]
+    parsed = parse(write(tmp_path / "x.log", lines))
+    assert parsed.skipped == {access_logs.NO_SESSION_KEY: 2} and parsed.cookies_logged == 1
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("ip", "198.51.100.7"), ("ip+ua", "198.51.100.7\tMozilla%2F5.0"),
+])
+def test_ip_session_keys(tmp_path, key, expected):
+    line = record(START, "CDG50-C1", ua="Mozilla/5.0".replace("/", "%2F"))
+    parsed = parse(write(tmp_path / "x.log", [line]), access_logs.SessionKey.parse(key))
+    assert list(parsed.by_region["eu-west-3"][1]) == [expected]
+
+
+def test_malformed_lines_are_counted_and_skipped(tmp_path):
+    path = write(tmp_path / "x.log", sequential("us-east-1", 1, 2))
+    path.write_text(path.read_text() + "garbage\n2026-11-30\tnot-a-time\tIAD89-C1\n")
+    parsed = parse(path)
+    assert parsed.skipped.get(access_logs.MALFORMED) == 2
+    assert len(parsed.by_region["us-east-1"][0]) == 2
+
+
+def test_pops_map_to_the_regions_the_emulator_serves_them_from():
+    from edge_persist import regions
+    for region, pop in regions.EMULATOR_POPS.items():
+        assert regions.POP_REGIONS[pop[:3]] == region
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda d: [str(d / "missing")], "no such file"),
+    (lambda d: [str(d / "*.nothing")], "no file matches"),
+    (lambda d: [str((d / "nofields.log").write_text("2026-11-30\t12:00:00\n") and
+                    d / "nofields.log")], "no #Fields line"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, words):
+    code = forecast.main(["--from-access-logs", *make(tmp_path), "--workers", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and words in err[0]
+
+
+def test_pop_regions_file_overrides_the_table(tmp_path):
+    path = tmp_path / "pops.json"
+    path.write_text(json.dumps({"IAD": "eu-west-1"}))
+    assert access_logs.read_pop_regions(str(path))["IAD"] == "eu-west-1"
+    path.write_text(json.dumps({"IAD": "mars-1"}))
+    with pytest.raises(UsageError):
+        access_logs.read_pop_regions(str(path))

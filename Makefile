@@ -38,8 +38,12 @@ lint: synth
 deploy: synth
 	$(CDK) deploy $(STACK) --app cdk.out --outputs-file cdk-outputs.json
 
-demo: synth
-	$(PY) -m edge_persist.demo
+# The demo's app is this one with standard logs on, so the forecast can replay them.
+DEMO_OUT := out/demo/cdk.out
+demo: $(STAMP)
+	$(CDK) synth --quiet -c accessLogs=true --output $(DEMO_OUT)
+	$(PY) -m edge_persist.preflight $(DEMO_OUT)
+	$(PY) -m edge_persist.demo --cdk-out $(DEMO_OUT)
 
 verify: $(STAMP)
 	$(PY) verify.py --outputs-file cdk-outputs.json

@@ -38,6 +38,7 @@ def build_app(**app_kwargs):
         secret_generation=str(ctx("originSecretGeneration") or "1"),
         session_config=session_config(ctx),
         kvs_initial_value=str(ctx("kvsInitialValue") or DEFAULT_KVS_VALUE),
+        access_logs=str(ctx("accessLogs") or "false").lower() == "true",
         # No account is needed to synthesize; the CLI fills it in from credentials at deploy.
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION),
     )

@@ -9,6 +9,7 @@ resources as attributes. Infrastructure only: imports no runtime code and no too
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from stacks.access_logs import AccessLogs
 from stacks.distribution import PRICE_CLASSES, Cdn
 from stacks.edge import EdgeFunction
 from stacks.kvs import KeyValueStoreReader
@@ -20,7 +21,8 @@ DEFAULT_KVS_VALUE = "initial"
 class EdgePersistStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, price_class: str = "PriceClass_100",
                  secret_generation: str = "1", session_config: dict = None,
-                 kvs_initial_value: str = DEFAULT_KVS_VALUE, **kwargs) -> None:
+                 kvs_initial_value: str = DEFAULT_KVS_VALUE, access_logs: bool = False,
+                 **kwargs) -> None:
         if price_class not in PRICE_CLASSES:
             raise ValueError(f"priceClass must be one of {', '.join(PRICE_CLASSES)}, not {price_class!r}")
         super().__init__(scope, construct_id, **kwargs)
@@ -30,9 +32,10 @@ class EdgePersistStack(Stack):
                                  session_config=session_config or {})
         self.kvs = KeyValueStoreReader(self, "Kvs", stack_name=self.stack_name,
                                        initial_value=kvs_initial_value)
+        self.access_logs = AccessLogs(self, "AccessLogs") if access_logs else None
         self.cdn = Cdn(self, "Cdn", stack_name=self.stack_name, origin=self.origin,
                        edge_version=self.edge.version, viewer_function=self.kvs.function,
-                       price_class=price_class)
+                       price_class=price_class, access_logs=self.access_logs)
         self._outputs()
 
     def _outputs(self):
@@ -51,5 +54,8 @@ class EdgePersistStack(Stack):
             "KeyValueStoreId": self.kvs.store.key_value_store_id,
             "ViewerFunctionName": self.kvs.function.function_name,
         }
+        if self.access_logs:
+            outputs["AccessLogsUrl"] = (f"s3://{self.access_logs.bucket.bucket_name}/"
+                                        f"{self.access_logs.prefix}")
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -65,6 +65,15 @@ def cloud_assembly(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cloud_assembly_with_logs(tmp_path_factory):
+    """The app as `make demo` synthesizes it: standard logs on (context accessLogs)."""
+    from app import build_app
+    outdir = tmp_path_factory.mktemp("cdk-logs.out")
+    build_app(outdir=str(outdir), context={"accessLogs": "true"}).synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
 def template_path(cloud_assembly):
     return cloud_assembly / "EdgePersistStack.template.json"
 

@@ -8,6 +8,7 @@ from edge_persist.emulator.frontend import http11
 from edge_persist.emulator.alb.listeners import AlbTier
 from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
+from edge_persist.emulator.cloudfront.standard_logs import StandardLogs
 from edge_persist.emulator.cloudfront.control import ControlApi
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import InitErrors, Pool
@@ -98,6 +99,10 @@ class Emulator:
                 tier.domain = tier.triggers.domain = functions.domain = \
                     f"{LOOPBACK}:{server.server_port}"
                 self.tiers[distribution_id] = tier
+                if distribution.logging:
+                    tier.standard_logs = StandardLogs(
+                        distribution_id, tier.domain, distribution.logging, self.buckets.client,
+                        self.buckets.name_of(distribution.logging.bucket))
                 self.urls[dist_id] = f"http://{tier.domain}"
                 model.resolve.known.update({(dist_id, "Ref"): distribution_id,
                                             (dist_id, "DomainName"): tier.domain})
@@ -205,6 +210,9 @@ class Emulator:
             if getattr(self, "_started", False):  # shutdown() waits for serve_forever
                 server.shutdown()
             server.server_close()
+        for tier in getattr(self, "tiers", {}).values():
+            if tier.standard_logs is not None:
+                tier.standard_logs.close()  # the last lines, as CloudFront delivers them too
         for pool in self.pools():
             pool.close()
         for worker in getattr(self, "_function_workers", ()):

@@ -53,6 +53,14 @@ class LoadBalancer:
 
 
 @dataclass
+class Logging:
+    """DistributionConfig.Logging: where standard logs go."""
+    bucket: str               # a bucket of the template (logical id) or a bucket's name
+    prefix: str = ""
+    include_cookies: bool = False
+
+
+@dataclass
 class Distribution:
     logical_id: str
     default_behavior: Behavior
@@ -61,6 +69,7 @@ class Distribution:
     groups: dict              # origin group id -> OriginGroup
     default_root_object: str = ""
     mapped: dict = field(default_factory=dict)  # custom origin domain -> local URL
+    logging: Logging = None
 
     def all_behaviors(self):
         return [self.default_behavior, *self.behaviors]
@@ -238,7 +247,19 @@ class StackReader:
                      for b in config.get("CacheBehaviors") or []]
         return Distribution(dist_id, self._behavior(dist_id, default, origins, groups),
                             behaviors, origins, groups,
-                            self.resolve(config.get("DefaultRootObject") or ""), self.mapped)
+                            self.resolve(config.get("DefaultRootObject") or ""), self.mapped,
+                            self._logging(config.get("Logging")))
+
+    def _logging(self, config):
+        """Where the distribution's standard logs go: a template bucket (by logical id) or
+        the bucket named by its S3 domain (`name.s3.amazonaws.com`)."""
+        if not config or not config.get("Bucket"):
+            return None
+        bucket = cfn.logical_id(config["Bucket"])
+        if bucket not in self.resources:
+            bucket = str(self.resolve(config["Bucket"])).split(".s3")[0]
+        return Logging(bucket, str(self.resolve(config.get("Prefix") or "")),
+                       str(self.resolve(config.get("IncludeCookies", False))).lower() == "true")
 
     def _behavior(self, dist_id, config, origins, groups):
         target = config.get("TargetOriginId")

@@ -40,7 +40,7 @@ def replay_region(params, region, t0, *parts):
     for part_times, part_sessions in parts:
         times.extend(part_times)
         sessions.extend(part_sessions)
-    order = sorted(range(len(times)), key=times.__getitem__)
+    order = _spread(times, sorted(range(len(times)), key=times.__getitem__))
     sim = Simulation(dataclasses.replace(params, regions={region: 1.0},
                                          seed=region_seed(params.seed, region)))
     state = sim.regions[region]
@@ -57,6 +57,23 @@ def replay_region(params, region, t0, *parts):
     result = sim.result()
     result["sessions_seen"] = sim.sessions_started
     return result
+
+
+def _spread(times, order):
+    """Standard logs give the time to the second: the lines of one second are spread evenly
+    over it, in the order they were logged (an assumption: the logs say no more, and taking
+    them as simultaneous would start an environment per line)."""
+    i = 0
+    while i < len(order):
+        second = times[order[i]]
+        j = i
+        while j < len(order) and times[order[j]] == second:
+            j += 1
+        count = j - i
+        for k in range(i, j):
+            times[order[k]] = second + (k - i) / count
+        i = j
+    return order
 
 
 def merge(results, params, summary):
@@ -97,8 +114,10 @@ def cluster(workers=None, scheduler=None):
         with Client(scheduler, timeout=30) as client:
             yield client
         return
+    # On loopback only: the scheduler, the workers and their nannies listen on 127.0.0.1.
     with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                      processes=True, dashboard_address=None, silence_logs=40) as local, \
+                      processes=True, host="127.0.0.1", dashboard_address=None,
+                      silence_logs=40) as local, \
             Client(local) as client:
         yield client
 

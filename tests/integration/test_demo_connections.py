@@ -1,4 +1,5 @@
-"""make demo on loopback only: every connection of every process it starts goes to 127.0.0.1,
+"""make demo on loopback only (and its loop closed: the forecast replays the emulator's
+standard logs and agrees with verify within 0.05): every connection of every process it starts goes to 127.0.0.1,
 with AWS credentials in the environment and no endpoint flag (verify reads its endpoints from
 the emulator's outputs file).
 
@@ -21,8 +22,8 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @pytest.mark.slow
-def test_the_demo_connects_to_loopback_only(cloud_assembly, tmp_path):
-    shutil.copytree(cloud_assembly, tmp_path / "cdk.out")
+def test_the_demo_connects_to_loopback_only(cloud_assembly_with_logs, tmp_path):
+    shutil.copytree(cloud_assembly_with_logs, tmp_path / "cdk.out")
     audit = tmp_path / "connections.jsonl"
     # Credentials that look real: a run that read its endpoints from anywhere but the
     # emulator's outputs file would take them to AWS, and the audit would see it.
@@ -47,3 +48,9 @@ def test_the_demo_connects_to_loopback_only(cloud_assembly, tmp_path):
     lookups = {r["detail"] for r in records if r["kind"] == "lookup"}
     assert lookups <= set(LOOPBACK), lookups
     assert "169.254.169.254" not in audit.read_text()
+    # The loop closed: the forecast replayed the emulator's standard logs and agrees with
+    # what verify measured in the sessions round.
+    replayed = json.loads((tmp_path / "out/demo/forecast-from-logs.json").read_text())
+    measured = json.loads((tmp_path / "out/demo/sessions.json").read_text())["sessions"]
+    assert replayed["source"] == "access-logs" and replayed["requests"] == measured["requests"]
+    assert abs(replayed["hit_ratio"] - measured["hit_ratio"]) <= 0.05

@@ -6,6 +6,7 @@ CloudFront list the bucket, 403 AccessDenied otherwise (the usual OAC setup gran
 s3:GetObject). Source: Amazon S3 guide, "How Amazon S3 authorizes a request" (ListBucket and
 404), and the CloudFront guide's "Restrict access to an Amazon S3 origin".
 """
+import contextlib
 import mimetypes
 import os
 import zipfile
@@ -35,8 +36,18 @@ class Buckets:
 
     def __init__(self, endpoint_url):
         self._client = Aws(endpoint_url=endpoint_url, config=S3_CONFIG).client("s3", "us-east-1")
+        self.client = self._client  # for what writes into the buckets: standard logs
         self.names = {}          # logical id -> bucket name
         self._listable = set()   # names whose policy lets CloudFront list them
+
+    def name_of(self, bucket):
+        """A template bucket's name by its logical id, else `bucket`, created when missing
+        (a logging bucket outside the template)."""
+        if bucket in self.names:
+            return self.names[bucket]
+        with contextlib.suppress(botocore.exceptions.ClientError):
+            self._client.create_bucket(Bucket=bucket)
+        return bucket
 
     def create(self, stack, template, resolve):
         """Create every AWS::S3::Bucket of one stack; returns their names by logical id."""

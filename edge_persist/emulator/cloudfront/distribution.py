@@ -16,6 +16,7 @@ trigger a Lambda@Edge function":
 """
 import dataclasses
 import os
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -59,6 +60,9 @@ class Exchange:
     age: int = None
     viewer_response_runs: bool = False
     answered: bool = False
+    generated_at_viewer: str = None  # the log's result type when a viewer function answered
+    viewer_request: HttpRequest = None  # as the viewer sent it, for the standard log
+    started: float = 0.0
 
     def answer(self, response, x_cache=None, age=None):
         """Ends the request path with `response`."""
@@ -88,6 +92,7 @@ class CloudFrontTier:
         self._edge_hosts = {}
         self.domain = ""
         self.stats = triggers_.stats
+        self.standard_logs = None  # standard_logs.StandardLogs, with the template's Logging
         self._stages = [getattr(self, name) for name in self.REQUEST_PATH]
 
     # --- routing ------------------------------------------------------------------------
@@ -122,12 +127,19 @@ class CloudFrontTier:
         # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
-        exchange = Exchange(request, triggers.cf_id())
+        exchange = Exchange(request, triggers.cf_id(), viewer_request=dataclasses.replace(request),
+                            started=time.monotonic())
         for stage in self._stages:
             stage(exchange)
             if exchange.answered:
                 break
-        return self._finish(exchange)
+        response = self._finish(exchange)
+        if self.standard_logs is not None:
+            self.standard_logs.record(exchange.viewer_request, response,
+                                      POPS.get(exchange.region, exchange.region.upper()),
+                                      exchange.request_id, exchange.generated_at_viewer,
+                                      exchange.started)
+        return response
 
     def route_to_region(self, exchange):
         request = exchange.request
@@ -160,6 +172,7 @@ class CloudFrontTier:
         if outcome.failed:
             return exchange.answer(outcome.failed)
         if outcome.response is not None:  # not cached, no viewer-response
+            exchange.generated_at_viewer = "FunctionGeneratedResponse"
             return exchange.answer(function_events.to_response(outcome.response),
                                    edge_rules.X_CACHE_FUNCTION_GENERATED)
         exchange.request = function_events.to_request(exchange.request, outcome.request)
@@ -175,6 +188,7 @@ class CloudFrontTier:
         if outcome.failed:
             return exchange.answer(outcome.failed)
         if outcome.response is not None:  # not cached, no viewer-response
+            exchange.generated_at_viewer = "LambdaGeneratedResponse"
             return exchange.answer(events.http_response(outcome.response, b""),
                                    edge_rules.X_CACHE_GENERATED)
         viewer = exchange.viewer = outcome.request

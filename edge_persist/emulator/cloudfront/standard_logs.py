@@ -1,0 +1,118 @@
+"""A distribution's standard logs (legacy), written as CloudFront writes them.
+
+CloudFront Developer Guide, "Standard logging (legacy)": a distribution with `Logging`
+(Bucket, Prefix, IncludeCookies) gets gzip files in that bucket, named
+`<prefix><distribution id>.YYYY-MM-DD-HH.<unique id>.gz`, each `#Version: 1.0`, `#Fields:`
+and one tab-separated line of 33 fields per request (edge_persist.forecast.access_logs holds
+the field list, one home for the reader and this writer). Values are URL-encoded, empty ones
+`-`, and `cs(Cookie)` is filled only with IncludeCookies. The emulator delivers what it has
+every DELIVER_EVERY_S seconds and when it stops; CloudFront itself delivers "up to several
+times an hour".
+
+What the emulator fills as it knows it: `c-port`, the TLS fields and `x-forwarded-for` are
+`-` (viewers reach it over plain HTTP, with no proxy); `x-edge-result-type` is `Hit`, `Miss`
+(a cache miss, the origin triggers included: a response an origin-request function generates
+is a `Miss`, since the trigger ran on the way to the origin), `Error`, or
+`LambdaGeneratedResponse` / `FunctionGeneratedResponse` for one generated at the viewer, which
+never reaches the origin; `x-edge-detailed-result-type` is the same, or the error's type.
+"""
+import gzip
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from edge_persist import edge_rules
+from edge_persist.forecast import access_logs
+
+DELIVER_EVERY_S = 5.0
+# What the request path's X-Cache says, as the log's result type. A response generated at
+# the origin-request trigger has passed the cache on its way to the origin: a Miss.
+RESULT_TYPES = {
+    edge_rules.X_CACHE_HIT: "Hit", edge_rules.X_CACHE_MISS: "Miss",
+    edge_rules.X_CACHE_ERROR: "Error", edge_rules.X_CACHE_GENERATED: "Miss",
+}
+# A failed function: an Error, of the failure's own type.
+DETAILED_ERRORS = {x_cache: x_cache.split()[0] for _, x_cache in (
+    edge_rules.VALIDATION_FAILURE, edge_rules.EXECUTION_FAILURE, edge_rules.LIMIT_FAILURE,
+    edge_rules.FUNCTION_VALIDATION_FAILURE, edge_rules.FUNCTION_EXECUTION_FAILURE,
+    edge_rules.FUNCTION_THROTTLED_FAILURE)}
+
+
+def _encoded(value):
+    """A field value as standard logs write it: URL-encoded, `-` when empty."""
+    return quote(value, safe="/:=;,.-_~@()!*'&+?$[]") if value else "-"
+
+
+def _header(request, name):
+    values = request.header_values(name)
+    return values[-1] if values else ""
+
+
+class StandardLogs:
+    """One distribution's log lines, delivered to its bucket in the moto server."""
+
+    def __init__(self, distribution_id, domain, config, s3_client, bucket):
+        self.distribution_id, self.domain = distribution_id, domain
+        self.prefix = config.prefix
+        self.include_cookies = config.include_cookies
+        self.s3, self.bucket = s3_client, bucket
+        self._lines = []           # (hour, line)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._deliver_every, daemon=True,
+                                        name=f"standard-logs-{distribution_id}")
+        self._thread.start()
+
+    def record(self, request, response, pop, request_id, x_generated, started):
+        """One request, as the line CloudFront would log; off the network, only queued."""
+        now = datetime.now(timezone.utc)
+        x_cache = next((v for k, v in response.headers if k == "X-Cache"), "")
+        result = RESULT_TYPES.get(x_cache, "Error")
+        if x_generated:  # generated at the viewer: it never went toward the origin
+            result = x_generated
+        detailed = DETAILED_ERRORS.get(x_cache, result)
+        content_type = next((v for k, v in response.headers if k.lower() == "content-type"), "")
+        taken = f"{time.monotonic() - started:.3f}"
+        line = access_logs.line({
+            "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M:%S"),
+            "x-edge-location": pop, "sc-bytes": len(response.body) + 200,
+            "c-ip": request.client_ip, "cs-method": request.method,
+            "cs(Host)": self.domain, "cs-uri-stem": _encoded(request.path),
+            "sc-status": response.status,
+            "cs(Referer)": _encoded(_header(request, "referer")),
+            "cs(User-Agent)": _encoded(_header(request, "user-agent")),
+            "cs-uri-query": _encoded(request.query),
+            "cs(Cookie)": _encoded(_header(request, "cookie")) if self.include_cookies else "-",
+            "x-edge-result-type": result, "x-edge-request-id": request_id,
+            "x-host-header": _encoded(_header(request, "host")), "cs-protocol": "http",
+            "cs-bytes": len(request.body) + sum(len(k) + len(v) + 4 for k, v in request.headers),
+            "time-taken": taken, "x-edge-response-result-type": result,
+            "cs-protocol-version": "HTTP/1.1", "time-to-first-byte": taken,
+            "x-edge-detailed-result-type": detailed,
+            "sc-content-type": _encoded(content_type), "sc-content-len": len(response.body),
+        })
+        with self._lock:
+            self._lines.append((now.strftime("%Y-%m-%d-%H"), line))
+
+    def _deliver_every(self):
+        while not self._stop.wait(DELIVER_EVERY_S):
+            self.deliver()
+
+    def deliver(self):
+        """Put what is queued into the bucket: one file per hour it covers."""
+        with self._lock:
+            lines, self._lines = self._lines, []
+        by_hour = {}
+        for hour, line in lines:
+            by_hour.setdefault(hour, []).append(line)
+        for hour, found in by_hour.items():
+            key = f"{self.prefix}{self.distribution_id}.{hour}.{os.urandom(4).hex()}.gz"
+            body = gzip.compress((access_logs.header() + "".join(found)).encode())
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=DELIVER_EVERY_S + 1)
+        self.deliver()

@@ -29,17 +29,19 @@ def region_seed(seed, region):
 
 def lines_of(part, region):
     """One file's lines of one region: what a region's replay is fed, and no more."""
-    return part.by_region.get(region) or (array("d"), [])
+    return part.by_region.get(region) or access_logs.Lines()
 
 
 def replay_region(params, region, t0, *parts):
-    """The model's answer for one region's lines (a (times, sessions) pair per file),
+    """The model's answer for one region's lines (access_logs.Lines of every file),
     replayed in time order at their logged times, relative to t0 (the run's first line)."""
     times = array("d")
-    sessions = []
-    for part_times, part_sessions in parts:
-        times.extend(part_times)
-        sessions.extend(part_sessions)
+    sessions = array("l")
+    numbers = {}  # session key -> one number for the whole region
+    for part in parts:
+        times.extend(part.times)
+        local = [numbers.setdefault(key, len(numbers)) for key in part.sessions]
+        sessions.extend(local[c] for c in part.codes)
     order = _spread(times, sorted(range(len(times)), key=times.__getitem__))
     sim = Simulation(dataclasses.replace(params, regions={region: 1.0},
                                          seed=region_seed(params.seed, region)))
@@ -52,7 +54,7 @@ def replay_region(params, region, t0, *parts):
             next_sample += 1.0
         last = max(last, serve(state, sessions[i], at))
     sim.sample(max(next_sample - 1.0, last))
-    sim.sessions_started = len(set(sessions))
+    sim.sessions_started = len(numbers)
     sim.params.duration = max(last, 1e-9)
     result = sim.result()
     result["sessions_seen"] = sim.sessions_started
@@ -167,5 +169,5 @@ def _summary(part):
     """What the client needs of a parsed file: counts, and each region's size and first time."""
     return {"lines_read": part.lines_read, "skipped": part.skipped,
             "cookies_logged": part.cookies_logged,
-            "regions": {r: (len(times), min(times)) for r, (times, _) in part.by_region.items()
-                        if len(times)}}
+            "regions": {r: (len(lines.times), min(lines.times))
+                        for r, lines in part.by_region.items() if len(lines.times)}}

@@ -108,8 +108,9 @@ class Resolver:
     run, the same wherever the same reference appears: the per-deployment secret.
     """
 
-    def __init__(self, resources):
+    def __init__(self, resources, parameters=None):
         self.resources = resources
+        self.parameters = parameters if isinstance(parameters, dict) else {}
         self.secrets = {}
         # (logical id, "Ref" or attribute) -> the emulator's local value, for outputs.
         self.known = {}
@@ -146,6 +147,9 @@ class Resolver:
     def _ref(self, name):
         if name in PSEUDO:
             return PSEUDO[name]
+        if name in self.parameters:  # a parameter is its default: nothing passes another
+            default = (self.parameters[name] or {}).get("Default")
+            return default if default is None else str(default)
         if (name, "Ref") in self.known:
             return self.known[(name, "Ref")]
         props = self.resources.get(name, {}).get("Properties", {})
@@ -169,7 +173,7 @@ class StackReader:
         if not isinstance(self.template, dict):
             raise UsageError(f"{self.path} is not a CloudFormation template")
         self.resources = self.template.get("Resources", {})
-        self.resolve = Resolver(self.resources)
+        self.resolve = Resolver(self.resources, self.template.get("Parameters"))
         self.mapped = dict(mapped or {})
         self.warnings = []
         self.viewer_functions = {}
@@ -288,9 +292,10 @@ class StackReader:
             path_pattern=config.get("PathPattern"), target_origin_id=target,
             allowed_methods=behaviors.methods(config.get("AllowedMethods")),
             cached_methods=behaviors.methods(config.get("CachedMethods")),
-            cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources),
+            cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources,
+                                           self.resolve),
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
-                                               self.resources),
+                                               self.resources, self.resolve),
             associations=associations, functions=viewer_functions)
 
     def _viewer_function(self, arn, where):

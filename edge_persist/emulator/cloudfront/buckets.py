@@ -10,6 +10,7 @@ import contextlib
 import mimetypes
 import os
 import zipfile
+from xml.sax.saxutils import escape
 
 import botocore.exceptions
 from botocore.config import Config
@@ -93,6 +94,8 @@ class Buckets:
 
     def get_object(self, bucket, path):
         key = path.lstrip("/")
+        if not key:  # the bucket itself: S3 lists it, to those allowed to list it
+            return self._listing(bucket)
         try:
             answer = self._client.get_object(Bucket=bucket, Key=key)
         except botocore.exceptions.ClientError as err:
@@ -109,3 +112,23 @@ class Buckets:
                    ("Last-Modified", answer["LastModified"].strftime(
                        "%a, %d %b %Y %H:%M:%S GMT"))]
         return HttpResponse(200, headers, answer["Body"].read())
+
+    def _listing(self, bucket):
+        """GET on the bucket root, as S3 answers it: ListBucketResult when the bucket policy
+        lets CloudFront list it, else 403 AccessDenied (Amazon S3 API Reference,
+        ListObjectsV2; "How Amazon S3 authorizes a request")."""
+        if bucket not in self._listable:
+            return s3_error(403, "AccessDenied", "Access Denied")
+        try:
+            found = self._client.list_objects_v2(Bucket=bucket, MaxKeys=1000)
+        except botocore.exceptions.ClientError as err:
+            code = err.response.get("Error", {}).get("Code") or "InternalError"
+            return s3_error(404 if code == "NoSuchBucket" else 500, code, str(err))
+        items = "".join(f"<Contents><Key>{escape(o['Key'])}</Key><Size>{o['Size']}</Size>"
+                        f"</Contents>" for o in found.get("Contents", []))
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns='
+                f'"http://s3.amazonaws.com/doc/2006-03-01/"><Name>{escape(bucket)}</Name>'
+                f"<KeyCount>{found.get('KeyCount', 0)}</KeyCount><MaxKeys>1000</MaxKeys>"
+                f"<IsTruncated>{str(found.get('IsTruncated', False)).lower()}</IsTruncated>"
+                f"{items}</ListBucketResult>")
+        return HttpResponse(200, [("Content-Type", "application/xml")], body.encode())

@@ -56,7 +56,9 @@ def _config(ref, resources, managed, type_name, config_key, what):
     return None, resource["Properties"][config_key]
 
 
-def read_cache_policy(ref, behavior, resources):
+def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
+    """`resolve` turns intrinsics into values (a TTL may be a template parameter's Ref)."""
+    behavior = resolve(behavior)
     if ref is None:  # legacy: TTLs and ForwardedValues on the behavior
         forwarded = behavior.get("ForwardedValues") or {}
         cookies = forwarded.get("Cookies") or {}
@@ -73,6 +75,7 @@ def read_cache_policy(ref, behavior, resources):
                               "cache policy")
     if managed:
         return CachePolicy(*managed)
+    config = resolve(config)
     key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
     return CachePolicy(
         float(config.get("MinTTL", 0)), float(config.get("DefaultTTL", 86400)),
@@ -83,7 +86,7 @@ def read_cache_policy(ref, behavior, resources):
         bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")))
 
 
-def read_request_policy(ref, resources):
+def read_request_policy(ref, resources, resolve=lambda value: value):
     if ref is None:
         return OriginRequestPolicy()
     managed, config = _config(ref, resources, edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES,
@@ -91,6 +94,7 @@ def read_request_policy(ref, resources):
                               "OriginRequestPolicyConfig", "origin request policy")
     if managed:
         return OriginRequestPolicy(*managed)
+    config = resolve(config)
     return OriginRequestPolicy(
         _listed(config.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
         _listed(config.get("CookiesConfig"), "CookieBehavior", "Cookies"),

@@ -127,8 +127,10 @@ class CloudFrontTier:
         # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
-        exchange = Exchange(request, triggers.cf_id(), viewer_request=dataclasses.replace(request),
-                            started=time.monotonic())
+        exchange = Exchange(request, triggers.cf_id())
+        if self.standard_logs is not None:  # the log line is of the request as it came
+            exchange.viewer_request, exchange.started = dataclasses.replace(request), \
+                time.monotonic()
         for stage in self._stages:
             stage(exchange)
             if exchange.answered:

@@ -126,9 +126,15 @@ MANAGED_ORIGIN_REQUEST_POLICIES = {
 # Statuses CloudFront caches by the TTL rules; errors it caches for the error caching
 # minimum TTL, 10 s unless a CustomErrorResponse says otherwise ("Caching duration for
 # HTTP 4xx and 5xx status codes"; "Managing how long content stays in the cache").
-CACHEABLE_STATUSES = frozenset({200, 203, 204, 206, 300, 301, 410})
-CACHED_ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
-ERROR_CACHING_MIN_TTL_S = 10
+CACHEABLE_STATUSES = frozenset({200, 203, 204, 206, 300, 301, 308})
+# CloudFront Developer Guide, "How CloudFront processes HTTP 4xx and 5xx status codes from your
+# origin", HTTP 4xx and 5xx status codes that CloudFront caches: these always (for the error
+# caching minimum TTL, or the origin's max-age / s-maxage / Expires when that is longer) ...
+CACHED_ERROR_STATUSES = frozenset({404, 414, 500, 501, 502, 503, 504})
+# ... these only when the origin sends Cache-Control max-age or s-maxage; no other 4xx or 5xx
+# (416 among them: "CloudFront doesn't cache status code 416 responses").
+CACHED_WITH_MAX_AGE_ERROR_STATUSES = frozenset({400, 403, 405, 412, 415})
+ERROR_CACHING_MIN_TTL_S = 10  # "CloudFront caches error responses for a default duration of 10 seconds"
 
 # ALB facts.
 ALB_MAX_LAMBDA_RESPONSE_BYTES = 1 << 20

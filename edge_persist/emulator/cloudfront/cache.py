@@ -9,8 +9,16 @@ Rules and their sources (CloudFront Developer Guide):
   Expires set the TTL, clamped to the policy's minimum and maximum; no header gives the
   default TTL. no-cache, no-store and private are honoured when the minimum TTL is 0; with a
   minimum above 0 CloudFront caches for the minimum.
-- "Caching duration for HTTP 4xx and 5xx status codes": errors are cached for the error
-  caching minimum TTL (10 s).
+- "How CloudFront processes HTTP 4xx and 5xx status codes from your origin": 404, 414 and
+  500 to 504 are cached for the error caching minimum TTL (10 s), or for the origin's max-age,
+  s-maxage or Expires when longer; 400, 403, 405, 412 and 415 only when the origin sends
+  max-age or s-maxage; no other error status. The header's value is capped by the maximum
+  TTL.
+- 3xx: 300, 301 and 308 as any cacheable status; 302, 303 and 307 only with an explicit
+  max-age, s-maxage or Expires.
+- A response with `Vary: *` is not cached: no later request can match it.
+- Query strings are in the key in the order the viewer sent them ("Cache content based on
+  query string parameters": the same parameters in another order are another object).
 - Each regional edge cache keeps its own copies: a hit in eu-west-3 is not a hit in us-east-1.
 """
 import email.utils
@@ -62,33 +70,57 @@ def cache_key(policy, request, cached_methods):
     headers = [(k.lower(), v) for k, v in request.headers]
     # HEAD keeps its own entries: a HEAD answer has no body to serve a GET with.
     return (request.method, request.path,
-            tuple(sorted(pick(policy.query_strings,
-                              parse_qsl(request.query, keep_blank_values=True)))),
+            tuple(pick(policy.query_strings, parse_qsl(request.query, keep_blank_values=True))),
             tuple(sorted(pick(policy.headers, headers))),
             tuple(sorted(pick(policy.cookies, cookies_of(request)))),
             _accept_encoding(request) if policy.compress else "")
 
 
-def ttl(policy, response):
-    """Seconds to keep this response; 0 means do not cache it."""
-    if response.status in edge_rules.CACHED_ERROR_STATUSES:
-        return edge_rules.ERROR_CACHING_MIN_TTL_S
-    if response.status not in edge_rules.CACHEABLE_STATUSES:
-        return 0
-    control = ",".join(v for k, v in response.headers if k.lower() == "cache-control").lower()
-    directives = dict(DIRECTIVE.findall(control))
-    if any(d in directives for d in UNCACHEABLE_DIRECTIVES):
-        return policy.min_ttl
+def _header(response, name):
+    return ",".join(v for k, v in response.headers if k.lower() == name)
+
+
+def _max_age(directives):
+    """s-maxage, else max-age, in seconds; None when neither is sent."""
     for name in ("s-maxage", "max-age"):
         if directives.get(name):
-            return min(max(float(directives[name]), policy.min_ttl), policy.max_ttl)
-    expires = next((v for k, v in response.headers if k.lower() == "expires"), None)
-    if expires:
-        try:
-            seconds = email.utils.parsedate_to_datetime(expires).timestamp() - time.time()
-        except (TypeError, ValueError):
-            seconds = 0.0  # an invalid date means "already expired"
-        return min(max(seconds, policy.min_ttl), policy.max_ttl)
+            return float(directives[name])
+    return None
+
+
+def _expires(response):
+    """Seconds until the Expires header's date; None without one."""
+    expires = _header(response, "expires")
+    if not expires:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(expires).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return 0.0  # an invalid date means "already expired"
+
+
+def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
+    """Seconds to keep this response; 0 means do not cache it."""
+    if "*" in _header(response, "vary"):
+        return 0
+    directives = dict(DIRECTIVE.findall(_header(response, "cache-control").lower()))
+    max_age = _max_age(directives)
+    status = response.status
+    if status >= 400:
+        if status in edge_rules.CACHED_ERROR_STATUSES:
+            told = max_age if max_age is not None else _expires(response)
+        elif status in edge_rules.CACHED_WITH_MAX_AGE_ERROR_STATUSES and max_age is not None:
+            told = max_age
+        else:
+            return 0
+        return max(min(told or 0, policy.max_ttl), error_min_ttl)
+    explicit = max_age if max_age is not None else _expires(response)
+    if status not in edge_rules.CACHEABLE_STATUSES and not (300 <= status < 400 and explicit):
+        return 0
+    if any(d in directives for d in UNCACHEABLE_DIRECTIVES):
+        return policy.min_ttl
+    if explicit is not None:
+        return min(max(explicit, policy.min_ttl), policy.max_ttl)
     return policy.default_ttl
 
 

@@ -34,6 +34,7 @@ from edge_persist.emulator.lambda_edge import events, triggers
 REGION_HEADER = "x-emulator-region"
 POPS = regions_table.EMULATOR_POPS
 VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 
 
@@ -157,8 +158,12 @@ class CloudFrontTier:
         exchange.behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior,
                                                   request.path)
         if request.method not in exchange.behavior.allowed_methods:
-            exchange.answer(_plain(403, "This distribution is not configured to allow the HTTP "
-                                        "request method that was used.\n"))
+            return exchange.answer(_plain(403, "This distribution is not configured to allow "
+                                               "the HTTP request method that was used.\n"))
+        # "If a viewer makes a GET request and includes a body, CloudFront returns an HTTP
+        # status code 403 (Forbidden)" ("Request and response behavior for custom origins").
+        if request.method == "GET" and request.body:
+            exchange.answer(_plain(403, "A GET request may not have a body.\n"))
 
     def default_root_object(self, exchange):
         root = self.distribution.default_root_object
@@ -284,6 +289,10 @@ class CloudFrontTier:
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
         origin group), origin-response."""
         members, status_codes = self._changed_targets(behavior.target_origin_id, origin_changes)
+        # Origin failover is for GET, HEAD and OPTIONS only ("Optimize high availability with
+        # CloudFront origin failover"): any other method gets the primary's answer.
+        if request.method not in FAILOVER_METHODS:
+            members = members[:1]
         for i, origin in enumerate(members):
             cf_request = forwarding.origin_request(request, origin, behavior,
                                                    self._edge_host(region))

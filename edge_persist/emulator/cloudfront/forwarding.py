@@ -4,7 +4,11 @@
 - origin-request sees what the cache policy and the origin request policy forward
   (CloudFront Developer Guide, "Control origin requests with a policy": headers, cookies and
   query strings listed in either policy), plus the headers CloudFront adds itself (Via,
-  X-Forwarded-For, User-Agent, Host) and the origin it is going to.
+  X-Forwarded-For, User-Agent, Host) and the origin it is going to;
+- cookies go to the origin sorted by name ("Cache content based on cookies": CloudFront sorts
+  the cookies in natural order by cookie name before forwarding the request);
+- X-Forwarded-For carries what the viewer sent with the viewer's IP appended ("Request and
+  response behavior for custom origins", X-Forwarded-For).
 """
 from urllib.parse import parse_qsl
 
@@ -37,10 +41,11 @@ def origin_request(request, origin, behavior, via_host):
     cookies = pick(policy.cookies, viewer_cookies) + pick(cache_policy.cookies, viewer_cookies)
     if cookies:
         headers["cookie"] = [{"key": "Cookie", "value": "; ".join(
-            f"{k}={v}" for k, v in dict(cookies).items())}]
+            f"{k}={v}" for k, v in sorted(dict(cookies).items()))}]
     headers["via"] = [{"key": "Via", "value": f"2.0 {via_host} (CloudFront)"}]
-    headers.setdefault("x-forwarded-for", [{"key": "X-Forwarded-For",
-                                            "value": request.client_ip}])
+    sent = ", ".join(request.header_values("x-forwarded-for"))
+    headers["x-forwarded-for"] = [{"key": "X-Forwarded-For", "value":
+                                   f"{sent}, {request.client_ip}" if sent else request.client_ip}]
     headers.setdefault("user-agent", [{"key": "User-Agent", "value": "Amazon CloudFront"}])
     headers.setdefault("host", [{"key": "Host", "value": origin.domain}])
     forwards_all = "all" in (policy.query_strings[0], cache_policy.query_strings[0])

@@ -1,0 +1,36 @@
+"""The conformance suite: one test per documented CloudFront rule, its page and sentence in
+the docstring (`Page:` and `Rule:` lines, which tests/conformance/report.py turns into
+docs/conformance.md). The emulator-level tests share the feature app's emulator."""
+import pytest
+import requests
+
+from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
+from edge_persist.emulator.server import Emulator
+from tests.integration.apps import features_app
+from tests.integration.conftest import moto_url  # noqa: F401 - one moto server per run
+from tests.integration.fixed_origin import FixedOrigin
+
+
+@pytest.fixture(scope="session")
+def conformance_assembly(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("conformance.out")
+    features_app.build(outdir).synth()
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def emu(conformance_assembly, moto_url):  # noqa: F811
+    primary = FixedOrigin(503)
+    emulator = Emulator(conformance_assembly, moto_url, ["us-east-1"],
+                        origins={features_app.PRIMARY_DOMAIN: primary.url}).start()
+    yield emulator
+    emulator.stop()
+    primary.stop()
+
+
+@pytest.fixture
+def get(emu):
+    def send(path, method="GET", **kwargs):
+        headers = {REGION_HEADER: "us-east-1", **kwargs.pop("headers", {})}
+        return requests.request(method, emu.url + path, headers=headers, timeout=30, **kwargs)
+    return send

@@ -1,0 +1,65 @@
+"""Cache key and what CloudFront forwards: query strings, cookies, X-Forwarded-For, bodies."""
+from edge_persist.emulator.cloudfront import forwarding
+from edge_persist.emulator.cloudfront.behaviors import Behavior
+from edge_persist.emulator.cloudfront.cache import cache_key
+from edge_persist.emulator.cloudfront.origins import Origin
+from edge_persist.emulator.cloudfront.policies import CachePolicy, OriginRequestPolicy
+from edge_persist.emulator.frontend.messages import HttpRequest
+
+ALL = ("all", ())
+KEYED = CachePolicy(0, 60, 600, ("none", ()), ("none", ()), ALL, False)
+
+
+def request(query="", headers=()):
+    return HttpRequest("GET", "/x", query, list(headers), b"", "203.0.113.9")
+
+
+def behavior():
+    return Behavior(path_pattern=None, target_origin_id="o", allowed_methods=("GET", "HEAD"),
+                    cached_methods=("GET", "HEAD"), cache_policy=KEYED,
+                    request_policy=OriginRequestPolicy(ALL, ALL, ALL))
+
+
+def test_query_strings_in_another_order_are_another_object():
+    """Page: Cache content based on query string parameters
+    Rule: the same parameters in a different order are cached as different objects."""
+    methods = ("GET", "HEAD")
+    assert cache_key(KEYED, request("a=1&b=2"), methods) != \
+        cache_key(KEYED, request("b=2&a=1"), methods)
+
+
+def test_cookies_reach_the_origin_sorted_by_name():
+    """Page: Cache content based on cookies
+    Rule: CloudFront sorts the cookies in natural order by cookie name before forwarding."""
+    event = forwarding.origin_request(request(headers=[("Cookie", "zeta=1; alpha=2; mid=3")]),
+                                      Origin(id="o", kind="custom", domain="o.example"),
+                                      behavior(), "edge.example")
+    assert event["headers"]["cookie"][0]["value"] == "alpha=2; mid=3; zeta=1"
+
+
+def test_x_forwarded_for_gets_the_viewers_ip_appended():
+    """Page: Request and response behavior for custom origins
+    Rule: when the viewer sends X-Forwarded-For, CloudFront appends the viewer's IP address
+    and forwards it."""
+    origin = Origin(id="o", kind="custom", domain="o.example")
+    sent = forwarding.origin_request(request(headers=[("X-Forwarded-For", "192.0.2.1")]),
+                                     origin, behavior(), "edge.example")
+    assert sent["headers"]["x-forwarded-for"][0]["value"] == "192.0.2.1, 203.0.113.9"
+    alone = forwarding.origin_request(request(), origin, behavior(), "edge.example")
+    assert alone["headers"]["x-forwarded-for"][0]["value"] == "203.0.113.9"
+
+
+def test_a_get_with_a_body_is_refused_with_403(get):
+    """Page: Request and response behavior for custom origins
+    Rule: if a viewer makes a GET request and includes a body, CloudFront returns 403."""
+    assert get("/body/x", data=b"payload").status_code == 403
+    assert get("/body/x", method="POST", data=b"payload").status_code != 403
+
+
+def test_behaviors_are_tried_in_declared_order(get):
+    """Page: Cache behavior settings
+    Rule: CloudFront matches the path against the behaviors in the order they are listed;
+    the first match wins, not the most specific."""
+    assert get("/api/special").headers.get("X-Cache") != "Hit from cloudfront"
+    # /api/* (declared first) fails over from a 503 primary to the echo origin
+    assert get("/api/special").json()["path"] == "/api/special"

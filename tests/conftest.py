@@ -65,6 +65,14 @@ def cloud_assembly(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def moto_url():
+    """One moto server on loopback for the whole run (integration and conformance tests)."""
+    from edge_persist.emulator.services.motoserver import MotoServer
+    with MotoServer() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
 def cloud_assembly_with_logs(tmp_path_factory):
     """The app as `make demo` synthesizes it: standard logs on (context accessLogs)."""
     from app import build_app

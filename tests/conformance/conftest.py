@@ -7,7 +7,6 @@ import requests
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from tests.integration.apps import features_app
-from tests.integration.conftest import moto_url  # noqa: F401 - one moto server per run
 from tests.integration.fixed_origin import FixedOrigin
 
 
@@ -19,7 +18,7 @@ def conformance_assembly(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def emu(conformance_assembly, moto_url):  # noqa: F811
+def emu(conformance_assembly, moto_url):
     primary = FixedOrigin(503)
     emulator = Emulator(conformance_assembly, moto_url, ["us-east-1"],
                         origins={features_app.PRIMARY_DOMAIN: primary.url}).start()

@@ -6,15 +6,8 @@ import boto3
 import pytest
 import requests
 
-from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
 from edge_persist.emulator.template import StackReader
-
-
-@pytest.fixture(scope="session")
-def moto_url():
-    with MotoServer() as server:
-        yield server.url
 
 
 @pytest.fixture

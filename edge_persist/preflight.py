@@ -7,7 +7,6 @@ every stack of a cloud assembly, in the stack's own region, before anything is d
 import argparse
 import io
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -29,8 +28,6 @@ CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_VERSION = "AWS::Serverless::Function.Version"  # what `!Ref Fn.Version` names
 FUNCTION_TYPES = ("AWS::Lambda::Function", SAM_FUNCTION)
-FUNCTION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:([^:]+)(?::([^:]+))?$")
 # The date runtimes are judged on (YYYY-MM-DD), set by `preflight --as-of` for cfn-lint.
 AS_OF_ENV = "EDGE_PERSIST_AS_OF"
 

@@ -63,3 +63,12 @@ def test_behaviors_are_tried_in_declared_order(get):
     assert get("/api/special").headers.get("X-Cache") != "Hit from cloudfront"
     # /api/* (declared first) fails over from a 503 primary to the echo origin
     assert get("/api/special").json()["path"] == "/api/special"
+
+
+def test_a_viewer_response_function_cannot_change_the_status(get):
+    """Page: Restrictions on Lambda@Edge
+    Rule: a viewer-response function cannot change the HTTP status code: the viewer gets the
+    origin's status with the function's headers."""
+    # the feature app's viewer-response function sets 418 on /vresp-status
+    answer = get("/vresp-status?v=vs1")
+    assert answer.headers["x-vresp"] == "tried 418" and answer.status_code == 200

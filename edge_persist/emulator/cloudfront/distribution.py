@@ -247,7 +247,11 @@ class CloudFrontTier:
                                     events.event_response(exchange.response))
         if outcome.failed:
             return exchange.answer(outcome.failed)
-        exchange.response = events.http_response(outcome.response, exchange.response.body)
+        # The status is the origin's: a viewer-response function cannot change it ("Restrictions
+        # on Lambda@Edge"); its headers and body go on.
+        changed = events.http_response(outcome.response, exchange.response.body)
+        changed.status = exchange.response.status
+        exchange.response = changed
 
     # --- origins ------------------------------------------------------------------------
 

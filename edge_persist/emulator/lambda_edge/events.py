@@ -53,14 +53,19 @@ def event_response(response):
             "headers": event_headers(response.headers)}
 
 
+# Statuses whose response has no body (RFC 9110, 204 and 304): CloudFront sends none.
+NO_BODY_STATUSES = frozenset({204, 304})
+
+
 def http_response(cf_response, body):
     """A (validated) response object back to HTTP; `body` when the function left it alone."""
     if "body" in cf_response:
         text = cf_response.get("body") or ""
         body = base64.b64decode(text) if cf_response.get("bodyEncoding") == "base64" \
             else text.encode()
-    return HttpResponse(int(cf_response["status"]), flat_headers(cf_response.get("headers")),
-                        body)
+    status = int(cf_response["status"])
+    return HttpResponse(status, flat_headers(cf_response.get("headers")),
+                        b"" if status in NO_BODY_STATUSES else body)
 
 
 def to_origin(cf_request, viewer_body, request_id):

@@ -48,4 +48,7 @@ def handler(event, context):
         return response
     for name, count in COUNTS.items():
         _header(response["headers"], f"x-count-{name}", count)
+    if uri.startswith("/vresp-status"):  # CloudFront keeps the origin's status regardless
+        response["status"] = "418"
+        _header(response["headers"], "x-vresp", "tried 418")
     return response

@@ -134,7 +134,22 @@ CACHED_ERROR_STATUSES = frozenset({404, 414, 500, 501, 502, 503, 504})
 # ... these only when the origin sends Cache-Control max-age or s-maxage; no other 4xx or 5xx
 # (416 among them: "CloudFront doesn't cache status code 416 responses").
 CACHED_WITH_MAX_AGE_ERROR_STATUSES = frozenset({400, 403, 405, 412, 415})
-ERROR_CACHING_MIN_TTL_S = 10  # "CloudFront caches error responses for a default duration of 10 seconds"
+ERROR_CACHING_MIN_TTL_S = 10
+# "Serve compressed files": the sizes and content types CloudFront compresses.
+MIN_COMPRESS_BYTES, MAX_COMPRESS_BYTES = 1_000, 10_000_000
+COMPRESSIBLE_TYPES = frozenset("""
+application/dash+xml application/eot application/font application/font-sfnt
+application/javascript application/json application/opentype application/otf
+application/pkcs7-mime application/protobuf application/rss+xml application/truetype
+application/ttf application/vnd.apple.mpegurl application/vnd.mapbox-vector-tile
+application/vnd.ms-fontobject application/wasm application/xhtml+xml application/xml
+application/x-font-opentype application/x-font-truetype application/x-font-ttf
+application/x-httpd-cgi application/x-javascript application/x-mpegurl application/x-opentype
+application/x-otf application/x-perl application/x-ttf font/eot font/opentype font/otf font/ttf
+image/svg+xml text/css text/csv text/html text/javascript text/js text/plain text/richtext
+text/tab-separated-values text/xml text/x-component text/x-java-source text/x-script
+vnd.apple.mpegurl
+""".split())  # "CloudFront caches error responses for a default duration of 10 seconds"
 
 # ALB facts.
 ALB_MAX_LAMBDA_RESPONSE_BYTES = 1 << 20

@@ -296,7 +296,8 @@ class StackReader:
                                            self.resolve),
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
                                                self.resources, self.resolve),
-            associations=associations, functions=viewer_functions)
+            associations=associations, functions=viewer_functions,
+            compress=str(self.resolve(config.get("Compress", False))).lower() == "true")
 
     def _viewer_function(self, arn, where):
         """The AWS::CloudFront::Function a FunctionAssociation names, read once."""

@@ -32,6 +32,7 @@ class Behavior:
     request_policy: object    # policies.OriginRequestPolicy
     associations: dict = field(default_factory=dict)  # event type -> Association
     functions: dict = field(default_factory=dict)     # event type -> CloudFront function
+    compress: bool = False    # Compress: CloudFront compresses answers for the viewer
 
     def matches(self, path):
         return self.path_pattern is None or _pattern(self.path_pattern).fullmatch(path) is not None
@@ -44,6 +45,23 @@ def _pattern(path_pattern):
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
                     for c in path_pattern)
     return re.compile(regex, re.DOTALL)
+
+
+def normalized(path):
+    """The path with its dot segments removed (RFC 3986, 5.2.4), as CloudFront normalizes a
+    URI before it matches the path patterns ("Cache behavior settings", Path pattern)."""
+    if "." not in path:
+        return path
+    out = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    last = path.rsplit("/", 1)[-1]
+    trailing = "/" if last in (".", "..") and out else ""
+    return "/" + "/".join(out) + trailing
 
 
 def choose(behaviors, default, path):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from edge_persist import edge_rules
 from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
-from edge_persist.emulator.cloudfront import forwarding
+from edge_persist.emulator.cloudfront import delivery, forwarding
 from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
@@ -79,6 +79,8 @@ class CloudFrontTier:
         "viewer_request_function",    # viewer functions: CloudFront Function, then Lambda@Edge
         "viewer_request_trigger",
         "cache_or_origin",            # cache; on a miss, origin functions and the fetch
+        "byte_range",                 # delivery: a Range request's bytes, compression
+        "compression",
         "viewer_response_function",   # response functions: CloudFront Function, Lambda@Edge
         "viewer_response_trigger",
     )
@@ -155,6 +157,7 @@ class CloudFrontTier:
 
     def choose_behavior(self, exchange):
         dist, request = self.distribution, exchange.request
+        request.path = behavior_rules.normalized(request.path)
         exchange.behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior,
                                                   request.path)
         if request.method not in exchange.behavior.allowed_methods:
@@ -225,6 +228,13 @@ class CloudFrontTier:
             exchange.response, exchange.x_cache = response, x_cache
         exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
             exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+
+    def byte_range(self, exchange):
+        exchange.response = delivery.byte_range(exchange.request, exchange.response)
+
+    def compression(self, exchange):
+        exchange.response = delivery.compressed(exchange.request, exchange.response,
+                                                exchange.behavior)
 
     def viewer_response_function(self, exchange):
         behavior = exchange.behavior

@@ -61,6 +61,14 @@ class Logging:
 
 
 @dataclass
+class ErrorResponse:
+    """One of CustomErrorResponses: what CloudFront does with an error status."""
+    page_path: str = None       # ResponsePagePath: the object to answer with
+    response_code: int = None   # ResponseCode: the status the viewer gets with it
+    min_ttl: float = None       # ErrorCachingMinTTL: how long the error is cached
+
+
+@dataclass
 class Distribution:
     logical_id: str
     default_behavior: Behavior
@@ -70,6 +78,7 @@ class Distribution:
     default_root_object: str = ""
     mapped: dict = field(default_factory=dict)  # custom origin domain -> local URL
     logging: Logging = None
+    error_responses: dict = field(default_factory=dict)  # error code -> ErrorResponse
 
     def all_behaviors(self):
         return [self.default_behavior, *self.behaviors]
@@ -252,7 +261,22 @@ class StackReader:
         return Distribution(dist_id, self._behavior(dist_id, default, origins, groups),
                             behaviors, origins, groups,
                             self.resolve(config.get("DefaultRootObject") or ""), self.mapped,
-                            self._logging(config.get("Logging")))
+                            self._logging(config.get("Logging")),
+                            self._error_responses(config.get("CustomErrorResponses")))
+
+    def _error_responses(self, items):
+        """CustomErrorResponses by error code (CDK writes a list; the API a {Items} object)."""
+        items = items.get("Items") if isinstance(items, dict) else items
+        found = {}
+        for item in self.resolve(items or []):
+            if not isinstance(item, dict) or "ErrorCode" not in item:
+                continue
+            code = item.get("ResponseCode")
+            ttl = item.get("ErrorCachingMinTTL")
+            found[int(item["ErrorCode"])] = ErrorResponse(
+                item.get("ResponsePagePath") or None, int(code) if code not in (None, "") else None,
+                float(ttl) if ttl not in (None, "") else None)
+        return found
 
     def _logging(self, config):
         """Where the distribution's standard logs go: a template bucket (by logical id) or

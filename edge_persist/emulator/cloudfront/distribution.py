@@ -79,6 +79,7 @@ class CloudFrontTier:
         "viewer_request_function",    # viewer functions: CloudFront Function, then Lambda@Edge
         "viewer_request_trigger",
         "cache_or_origin",            # cache; on a miss, origin functions and the fetch
+        "custom_error_response",      # the distribution's page for an error status
         "byte_range",                 # delivery: a Range request's bytes, compression
         "compression",
         "viewer_response_function",   # response functions: CloudFront Function, Lambda@Edge
@@ -222,12 +223,49 @@ class CloudFrontTier:
             response, x_cache, cacheable = self._from_origin(
                 request, behavior, region, exchange.request_id, exchange.origin_changes)
             if key is not None and cacheable:
-                self.caches.put(region, key, response, ttl(behavior.cache_policy, response))
+                self.caches.put(region, key, response, self._ttl(behavior, response))
             if x_cache is None:  # a function failed: its answer goes back as it is
                 return exchange.answer(response)
             exchange.response, exchange.x_cache = response, x_cache
         exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
             exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+
+    def _ttl(self, behavior, response):
+        """How long to cache `response`: an error for its ErrorCachingMinTTL when the
+        distribution sets one ("Control how long CloudFront caches errors")."""
+        custom = self.distribution.error_responses.get(response.status)
+        if custom is not None and custom.min_ttl is not None:
+            return ttl(behavior.cache_policy, response, error_min_ttl=custom.min_ttl)
+        return ttl(behavior.cache_policy, response)
+
+    def custom_error_response(self, exchange):
+        """"Generate custom error responses": for an error status with a ResponsePagePath,
+        CloudFront gets that object (through the behavior its path matches, cached as any
+        object; viewer-request does not run for it) and answers with it and ResponseCode."""
+        response = exchange.response
+        custom = self.distribution.error_responses.get(response.status) \
+            if response.status >= 400 else None
+        if custom is None or not custom.page_path:
+            return
+        dist = self.distribution
+        page_request = HttpRequest("GET", custom.page_path, "", [], b"",
+                                   exchange.request.client_ip)
+        behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, page_request.path)
+        key = cache_key(behavior.cache_policy, page_request, behavior.cached_methods)
+        cached = self.caches.get(exchange.region, key) if key is not None else None
+        if cached is not None:
+            page = cached[0]
+        else:
+            page, _, cacheable = self._from_origin(page_request, behavior, exchange.region,
+                                                   exchange.request_id)
+            if key is not None and cacheable:
+                self.caches.put(exchange.region, key, page, self._ttl(behavior, page))
+        if page.status >= 400:  # no page to give: the original error goes back
+            return
+        status = custom.response_code or response.status
+        exchange.response = HttpResponse(status, page.headers, page.body)
+        exchange.x_cache = edge_rules.X_CACHE_ERROR
+        exchange.viewer_response_runs = False
 
     def byte_range(self, exchange):
         exchange.response = delivery.byte_range(exchange.request, exchange.response)

@@ -7,8 +7,6 @@ lines are printed when the emulator starts.
 # DistributionConfig keys, and what the emulator does instead.
 DISTRIBUTION_FEATURES = {
     "WebACLId": "AWS WAF is not emulated: no request is blocked",
-    "CustomErrorResponses": "custom error pages are not emulated: errors reach the viewer as "
-                            "the origin sent them",
     "ContinuousDeploymentPolicyId": "continuous deployment (staging) is not emulated",
 }
 # Cache behavior keys.

@@ -80,6 +80,7 @@ LIMIT_FAILURE = (503, "LambdaLimitExceeded from CloudFront")
 # X-Cache of the other answers.
 X_CACHE_HIT = "Hit from cloudfront"
 X_CACHE_MISS = "Miss from cloudfront"
+X_CACHE_REFRESH_HIT = "RefreshHit from cloudfront"
 X_CACHE_ERROR = "Error from cloudfront"
 X_CACHE_GENERATED = "LambdaGeneratedResponse from cloudfront"
 # Lambda@Edge concurrent executions per region (CloudFront quotas page).

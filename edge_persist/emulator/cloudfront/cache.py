@@ -139,14 +139,21 @@ class RegionalCaches:
         self._lock = threading.Lock()
 
     def get(self, region, key):
+        """(response, age) of a fresh entry, else None. An expired entry stays, for
+        revalidation (stale())."""
         now = time.monotonic()
         with self._lock:
             entry = self._stores.get(region, {}).get(key)
             if entry and entry.expires > now:
                 return entry.response, int(now - entry.stored)
-            if entry:
-                del self._stores[region][key]
         return None
+
+    def stale(self, region, key):
+        """The expired response under `key`, or None: what CloudFront revalidates with the
+        origin, and serves when the origin answers 5xx."""
+        with self._lock:
+            entry = self._stores.get(region, {}).get(key)
+        return entry.response if entry and entry.expires <= time.monotonic() else None
 
     def put(self, region, key, response, seconds):
         if seconds <= 0:

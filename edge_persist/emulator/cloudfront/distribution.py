@@ -35,12 +35,43 @@ REGION_HEADER = "x-emulator-region"
 POPS = regions_table.EMULATOR_POPS
 VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
 FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FRESHNESS_HEADERS = frozenset({"cache-control", "expires", "etag", "last-modified"})
 ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 
 
 def _plain(status, text, x_cache=edge_rules.X_CACHE_ERROR):
     return HttpResponse(status, [("Content-Type", "text/plain"), ("X-Cache", x_cache)],
                         text.encode())
+
+
+def _conditional(stale):
+    """The headers that revalidate an expired object: its ETag and Last-Modified ("Manage how
+    long content stays in the cache": CloudFront asks the origin whether it changed)."""
+    if stale is None:
+        return []
+    headers = {k.lower(): v for k, v in stale.headers}
+    found = []
+    if headers.get("etag"):
+        found.append(("If-None-Match", headers["etag"]))
+    if headers.get("last-modified"):
+        found.append(("If-Modified-Since", headers["last-modified"]))
+    return found
+
+
+def _revalidated(stale, response, x_cache):
+    """A 304 for an expired object serves the object again (RefreshHit); so does a 5xx
+    ("How CloudFront processes HTTP 4xx and 5xx status codes from your origin": with the
+    object in the cache, CloudFront returns it rather than the error)."""
+    if stale is None or x_cache is None:
+        return response, x_cache
+    if response.status == 304:  # the object, with the freshness the origin now gives it
+        new = [(k, v) for k, v in response.headers if k.lower() in FRESHNESS_HEADERS]
+        replaced = {k.lower() for k, _ in new}
+        headers = [(k, v) for k, v in stale.headers if k.lower() not in replaced] + new
+        return HttpResponse(stale.status, headers, stale.body), edge_rules.X_CACHE_REFRESH_HIT
+    if response.status >= 500:
+        return stale, edge_rules.X_CACHE_REFRESH_HIT
+    return response, x_cache
 
 
 def _x_cache(response):
@@ -220,8 +251,11 @@ class CloudFrontTier:
                 cached[0], edge_rules.X_CACHE_HIT, cached[1]
         else:
             self.stats["misses"] += 1
+            stale = self.caches.stale(region, key) if key is not None else None
             response, x_cache, cacheable = self._from_origin(
-                request, behavior, region, exchange.request_id, exchange.origin_changes)
+                request, behavior, region, exchange.request_id, exchange.origin_changes,
+                _conditional(stale))
+            response, x_cache = _revalidated(stale, response, x_cache)
             if key is not None and cacheable:
                 self.caches.put(region, key, response, self._ttl(behavior, response))
             if x_cache is None:  # a function failed: its answer goes back as it is
@@ -337,9 +371,11 @@ class CloudFrontTier:
                                    domain=domain, target=known.target if known else
                                    self.distribution.mapped.get(domain))
 
-    def _from_origin(self, request, behavior, region, request_id, origin_changes=()):
+    def _from_origin(self, request, behavior, region, request_id, origin_changes=(),
+                     conditional=()):
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
-        origin group), origin-response."""
+        origin group), origin-response. `conditional`: the If-None-Match / If-Modified-Since
+        CloudFront adds to revalidate an expired object."""
         members, status_codes = self._changed_targets(behavior.target_origin_id, origin_changes)
         # Origin failover is for GET, HEAD and OPTIONS only ("Optimize high availability with
         # CloudFront origin failover"): any other method gets the primary's answer.
@@ -357,8 +393,9 @@ class CloudFrontTier:
                     return (events.http_response(outcome.response, b""),
                             edge_rules.X_CACHE_GENERATED, True)
                 cf_request = outcome.request
-            response = self._fetch(self._origin_of(cf_request, origin),
-                                   events.to_origin(cf_request, request.body, request_id))
+            to_origin = events.to_origin(cf_request, request.body, request_id)
+            to_origin.headers += conditional
+            response = self._fetch(self._origin_of(cf_request, origin), to_origin)
             last = i == len(members) - 1
             if last or (response is not None and response.status not in status_codes):
                 break

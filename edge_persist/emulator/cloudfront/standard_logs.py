@@ -31,6 +31,7 @@ DELIVER_EVERY_S = 5.0
 # the origin-request trigger has passed the cache on its way to the origin: a Miss.
 RESULT_TYPES = {
     edge_rules.X_CACHE_HIT: "Hit", edge_rules.X_CACHE_MISS: "Miss",
+    edge_rules.X_CACHE_REFRESH_HIT: "RefreshHit",
     edge_rules.X_CACHE_ERROR: "Error", edge_rules.X_CACHE_GENERATED: "Miss",
 }
 # A failed function: an Error, of the failure's own type.

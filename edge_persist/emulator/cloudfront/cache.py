@@ -31,6 +31,10 @@ from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
 
+# How long an expired object is kept for revalidation; AWS documents no figure. Sweeping on
+# every SWEEP_EVERY puts keeps a long run's memory bounded.
+STALE_KEEP_S = 3600.0
+SWEEP_EVERY = 1000
 DIRECTIVE = re.compile(r"([a-z-]+)\s*(?:=\s*\"?(\d+)\"?)?")
 UNCACHEABLE_DIRECTIVES = ("no-cache", "no-store", "private")
 
@@ -137,6 +141,7 @@ class RegionalCaches:
     def __init__(self):
         self._stores = {}
         self._lock = threading.Lock()
+        self._puts = 0
 
     def get(self, region, key):
         """(response, age) of a fresh entry, else None. An expired entry stays, for
@@ -161,6 +166,11 @@ class RegionalCaches:
         now = time.monotonic()
         with self._lock:
             self._stores.setdefault(region, {})[key] = Entry(response, now, now + seconds)
+            self._puts += 1
+            if self._puts % SWEEP_EVERY == 0:
+                for store in self._stores.values():
+                    for old in [k for k, e in store.items() if e.expires + STALE_KEEP_S < now]:
+                        del store[old]
 
     def invalidate(self, paths):
         """Drop every entry whose path matches one of the invalidation paths (`*` at the end

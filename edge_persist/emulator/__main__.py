@@ -56,6 +56,10 @@ def build_parser():
                    help="answer 503 FunctionThrottledError when a CloudFront function uses "
                         "more than its compute budget (off: a shared machine is too noisy "
                         "for a 1 ms budget; default: off)")
+    p.add_argument("--viewer-country", default="US", type=str.upper, metavar="CC",
+                   help="the viewers' country for geo restriction and CloudFront-Viewer-Country "
+                        "(a request's x-emulator-viewer-country header wins; default: "
+                        "%(default)s)")
     p.add_argument("--logs-endpoint", help="a running moto server's URL (default: start one)")
     p.add_argument("--outputs-file", default="out/emulator/cdk-outputs.json",
                    help="where to write the local URLs, as cdk deploy --outputs-file would "
@@ -86,7 +90,8 @@ def serve(args):
             args.cdk_out, endpoint, chosen, args.idle_timeout, args.max_lifetime,
             args.stack_name, args.port or 0, args.alb_port or 0, args.routing, models=models,
             concurrency_limit=args.concurrency_limit, env_routing=args.env_routing,
-            kvs_propagation=args.kvs_propagation, enforce_compute=args.enforce_compute))
+            kvs_propagation=args.kvs_propagation, enforce_compute=args.enforce_compute,
+            viewer_country=args.viewer_country))
         out = Path(args.outputs_file)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(emulator.outputs(), indent=2))

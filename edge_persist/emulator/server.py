@@ -9,6 +9,7 @@ from edge_persist.emulator.alb.listeners import AlbTier
 from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
 from edge_persist.emulator.cloudfront.standard_logs import StandardLogs
+from edge_persist.emulator.cloudfront import viewers
 from edge_persist.emulator.cloudfront.control import ControlApi
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import InitErrors, Pool
@@ -44,7 +45,7 @@ class Emulator:
                  stack_name=None, port=0, alb_port=0, routing="client-ip", models=None,
                  origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
                  env_routing="mru", kvs_propagation=edge_rules.KVS_DEFAULT_PROPAGATION_S,
-                 enforce_compute=False):
+                 enforce_compute=False, viewer_country=viewers.DEFAULT_COUNTRY):
         self.models = models or read_stacks(cdk_out, stack_name, origins)
         self.model = self.models[0]
         self.regions = list(regions)
@@ -57,6 +58,7 @@ class Emulator:
         self._servers = []
         self.stores = Stores(kvs_propagation)
         self._enforce_compute = enforce_compute
+        self.viewer_country = viewer_country
         self._function_workers = []
         try:
             self._build(port, alb_port, routing, concurrency_limit)
@@ -94,7 +96,8 @@ class Emulator:
                                       distribution_id, stats, self._enforce_compute)
                 tier = CloudFrontTier(distribution, Triggers(self.pool, self.shipper, throttle,
                                                              distribution_id, stats),
-                                      fetcher, self.regions, routing, functions)
+                                      fetcher, self.regions, routing, functions,
+                                      self.viewer_country)
                 server = self._listen(port if not self.tiers else 0, tier)
                 tier.domain = tier.triggers.domain = functions.domain = \
                     f"{LOOPBACK}:{server.server_port}"

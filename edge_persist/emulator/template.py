@@ -79,6 +79,7 @@ class Distribution:
     mapped: dict = field(default_factory=dict)  # custom origin domain -> local URL
     logging: Logging = None
     error_responses: dict = field(default_factory=dict)  # error code -> ErrorResponse
+    geo: tuple = None         # (whitelist or blacklist, countries) of GeoRestriction
 
     def all_behaviors(self):
         return [self.default_behavior, *self.behaviors]
@@ -262,7 +263,15 @@ class StackReader:
                             behaviors, origins, groups,
                             self.resolve(config.get("DefaultRootObject") or ""), self.mapped,
                             self._logging(config.get("Logging")),
-                            self._error_responses(config.get("CustomErrorResponses")))
+                            self._error_responses(config.get("CustomErrorResponses")),
+                            self._geo(config.get("Restrictions")))
+
+    def _geo(self, restrictions):
+        geo = self.resolve((restrictions or {}).get("GeoRestriction") or {})
+        kind = str(geo.get("RestrictionType", "none"))
+        if kind == "none":
+            return None
+        return kind, tuple(str(c).upper() for c in geo.get("Locations") or [])
 
     def _error_responses(self, items):
         """CustomErrorResponses by error code (CDK writes a list; the API a {Items} object)."""

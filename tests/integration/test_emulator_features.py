@@ -43,7 +43,8 @@ def emu(feature_assembly, moto_url, primary):
 
 
 def get(emu, path, region=US, **kwargs):
-    return requests.get(emu.url + path, headers={REGION_HEADER: region}, timeout=30, **kwargs)
+    headers = {REGION_HEADER: region, **kwargs.pop("headers", {})}
+    return requests.get(emu.url + path, headers=headers, timeout=30, **kwargs)
 
 
 def counts(response):
@@ -179,8 +180,11 @@ def test_past_the_regions_concurrency_limit_requests_get_503(emu):
     assert all(a.headers["X-Cache"] == "LambdaLimitExceeded from CloudFront" for a in throttled)
 
 
-def test_what_is_not_emulated_is_said(emu):
-    assert any("GeoRestriction" in w and "DistB3B78991" in w for w in emu.warnings)
+def test_geo_restriction_keeps_a_blocked_country_out(emu):
+    blocked = get(emu, "/geo?v=g1", headers={"x-emulator-viewer-country": "KP"})
+    assert blocked.status_code == 403 and blocked.headers["X-Cache"] == "Error from cloudfront"
+    assert get(emu, "/geo?v=g1", headers={"x-emulator-viewer-country": "FR"}).status_code == 200
+    assert not any("GeoRestriction" in w for w in emu.warnings)
 
 
 def test_outputs_name_every_distribution_bucket_and_endpoint(emu, moto_url):

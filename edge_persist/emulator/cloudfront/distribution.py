@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from edge_persist import edge_rules
 from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
-from edge_persist.emulator.cloudfront import delivery, forwarding
+from edge_persist.emulator.cloudfront import delivery, forwarding, viewers
 from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
@@ -93,6 +93,7 @@ class Exchange:
     viewer_response_runs: bool = False
     answered: bool = False
     generated_at_viewer: str = None  # the log's result type when a viewer function answered
+    country: str = viewers.DEFAULT_COUNTRY  # the viewer's, for geo and CloudFront-Viewer-*
     viewer_request: HttpRequest = None  # as the viewer sent it, for the standard log
     started: float = 0.0
 
@@ -105,7 +106,8 @@ class CloudFrontTier:
     # The request path, in CloudFront's order. Each stage is a method taking the Exchange.
     REQUEST_PATH = (
         "route_to_region",            # the regional edge cache that serves the viewer
-        "choose_behavior",            # viewer checks: the behavior, its allowed methods
+        "geo_restriction",            # viewer checks: the viewer's country, the behavior
+        "choose_behavior",
         "default_root_object",
         "viewer_request_function",    # viewer functions: CloudFront Function, then Lambda@Edge
         "viewer_request_trigger",
@@ -118,10 +120,11 @@ class CloudFrontTier:
     )
 
     def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip",
-                 functions=None):
+                 functions=None, viewer_country=viewers.DEFAULT_COUNTRY):
         self.distribution, self.triggers, self.fetcher = distribution, triggers_, fetcher
         self.functions = functions  # cloudfront_functions.runtime.Functions
         self.regions, self.routing = list(regions), routing
+        self.viewer_country = viewer_country
         self.caches = RegionalCaches()
         self._turn = 0
         self._edge_hosts = {}
@@ -186,6 +189,17 @@ class CloudFrontTier:
             return exchange.answer(_plain(400, f"{REGION_HEADER} must be one of "
                                                f"{', '.join(self.regions)}\n"))
         request.headers = [(k, v) for k, v in request.headers if k.lower() != REGION_HEADER]
+
+    def geo_restriction(self, exchange):
+        """"Restrict the geographic distribution of your content": a viewer from a country
+        the distribution keeps out gets 403 from CloudFront."""
+        request = exchange.request
+        exchange.country = viewers.country_of(request, self.viewer_country)
+        request.headers = [(k, v) for k, v in request.headers
+                           if k.lower() != viewers.COUNTRY_HEADER]
+        if viewers.blocked(self.distribution.geo, exchange.country):
+            exchange.answer(_plain(403, "The Amazon CloudFront distribution is configured to "
+                                        "block access from your country.\n"))
 
     def choose_behavior(self, exchange):
         dist, request = self.distribution, exchange.request
@@ -254,7 +268,7 @@ class CloudFrontTier:
             stale = self.caches.stale(region, key) if key is not None else None
             response, x_cache, cacheable = self._from_origin(
                 request, behavior, region, exchange.request_id, exchange.origin_changes,
-                _conditional(stale))
+                _conditional(stale), exchange.country)
             response, x_cache = _revalidated(stale, response, x_cache)
             if key is not None and cacheable:
                 self.caches.put(region, key, response, self._ttl(behavior, response))
@@ -291,7 +305,8 @@ class CloudFrontTier:
             page = cached[0]
         else:
             page, _, cacheable = self._from_origin(page_request, behavior, exchange.region,
-                                                   exchange.request_id)
+                                                   exchange.request_id,
+                                                   country=exchange.country)
             if key is not None and cacheable:
                 self.caches.put(exchange.region, key, page, self._ttl(behavior, page))
         if page.status >= 400:  # no page to give: the original error goes back
@@ -372,7 +387,7 @@ class CloudFrontTier:
                                    self.distribution.mapped.get(domain))
 
     def _from_origin(self, request, behavior, region, request_id, origin_changes=(),
-                     conditional=()):
+                     conditional=(), country=viewers.DEFAULT_COUNTRY):
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
         origin group), origin-response. `conditional`: the If-None-Match / If-Modified-Since
         CloudFront adds to revalidate an expired object."""
@@ -383,7 +398,7 @@ class CloudFrontTier:
             members = members[:1]
         for i, origin in enumerate(members):
             cf_request = forwarding.origin_request(request, origin, behavior,
-                                                   self._edge_host(region))
+                                                   self._edge_host(region), country)
             if OR in behavior.associations:
                 outcome = self.triggers.run(behavior.associations[OR], region, request_id,
                                             cf_request)

@@ -13,6 +13,7 @@
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
+from edge_persist.emulator.cloudfront import viewers
 from edge_persist.emulator.cloudfront.cache import cookies_of, pick
 from edge_persist.emulator.lambda_edge import events
 
@@ -29,12 +30,21 @@ def viewer_request(request, behavior):
     return event
 
 
-def origin_request(request, origin, behavior, via_host):
+def origin_request(request, origin, behavior, via_host, country=viewers.DEFAULT_COUNTRY):
     """The origin-request event's `request`: what the policies forward, and the origin."""
     cache_policy, policy = behavior.cache_policy, behavior.request_policy
-    lowered = [(k.lower(), (k, v)) for k, v in request.headers]
+    lowered = [(k.lower(), (k, v)) for k, v in request.headers
+               if not k.lower().startswith("cloudfront-")]  # CloudFront's own, added below
     keep = {name for name, _ in pick(policy.headers, lowered)} | \
         {name for name, _ in pick(cache_policy.headers, lowered)}
+    # CloudFront's headers reach the origin only where a policy names them ("Add CloudFront
+    # request headers"), also beside allViewer (allViewerAndWhitelistCloudFront).
+    named = {n for setting in (policy.headers, cache_policy.headers)
+             if setting[0] in ("whitelist", "allViewerAndWhitelistCloudFront") for n in setting[1]}
+    for name, value in viewers.cloudfront_headers(request, country).items():
+        if name.lower() in named:
+            lowered.append((name.lower(), (name, value)))
+            keep.add(name.lower())
     headers = events.event_headers(pair for name, pair in lowered
                                    if name in keep and name != "cookie")
     viewer_cookies = cookies_of(request)

@@ -23,10 +23,6 @@ BEHAVIOR_FEATURES = {
 def distribution(dist_id, config):
     lines = [f"{dist_id}: {key}: {what}" for key, what in DISTRIBUTION_FEATURES.items()
              if config.get(key)]
-    geo = ((config.get("Restrictions") or {}).get("GeoRestriction") or {})
-    if geo.get("RestrictionType", "none") != "none":
-        lines.append(f"{dist_id}: Restrictions.GeoRestriction: geo restriction is not "
-                     "emulated: every viewer is let in")
     for origin in config.get("Origins") or []:
         if (origin.get("OriginShield") or {}).get("Enabled"):
             lines.append(f"{dist_id}: origin {origin.get('Id')}: Origin Shield is not "

@@ -48,7 +48,7 @@ def build(outdir):
                                    fallback_status_codes=[500, 502, 503, 504])
     cloudfront.Distribution(
         stack, "Dist",
-        geo_restriction=cloudfront.GeoRestriction.allowlist("FR", "DE"),
+        geo_restriction=cloudfront.GeoRestriction.denylist("KP", "IR"),
         default_behavior=cloudfront.BehaviorOptions(
             origin=echo_origin, cache_policy=keyed, origin_request_policy=forward,
             edge_lambdas=all_four),

@@ -1,0 +1,73 @@
+"""What CloudFront knows of a viewer: its country, for geo restriction, and the
+CloudFront-* headers an origin request policy can forward ("Add CloudFront request headers").
+
+The emulator has no geolocation: the viewer's country is `--viewer-country` (default US) or a
+request's `x-emulator-viewer-country` header, as `x-emulator-region` picks the region. The
+other headers get plausible local values: the device headers from the User-Agent, the
+location headers from a small table of capitals (or only the country where none is listed).
+"""
+COUNTRY_HEADER = "x-emulator-viewer-country"
+DEFAULT_COUNTRY = "US"
+# country -> (name, region code, region name, city, postal code, time zone, lat, long, ASN)
+PLACES = {
+    "US": ("United States", "VA", "Virginia", "Ashburn", "20147", "America/New_York", "39.04",
+           "-77.49", "16509"),
+    "FR": ("France", "IDF", "Ile-de-France", "Paris", "75001", "Europe/Paris", "48.86", "2.35",
+           "16276"),
+    "DE": ("Germany", "HE", "Hesse", "Frankfurt am Main", "60311", "Europe/Berlin", "50.11",
+           "8.68", "3320"),
+    "GB": ("United Kingdom", "ENG", "England", "London", "EC1A", "Europe/London", "51.51",
+           "-0.13", "2856"),
+    "JP": ("Japan", "13", "Tokyo", "Tokyo", "100-0001", "Asia/Tokyo", "35.68", "139.69",
+           "2516"),
+}
+
+
+def country_of(request, default):
+    """The viewer's country: the request's x-emulator-viewer-country, else `default`."""
+    forced = request.header_values(COUNTRY_HEADER)
+    return forced[-1].strip().upper() if forced else default
+
+
+def blocked(restriction, country):
+    """Whether Restrictions.GeoRestriction keeps `country` out ("Restrict the geographic
+    distribution of your content": an allow list lets only its countries in, a block list
+    keeps its countries out)."""
+    if restriction is None:
+        return False
+    kind, countries = restriction
+    if kind == "whitelist":
+        return country not in countries
+    if kind == "blacklist":
+        return country in countries
+    return False
+
+
+def cloudfront_headers(request, country):
+    """Every CloudFront-* header CloudFront can add, name -> value, for this viewer."""
+    agent = ",".join(request.header_values("user-agent"))
+    tablet = any(word in agent for word in ("iPad", "Tablet"))
+    mobile = not tablet and any(word in agent for word in ("Mobile", "Android", "iPhone"))
+    smart_tv = any(word in agent for word in ("SmartTV", "SMART-TV", "AppleTV"))
+    device = {"CloudFront-Is-Tablet-Viewer": tablet, "CloudFront-Is-Mobile-Viewer": mobile,
+              "CloudFront-Is-SmartTV-Viewer": smart_tv,
+              "CloudFront-Is-Desktop-Viewer": not (tablet or mobile or smart_tv),
+              "CloudFront-Is-IOS-Viewer": any(w in agent for w in ("iPhone", "iPad")),
+              "CloudFront-Is-Android-Viewer": "Android" in agent}
+    headers = {name: str(value).lower() for name, value in device.items()}
+    headers.update({
+        "CloudFront-Forwarded-Proto": "http",  # viewers reach the emulator over plain HTTP
+        "CloudFront-Viewer-Address": f"{request.client_ip}:0",
+        "CloudFront-Viewer-Http-Version": "1.1",
+        "CloudFront-Viewer-Country": country,
+    })
+    place = PLACES.get(country)
+    if place:
+        name, region, region_name, city, postal, zone, lat, lon, asn = place
+        headers.update({
+            "CloudFront-Viewer-Country-Name": name, "CloudFront-Viewer-Country-Region": region,
+            "CloudFront-Viewer-Country-Region-Name": region_name,
+            "CloudFront-Viewer-City": city, "CloudFront-Viewer-Postal-Code": postal,
+            "CloudFront-Viewer-Time-Zone": zone, "CloudFront-Viewer-Latitude": lat,
+            "CloudFront-Viewer-Longitude": lon, "CloudFront-Viewer-ASN": asn})
+    return headers

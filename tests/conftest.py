@@ -64,6 +64,21 @@ def cloud_assembly(tmp_path_factory):
     return outdir
 
 
+def synthesized(tmp_path_factory, name, build):
+    """A test CDK app synthesized once into a folder of its own: `build(outdir)` -> App."""
+    outdir = tmp_path_factory.mktemp(name)
+    build(outdir).synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def feature_assembly(tmp_path_factory):
+    """tests/integration/apps/features_app.py, synthesized once for the integration and
+    conformance tests."""
+    from tests.integration.apps import features_app
+    return synthesized(tmp_path_factory, "features.out", features_app.build)
+
+
 @pytest.fixture(scope="session")
 def moto_url():
     """One moto server on loopback for the whole run (integration and conformance tests)."""

@@ -10,17 +10,10 @@ from tests.integration.apps import features_app
 from tests.integration.fixed_origin import FixedOrigin
 
 
-@pytest.fixture(scope="session")
-def conformance_assembly(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("conformance.out")
-    features_app.build(outdir).synth()
-    return outdir
-
-
 @pytest.fixture(scope="module")
-def emu(conformance_assembly, moto_url):
+def emu(feature_assembly, moto_url):
     primary = FixedOrigin(503)
-    emulator = Emulator(conformance_assembly, moto_url, ["us-east-1"],
+    emulator = Emulator(feature_assembly, moto_url, ["us-east-1"],
                         origins={features_app.PRIMARY_DOMAIN: primary.url}).start()
     yield emulator
     emulator.stop()

@@ -19,13 +19,6 @@ from tests.integration.fixed_origin import FixedOrigin
 US, EU = "us-east-1", "eu-west-3"
 
 
-@pytest.fixture(scope="session")
-def feature_assembly(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("features.out")
-    features_app.build(outdir).synth()
-    return outdir
-
-
 @pytest.fixture(scope="module")
 def primary():
     """The origin group's primary: answers 503 and remembers what it was sent."""

@@ -16,6 +16,7 @@ from edge_persist.emulator.cloudfront_functions import runtime as functions
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import UsageError
+from tests.conftest import synthesized
 from tests.integration.apps import functions_app
 from tests.integration.fixed_origin import FixedOrigin
 
@@ -26,9 +27,7 @@ TEMPLATE = f"{functions_app.STACK}.template.json"
 
 @pytest.fixture(scope="session")
 def functions_assembly(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("functions.out")
-    functions_app.build(outdir).synth()
-    return outdir
+    return synthesized(tmp_path_factory, "functions.out", functions_app.build)
 
 
 @pytest.fixture(scope="module")

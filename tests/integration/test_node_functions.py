@@ -12,6 +12,7 @@ import requests
 
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
+from tests.conftest import synthesized
 from tests.integration.apps import node_app
 
 US, EU = "us-east-1", "eu-west-3"
@@ -21,9 +22,7 @@ NODE_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t(\S+)\t(INFO|W
 
 @pytest.fixture(scope="session")
 def node_assembly(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("node.out")
-    node_app.build(outdir).synth()
-    return outdir
+    return synthesized(tmp_path_factory, "node.out", node_app.build)
 
 
 @pytest.fixture(scope="module")

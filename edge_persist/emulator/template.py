@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
-from edge_persist.emulator.cloudfront import behaviors, unsupported
+from edge_persist.emulator.cloudfront import behaviors, response_headers, unsupported
 from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_functions
 from edge_persist.emulator.cloudfront import origins as origins_
 from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
@@ -330,7 +330,23 @@ class StackReader:
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
                                                self.resources, self.resolve),
             associations=associations, functions=viewer_functions,
-            compress=str(self.resolve(config.get("Compress", False))).lower() == "true")
+            compress=str(self.resolve(config.get("Compress", False))).lower() == "true",
+            response_headers=self._response_headers(config.get("ResponseHeadersPolicyId"),
+                                                    dist_id))
+
+    def _response_headers(self, ref, dist_id):
+        """The behavior's response headers policy: a managed one by id, or the template's."""
+        if ref is None:
+            return None
+        if isinstance(ref, str):
+            policy = response_headers.MANAGED.get(ref)
+            if policy is None:
+                self.warnings.append(f"{dist_id}: response headers policy {ref} is neither in "
+                                     "the template nor a managed one known here: not applied")
+            return policy
+        _, props = self._resource(ref, "AWS::CloudFront::ResponseHeadersPolicy",
+                                  f"{dist_id}: a response headers policy")
+        return response_headers.read(self.resolve(props.get("ResponseHeadersPolicyConfig")))
 
     def _viewer_function(self, arn, where):
         """The AWS::CloudFront::Function a FunctionAssociation names, read once."""

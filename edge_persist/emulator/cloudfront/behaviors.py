@@ -33,6 +33,7 @@ class Behavior:
     associations: dict = field(default_factory=dict)  # event type -> Association
     functions: dict = field(default_factory=dict)     # event type -> CloudFront function
     compress: bool = False    # Compress: CloudFront compresses answers for the viewer
+    response_headers: object = None  # response_headers.ResponseHeadersPolicy, when set
 
     def matches(self, path):
         return self.path_pattern is None or _pattern(self.path_pattern).fullmatch(path) is not None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from edge_persist import edge_rules
 from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
-from edge_persist.emulator.cloudfront import delivery, forwarding, viewers
+from edge_persist.emulator.cloudfront import delivery, forwarding, response_headers, viewers
 from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
@@ -117,6 +117,7 @@ class CloudFrontTier:
         "compression",
         "viewer_response_function",   # response functions: CloudFront Function, Lambda@Edge
         "viewer_response_trigger",
+        "response_headers_policy",    # the behavior's response headers policy
     )
 
     def __init__(self, distribution, triggers_, fetcher, regions, routing="client-ip",
@@ -349,6 +350,13 @@ class CloudFrontTier:
         changed = events.http_response(outcome.response, exchange.response.body)
         changed.status = exchange.response.status
         exchange.response = changed
+
+    def response_headers_policy(self, exchange):
+        policy = exchange.behavior.response_headers if exchange.behavior else None
+        if policy is not None:
+            exchange.response = response_headers.apply(
+                policy, exchange.request, exchange.response,
+                POPS.get(exchange.region, exchange.region.upper()))
 
     # --- origins ------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ BEHAVIOR_FEATURES = {
     "TrustedKeyGroups": "signed URLs and cookies are not checked",
     "FieldLevelEncryptionId": "field-level encryption is not emulated",
     "RealtimeLogConfigArn": "real-time logs are not written",
-    "ResponseHeadersPolicyId": "the response headers policy is not applied",
     "SmoothStreaming": "Smooth Streaming is not emulated",
 }
 

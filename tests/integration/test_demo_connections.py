@@ -25,11 +25,12 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def test_the_demo_connects_to_loopback_only(cloud_assembly_with_logs, tmp_path):
     shutil.copytree(cloud_assembly_with_logs, tmp_path / "cdk.out")
     audit = tmp_path / "connections.jsonl"
-    # Credentials that look real: a run that read its endpoints from anywhere but the
-    # emulator's outputs file would take them to AWS, and the audit would see it.
+    # Credentials in the environment (plainly fake): a run that read its endpoints from
+    # anywhere but the emulator's outputs file would take them to AWS, and the audit would see
+    # it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-                "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    env.update({"AWS_ACCESS_KEY_ID": "fake-access-key-for-the-audit",
+                "AWS_SECRET_ACCESS_KEY": "fake-secret-key-for-the-audit",
                 "AWS_DEFAULT_REGION": "us-east-1"})
     env.update({AUDIT_ENV: str(audit), "PYTHONPATH": f"{ROOT / 'tests' / 'audit'}{os.pathsep}{ROOT}",
                 "HOME": str(tmp_path)})  # no ~/.aws: the real default chain would look there

@@ -188,6 +188,7 @@ class StackReader:
         self.warnings = []
         self.viewer_functions = {}
         self.runtimes = set()  # of the Lambda functions the emulator runs
+        self._ssm_writers = None  # SSM parameter name -> the reader of the stack writing it
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -410,15 +411,19 @@ class StackReader:
         """The reader of the us-east-1 stack that CDK's EdgeFunction put the function in:
         the one whose AWS::SSM::Parameter has the name this custom resource reads."""
         name = self.resolve((reader.get("Properties") or {}).get("ParameterName"))
-        for stack_name, path, _ in cfn.stacks(self.cdk_out):
-            if path == self.path:
-                continue
-            other = StackReader(self.cdk_out, stack_name, self.mapped)
-            for parameter in other._of_type("AWS::SSM::Parameter").values():
-                props = parameter.get("Properties") or {}
-                if other.resolve(props.get("Name")) == name:
-                    other.edge_version_ref = props.get("Value")
-                    return other
+        if self._ssm_writers is None:  # every other stack read once, however many readers
+            self._ssm_writers = {}
+            for stack_name, path, _ in cfn.stacks(self.cdk_out):
+                if path == self.path:
+                    continue
+                other = StackReader(self.cdk_out, stack_name, self.mapped)
+                for parameter in other._of_type("AWS::SSM::Parameter").values():
+                    props = parameter.get("Properties") or {}
+                    self._ssm_writers[other.resolve(props.get("Name"))] = \
+                        (other, props.get("Value"))
+        if name in self._ssm_writers:
+            other, other.edge_version_ref = self._ssm_writers[name]
+            return other
         raise UsageError(f"the {event_type} association reads the edge function's version "
                          f"from SSM parameter {name}, which no stack in {self.cdk_out} writes")
 

@@ -68,22 +68,14 @@ def from_outputs(outputs, stack=None):
                   if isinstance(outputs.get("Emulator"), dict) else None)
 
 
-def checked_endpoint(url, where):
-    """An http(s) endpoint URL; anything else (ftp://, a bare host) is one usage line, not
-    botocore's words after a connection attempt."""
-    split = urlsplit((url or "").strip())
-    if split.scheme not in ("http", "https") or not split.hostname:
-        raise UsageError(f"{where}: {url!r} is not an http:// or https:// URL")
-    return url.strip().rstrip("/")
-
-
 def endpoint_for(outputs_file, endpoint_url=None, needs_logs=True):
     """Where the AWS calls go. --endpoint-url when given; else, when the outputs file was
     written by the emulator (it has an Emulator block), that block's LogsEndpoint, so a local
     run never reaches AWS whatever credentials the environment holds; else None (AWS).
     A run that reads no logs (verify --no-logs) needs no LogsEndpoint."""
     if endpoint_url:
-        return checked_endpoint(endpoint_url, "--endpoint-url")
+        # ftp:// or a bare host is one usage line, not botocore's words after a connection.
+        return checked_url(endpoint_url, "--endpoint-url")
     if not Path(outputs_file).is_file():
         return None
     outputs = load_outputs_file(outputs_file)
@@ -95,7 +87,7 @@ def endpoint_for(outputs_file, endpoint_url=None, needs_logs=True):
             return None
         raise UsageError(f"{outputs_file}: its Emulator block names no LogsEndpoint; restart "
                          "the emulator to rewrite it")
-    return checked_endpoint(block["LogsEndpoint"], f"LogsEndpoint of {outputs_file}")
+    return checked_url(str(block["LogsEndpoint"]), f"LogsEndpoint of {outputs_file}")
 
 
 def load_outputs_file(path):

@@ -36,8 +36,8 @@ class Buckets:
     """name of each template bucket, and the moto S3 client that holds them."""
 
     def __init__(self, endpoint_url):
-        self._client = Aws(endpoint_url=endpoint_url, config=S3_CONFIG).client("s3", "us-east-1")
-        self.client = self._client  # for what writes into the buckets: standard logs
+        # Public: standard logs write into these buckets too.
+        self.client = Aws(endpoint_url=endpoint_url, config=S3_CONFIG).client("s3", "us-east-1")
         self.names = {}          # logical id -> bucket name
         self._listable = set()   # names whose policy lets CloudFront list them
 
@@ -47,7 +47,7 @@ class Buckets:
         if bucket in self.names:
             return self.names[bucket]
         with contextlib.suppress(botocore.exceptions.ClientError):
-            self._client.create_bucket(Bucket=bucket)
+            self.client.create_bucket(Bucket=bucket)
         return bucket
 
     def create(self, stack, template, resolve):
@@ -56,7 +56,7 @@ class Buckets:
         for logical, bucket in cfn.resources(template, "AWS::S3::Bucket").items():
             name = resolve(cfn.properties(bucket).get("BucketName")) or \
                 f"{stack}-{logical}"[:50].lower() + f"-{suffix}"
-            self._client.create_bucket(Bucket=name)
+            self.client.create_bucket(Bucket=name)
             self.names[logical] = name
         for policy in cfn.resources(template, "AWS::S3::BucketPolicy").values():
             props = cfn.properties(policy)
@@ -88,7 +88,7 @@ class Buckets:
                 files = [(n, archive.read(n)) for n in archive.namelist() if not n.endswith("/")]
         for name, data in files:
             key = f"{prefix.rstrip('/')}/{name}" if prefix else name
-            self._client.put_object(Bucket=bucket, Key=key, Body=data,
+            self.client.put_object(Bucket=bucket, Key=key, Body=data,
                                     ContentType=mimetypes.guess_type(name)[0] or
                                     "application/octet-stream")
 
@@ -97,7 +97,7 @@ class Buckets:
         if not key:  # the bucket itself: S3 lists it, to those allowed to list it
             return self._listing(bucket)
         try:
-            answer = self._client.get_object(Bucket=bucket, Key=key)
+            answer = self.client.get_object(Bucket=bucket, Key=key)
         except botocore.exceptions.ClientError as err:
             code = err.response.get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404") and bucket in self._listable:
@@ -120,7 +120,7 @@ class Buckets:
         if bucket not in self._listable:
             return s3_error(403, "AccessDenied", "Access Denied")
         try:
-            found = self._client.list_objects_v2(Bucket=bucket, MaxKeys=1000)
+            found = self.client.list_objects_v2(Bucket=bucket, MaxKeys=1000)
         except botocore.exceptions.ClientError as err:
             code = err.response.get("Error", {}).get("Code") or "InternalError"
             return s3_error(404 if code == "NoSuchBucket" else 500, code, str(err))

@@ -80,10 +80,6 @@ def cache_key(policy, request, cached_methods):
             _accept_encoding(request) if policy.compress else "")
 
 
-def _header(response, name):
-    return ",".join(v for k, v in response.headers if k.lower() == name)
-
-
 def _max_age(directives):
     """s-maxage, else max-age, in seconds; None when neither is sent."""
     for name in ("s-maxage", "max-age"):
@@ -94,7 +90,7 @@ def _max_age(directives):
 
 def _expires(response):
     """Seconds until the Expires header's date; None without one."""
-    expires = _header(response, "expires")
+    expires = ",".join(response.header_values("expires"))
     if not expires:
         return None
     try:
@@ -105,9 +101,9 @@ def _expires(response):
 
 def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
     """Seconds to keep this response; 0 means do not cache it."""
-    if "*" in _header(response, "vary"):
+    if "*" in ",".join(response.header_values("vary")):
         return 0
-    directives = dict(DIRECTIVE.findall(_header(response, "cache-control").lower()))
+    directives = dict(DIRECTIVE.findall(",".join(response.header_values("cache-control")).lower()))
     max_age = _max_age(directives)
     status = response.status
     if status >= 400:

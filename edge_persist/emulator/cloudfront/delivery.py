@@ -20,14 +20,12 @@ from edge_persist.emulator.frontend.messages import HttpResponse
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _header(headers, name):
-    return next((v for k, v in headers if k.lower() == name), None)
-
-
 def byte_range(request, response):
     """The answer to a Range request, or `response` when there is none to apply."""
+    if request.method != "GET" or response.status != 200:
+        return response
     wanted = request.header_values("range")
-    if request.method != "GET" or response.status != 200 or len(wanted) != 1:
+    if len(wanted) != 1:
         return response
     match = RANGE.match(wanted[0].strip())
     if not match or not any(match.groups()):
@@ -50,9 +48,9 @@ def compressed(request, response, behavior):
     """The answer compressed for this viewer, or `response` when CloudFront would not."""
     if not behavior.compress or not behavior.cache_policy.compress or response.status != 200:
         return response
-    if _header(response.headers, "content-encoding"):
+    if response.header_values("content-encoding"):
         return response
-    content_type = (_header(response.headers, "content-type") or "").split(";")[0].strip()
+    content_type = next(iter(response.header_values("content-type")), "").split(";")[0].strip()
     if content_type.lower() not in edge_rules.COMPRESSIBLE_TYPES:
         return response
     if not edge_rules.MIN_COMPRESS_BYTES <= len(response.body) <= edge_rules.MAX_COMPRESS_BYTES:

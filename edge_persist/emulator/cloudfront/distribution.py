@@ -74,6 +74,13 @@ def _revalidated(stale, response, x_cache):
     return response, x_cache
 
 
+def _strip(request, name):
+    """The emulator's own control header, never forwarded; the list is rebuilt only when the
+    header is there (every request passes here)."""
+    if request.header_values(name):
+        request.headers = [(k, v) for k, v in request.headers if k.lower() != name]
+
+
 def _x_cache(response):
     return next((v for k, v in response.headers if k == "X-Cache"), None)
 
@@ -189,15 +196,14 @@ class CloudFrontTier:
             exchange.region = self.regions[0]
             return exchange.answer(_plain(400, f"{REGION_HEADER} must be one of "
                                                f"{', '.join(self.regions)}\n"))
-        request.headers = [(k, v) for k, v in request.headers if k.lower() != REGION_HEADER]
+        _strip(request, REGION_HEADER)
 
     def geo_restriction(self, exchange):
         """"Restrict the geographic distribution of your content": a viewer from a country
         the distribution keeps out gets 403 from CloudFront."""
         request = exchange.request
         exchange.country = viewers.country_of(request, self.viewer_country)
-        request.headers = [(k, v) for k, v in request.headers
-                           if k.lower() != viewers.COUNTRY_HEADER]
+        _strip(request, viewers.COUNTRY_HEADER)
         if viewers.blocked(self.distribution.geo, exchange.country):
             exchange.answer(_plain(403, "The Amazon CloudFront distribution is configured to "
                                         "block access from your country.\n"))

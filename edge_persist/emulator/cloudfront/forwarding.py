@@ -40,11 +40,13 @@ def origin_request(request, origin, behavior, via_host, country=viewers.DEFAULT_
     # CloudFront's headers reach the origin only where a policy names them ("Add CloudFront
     # request headers"), also beside allViewer (allViewerAndWhitelistCloudFront).
     named = {n for setting in (policy.headers, cache_policy.headers)
-             if setting[0] in ("whitelist", "allViewerAndWhitelistCloudFront") for n in setting[1]}
-    for name, value in viewers.cloudfront_headers(request, country).items():
-        if name.lower() in named:
-            lowered.append((name.lower(), (name, value)))
-            keep.add(name.lower())
+             if setting[0] in ("whitelist", "allViewerAndWhitelistCloudFront") for n in setting[1]
+             if n.startswith("cloudfront-")}
+    if named:  # made only when asked for: this runs on every miss
+        for name, value in viewers.cloudfront_headers(request, country).items():
+            if name.lower() in named:
+                lowered.append((name.lower(), (name, value)))
+                keep.add(name.lower())
     headers = events.event_headers(pair for name, pair in lowered
                                    if name in keep and name != "cookie")
     viewer_cookies = cookies_of(request)

@@ -74,7 +74,7 @@ class StandardLogs:
         if x_generated:  # generated at the viewer: it never went toward the origin
             result = x_generated
         detailed = DETAILED_ERRORS.get(x_cache, result)
-        content_type = next((v for k, v in response.headers if k.lower() == "content-type"), "")
+        content_type = next(iter(response.header_values("content-type")), "")
         taken = f"{time.monotonic() - started:.3f}"
         line = access_logs.line({
             "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M:%S"),

@@ -9,23 +9,18 @@
 Anything else is not emulated: the template reader says so once at start.
 """
 import functools
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from edge_persist.errors import UsageError
+from edge_persist.runtimes import family_of as family
 
 PYTHON_WORKER = Path(__file__).with_name("python_worker.py")
 NODE_WORKER = Path(__file__).with_name("node_worker.mjs")
 V8_RESERVATION_MB = 2048
 FAMILIES = ("python", "nodejs")
-
-
-def family(runtime):
-    found = re.match(r"[a-z]+", runtime or "")
-    return found.group(0) if found else ""
 
 
 def supported(runtime):

@@ -2,8 +2,15 @@
 from dataclasses import dataclass, field
 
 
+class _Headers:
+    def header_values(self, name):
+        """Every value of header `name`, names compared case-insensitively, in order."""
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+
 @dataclass
-class HttpRequest:
+class HttpRequest(_Headers):
     method: str
     path: str
     query: str
@@ -11,13 +18,9 @@ class HttpRequest:
     body: bytes = b""
     client_ip: str = "127.0.0.1"
 
-    def header_values(self, name):
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
-
 
 @dataclass
-class HttpResponse:
+class HttpResponse(_Headers):
     status: int
     headers: list = field(default_factory=list)
     body: bytes = b""

@@ -203,7 +203,9 @@ def run_logs(args, console):
     params_list = [parameters(args, regions={"us-east-1": 1.0},
                               **({name.replace("-", "_"): v} if name else {}))
                    for v in values]
-    with Progress(console=Console(stderr=True), transient=True) as bar, \
+    stderr = Console(stderr=True)
+    # A bar only on a terminal: piped, it would leave blank lines around the one-line errors.
+    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar, \
             replay.cluster(args.workers, args.scheduler) as client:
         task = bar.add_task(f"reading {len(locations)} log files", total=len(locations))
         results, summary = replay.replay(

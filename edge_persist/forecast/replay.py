@@ -12,6 +12,7 @@ cluster (`dask scheduler`, then `dask worker ADDRESS` on each machine); the work
 this project importable and, for s3:// paths, access to the bucket.
 """
 import dataclasses
+import logging
 import os
 import uuid
 import zlib
@@ -117,9 +118,11 @@ def cluster(workers=None, scheduler=None):
             yield client
         return
     # On loopback only: the scheduler, the workers and their nannies listen on 127.0.0.1.
+    # A task's failure (a log without #Fields) reaches the user as one line through the client:
+    # the workers' own report of it, traceback and all, is kept quiet.
     with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                       processes=True, host="127.0.0.1", dashboard_address=None,
-                      silence_logs=40) as local, \
+                      silence_logs=logging.CRITICAL) as local, \
             Client(local) as client:
         yield client
 

@@ -59,6 +59,7 @@ def replay_region(params, region, t0, *parts):
     sim.params.duration = max(last, 1e-9)
     result = sim.result()
     result["sessions_seen"] = sim.sessions_started
+    result["hits"] = state.hits  # exact, for merge(): the ratio above is rounded
     return result
 
 
@@ -83,7 +84,7 @@ def merge(results, params, summary):
     """One answer from the regions' answers, in the forecast's JSON shape."""
     regions = sorted(results)
     requests = sum(results[r]["requests"] for r in regions)
-    hits = sum(round(results[r]["hit_ratio"] * results[r]["requests"]) for r in regions)
+    hits = sum(results[r]["hits"] for r in regions)
     duration = max((results[r]["parameters"]["duration"] for r in regions), default=1e-9)
     saved_ms = (params.miss_ms[1] - params.hit_ms[1]) * hits / max(1, requests)
     return {

@@ -263,27 +263,33 @@ class CloudFrontTier:
     def cache_or_origin(self, exchange):
         """A hit from this region's cache, or the origin's answer (cached when it may be). A
         viewer function's origin changes do not enter the cache key, as in CloudFront."""
-        request, behavior, region = exchange.request, exchange.behavior, exchange.region
+        response, x_cache, age = self._cached_or_fetched(
+            exchange, exchange.request, exchange.behavior, exchange.origin_changes)
+        if x_cache is None:  # a function failed: its answer goes back as it is
+            return exchange.answer(response)
+        exchange.response, exchange.x_cache, exchange.age = response, x_cache, age
+        exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
+            exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+
+    def _cached_or_fetched(self, exchange, request, behavior, origin_changes=()):
+        """(response, X-Cache or None when a function failed, Age or None) for `request`
+        under `behavior`: a fresh hit, else the origin (revalidating an expired object), the
+        answer cached when it may be."""
+        region = exchange.region
         key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
         cached = self.caches.get(region, key) if key is not None else None
         if cached is not None:
             self.stats["hits"] += 1
-            exchange.response, exchange.x_cache, exchange.age = \
-                cached[0], edge_rules.X_CACHE_HIT, cached[1]
-        else:
-            self.stats["misses"] += 1
-            stale = self.caches.stale(region, key) if key is not None else None
-            response, x_cache, cacheable = self._from_origin(
-                request, behavior, region, exchange.request_id, exchange.origin_changes,
-                _conditional(stale), exchange.country)
-            response, x_cache = _revalidated(stale, response, x_cache)
-            if key is not None and cacheable:
-                self.caches.put(region, key, response, self._ttl(behavior, response))
-            if x_cache is None:  # a function failed: its answer goes back as it is
-                return exchange.answer(response)
-            exchange.response, exchange.x_cache = response, x_cache
-        exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
-            exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
+            return cached[0], edge_rules.X_CACHE_HIT, cached[1]
+        self.stats["misses"] += 1
+        stale = self.caches.stale(region, key) if key is not None else None
+        response, x_cache, cacheable = self._from_origin(
+            request, behavior, region, exchange.request_id, origin_changes,
+            _conditional(stale), exchange.country)
+        response, x_cache = _revalidated(stale, response, x_cache)
+        if key is not None and cacheable:
+            self.caches.put(region, key, response, self._ttl(behavior, response))
+        return response, x_cache, None
 
     def _ttl(self, behavior, response):
         """How long to cache `response`: an error for its ErrorCachingMinTTL when the
@@ -306,17 +312,8 @@ class CloudFrontTier:
         page_request = HttpRequest("GET", custom.page_path, "", [], b"",
                                    exchange.request.client_ip)
         behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, page_request.path)
-        key = cache_key(behavior.cache_policy, page_request, behavior.cached_methods)
-        cached = self.caches.get(exchange.region, key) if key is not None else None
-        if cached is not None:
-            page = cached[0]
-        else:
-            page, _, cacheable = self._from_origin(page_request, behavior, exchange.region,
-                                                   exchange.request_id,
-                                                   country=exchange.country)
-            if key is not None and cacheable:
-                self.caches.put(exchange.region, key, page, self._ttl(behavior, page))
-        if page.status >= 400:  # no page to give: the original error goes back
+        page, page_x_cache, _ = self._cached_or_fetched(exchange, page_request, behavior)
+        if page_x_cache is None or page.status >= 400:  # no page: the error goes back
             return
         status = custom.response_code or response.status
         exchange.response = HttpResponse(status, page.headers, page.body)

@@ -52,7 +52,10 @@ READ_ONLY_HEADERS = {
                                 "warning", "via"}),
 }
 READ_ONLY_REQUEST_FIELDS = ("clientIp", "method")
+# "Quotas", general quotas: a request or an origin response, headers and query string
+# included and the body not, is at most 20,480 bytes; a URL at most 8,192.
 MAX_HEADERS_AND_QUERY_BYTES = 20_480
+MAX_URL_BYTES = 8_192
 # IncludeBody: the body a request trigger sees is cut at these sizes ("Restrictions on
 # Lambda@Edge", request body), and `inputTruncated` says so.
 INCLUDE_BODY_BYTES = {"viewer": 40 * 1024, "origin": 1 << 20}
@@ -83,6 +86,7 @@ X_CACHE_MISS = "Miss from cloudfront"
 X_CACHE_REFRESH_HIT = "RefreshHit from cloudfront"
 X_CACHE_ERROR = "Error from cloudfront"
 X_CACHE_GENERATED = "LambdaGeneratedResponse from cloudfront"
+X_CACHE_REDIRECT = "Redirect from cloudfront"  # the viewer protocol policy's 301 / 307
 # Lambda@Edge concurrent executions per region (CloudFront quotas page).
 DEFAULT_CONCURRENCY_LIMIT = 1000
 

@@ -5,6 +5,7 @@ import threading
 
 from edge_persist import cfn, contract, edge_rules
 from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.frontend.tls import ViewerTls
 from edge_persist.emulator.alb.listeners import AlbTier
 from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
@@ -60,6 +61,8 @@ class Emulator:
         self._enforce_compute = enforce_compute
         self.viewer_country = viewer_country
         self._function_workers = []
+        self.tls = ViewerTls()  # every distribution's port speaks HTTPS too
+        self.certificate = self.tls.certificate
         try:
             self._build(port, alb_port, routing, concurrency_limit)
         except Exception:
@@ -99,6 +102,7 @@ class Emulator:
                                       fetcher, self.regions, routing, functions,
                                       self.viewer_country)
                 server = self._listen(port if not self.tiers else 0, tier)
+                server.tls = self.tls
                 tier.domain = tier.triggers.domain = functions.domain = \
                     f"{LOOPBACK}:{server.server_port}"
                 self.tiers[distribution_id] = tier
@@ -106,7 +110,10 @@ class Emulator:
                     tier.standard_logs = StandardLogs(
                         distribution_id, tier.domain, distribution.logging, self.buckets.client,
                         self.buckets.name_of(distribution.logging.bucket))
-                self.urls[dist_id] = f"http://{tier.domain}"
+                # The URL a viewer uses: https:// when the default behavior requires it.
+                scheme = "http" if distribution.default_behavior.viewer_protocol_policy == \
+                    "allow-all" else "https"
+                self.urls[dist_id] = f"{scheme}://{tier.domain}"
                 model.resolve.known.update({(dist_id, "Ref"): distribution_id,
                                             (dist_id, "DomainName"): tier.domain})
         self.alb_urls = {}
@@ -121,7 +128,7 @@ class Emulator:
         self.kvs_url = f"http://{LOOPBACK}:{self._listen(0, self.kvs_api).server_port}"
         self.distribution_id, self.cloudfront = next(iter(self.tiers.items()))
         self.domain = self.cloudfront.domain
-        self.url = f"http://{self.domain}"
+        self.url = self.urls[next(iter(self.urls))]
         self.alb_url = next(iter(self.alb_urls.values()), None)
         self.api_url = self.api.url
         self.warnings = [w for model in self.models for w in model.warnings]
@@ -189,22 +196,20 @@ class Emulator:
             values = {key: self._local(model, output.get("Value"))
                       for key, output in (model.template.get("Outputs") or {}).items()}
             first = next(iter(model.distributions))
-            values["DistributionUrl"] = self.urls[first]
+            if not values.get("DistributionUrl"):
+                values["DistributionUrl"] = self.urls[first]
             found[model.stack_name] = values
         found["Emulator"] = {
             "Distributions": dict(self.urls), "LoadBalancers": dict(self.alb_urls),
             "Buckets": dict(self.buckets.names), "LogsEndpoint": self.logs_endpoint,
             "S3Endpoint": self.logs_endpoint, "ApiEndpoint": self.api_url,
-            "KvsEndpoint": self.kvs_url,
+            "KvsEndpoint": self.kvs_url, "Certificate": self.certificate,
             "KeyValueStores": {s.name: s.arn for s in self.stores.by_arn.values()}}
         return found
 
-    def _local(self, model, value):
-        resolved = model.resolve(value)
-        if isinstance(resolved, str):  # viewers reach the emulator over plain HTTP
-            for tier in self.tiers.values():
-                resolved = resolved.replace(f"https://{tier.domain}", f"http://{tier.domain}")
-        return resolved
+    @staticmethod
+    def _local(model, value):
+        return model.resolve(value)  # an https:// URL works: the ports speak HTTPS too
 
     def stop(self):
         if hasattr(self, "_stop"):
@@ -221,6 +226,8 @@ class Emulator:
         for worker in getattr(self, "_function_workers", ()):
             worker.close()
         self.shipper.close()
+        if hasattr(self, "tls"):
+            self.tls.close()
 
     def __enter__(self):
         return self.start()

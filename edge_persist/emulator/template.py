@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
-from edge_persist.emulator.cloudfront import behaviors, response_headers, unsupported
+from edge_persist.emulator.cloudfront import behaviors, response_headers, signed_urls, unsupported
 from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_functions
 from edge_persist.emulator.cloudfront import origins as origins_
 from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
@@ -229,6 +229,7 @@ class StackReader:
         if not found:
             raise UsageError(f"{self.stack_name}: expected an AWS::CloudFront::Distribution, "
                              "found none")
+        self.public_keys = self._public_keys()
         load_balancers = {alb_id: self._load_balancer(alb_id) for alb_id in
                           self._of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")}
         function_urls = {url_id: self._function_url(url_id)
@@ -238,6 +239,41 @@ class StackReader:
         return StackModel(self.stack_name, self.path, self.template, self.resolve,
                           distributions, load_balancers, function_urls, self.warnings,
                           self.viewer_functions, self.runtimes)
+
+    def _public_keys(self):
+        """AWS::CloudFront::PublicKey logical id -> (its local id, the key). Its Ref resolves
+        to the local id, in outputs too, so a signer names it as it would name CloudFront's."""
+        found = {}
+        for logical, resource in self._of_type("AWS::CloudFront::PublicKey").items():
+            config = resource.get("Properties", {}).get("PublicKeyConfig", {})
+            key_id = signed_urls.local_key_id(self.stack_name, logical)
+            self.resolve.known[(logical, "Ref")] = self.resolve.known[(logical, "Id")] = key_id
+            try:
+                found[logical] = (key_id, signed_urls.public_key(self.resolve(
+                    config.get("EncodedKey"))))
+            except (ValueError, TypeError):
+                self.warnings.append(f"public key {logical}: EncodedKey is not a PEM public "
+                                     "key; signatures made for it are refused")
+        return found
+
+    def _trusted_keys(self, where, refs):
+        """TrustedKeyGroups -> {public key id: key}; None when the behavior has none."""
+        if not refs:
+            return None
+        keys = {}
+        for ref in refs:
+            logical = cfn.logical_id(ref)
+            group = self.resources.get(logical) or {}
+            if group.get("Type") != "AWS::CloudFront::KeyGroup":
+                self.warnings.append(f"{where}: key group {ref!r} is not in this template; "
+                                     "signatures made with its keys are refused")
+                continue
+            items = group.get("Properties", {}).get("KeyGroupConfig", {}).get("Items") or []
+            for item in items:
+                known = self.public_keys.get(cfn.logical_id(item))
+                if known:
+                    keys[known[0]] = known[1]
+        return keys
 
     def _distribution(self, dist_id, dist, load_balancers):
         config = dist["Properties"]["DistributionConfig"]
@@ -332,6 +368,9 @@ class StackReader:
                                                self.resources, self.resolve),
             associations=associations, functions=viewer_functions,
             compress=str(self.resolve(config.get("Compress", False))).lower() == "true",
+            viewer_protocol_policy=str(self.resolve(config.get("ViewerProtocolPolicy")
+                                                    or "allow-all")),
+            trusted_keys=self._trusted_keys(where, config.get("TrustedKeyGroups")),
             response_headers=self._response_headers(config.get("ResponseHeadersPolicyId"),
                                                     dist_id))
 

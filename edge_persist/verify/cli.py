@@ -142,7 +142,8 @@ def run(args, console):
     try:
         sent = probes.run(where.url, args.requests, args.interval, args.concurrency,
                           show_progress=not args.no_progress, pauses=dict(args.pause),
-                          sessions=args.sessions, before_wave=writer)
+                          sessions=args.sessions, before_wave=writer,
+                          certificate=where.certificate)
         _fail_if_unreachable(where.url, sent)
         if writer:
             sent += _until_settled(args, where, writer, sent, console)
@@ -222,7 +223,7 @@ def _until_settled(args, where, writer, sent, console):
         time.sleep(min(args.interval, max(0.0, deadline - time.time())))
         try:
             extra += probes.run(where.url, args.concurrency, args.interval, args.concurrency,
-                                show_progress=False)
+                                show_progress=False, certificate=where.certificate)
         except KeyboardInterrupt as err:  # the partial report keeps every probe sent
             err.probes = sent + extra + getattr(err, "probes", [])
             raise

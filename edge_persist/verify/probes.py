@@ -17,8 +17,10 @@ def new_probe_id():
     return f"p-{uuid.uuid4().hex[:12]}"
 
 
-def send_one(session, url, probe_id, session_id=None):
-    """One probe; with a session id, a GET /session carrying it as the ep_session cookie."""
+def send_one(session, url, probe_id, session_id=None, certificate=None):
+    """One probe; with a session id, a GET /session carrying it as the ep_session cookie.
+    `certificate` is passed with each request: a session's own would lose to the
+    environment's REQUESTS_CA_BUNDLE."""
     sent = time.time()
     probe = {"id": probe_id, "sent_at": sent, "status": None, "latency_ms": None,
              "custom_header": None, "persist_env": None, "pop": None, "x_cache": None,
@@ -29,7 +31,8 @@ def send_one(session, url, probe_id, session_id=None):
         headers["Cookie"] = f"{contract.SESSION_COOKIE}={session_id}"
         probe.update(session=session_id, session_state=None, region=None)
     try:
-        response = session.get(url, params=params, headers=headers, timeout=TIMEOUT)
+        response = session.get(url, params=params, headers=headers, timeout=TIMEOUT,
+                               **({"verify": certificate} if certificate else {}))
     except requests.RequestException as err:
         # urllib3 nests the useful part ("Connection refused") inside MaxRetryError.reason.
         reason = getattr(err.args[0], "reason", err) if err.args else err
@@ -56,13 +59,15 @@ def send_one(session, url, probe_id, session_id=None):
 
 
 def run(url, requests_count, interval, concurrency, show_progress=True, stop=None, pauses=None,
-        sessions=0, before_wave=None):
+        sessions=0, before_wave=None, certificate=None):
     """Send `requests_count` probes, `concurrency` at a time, one wave every `interval` s.
 
     `pauses` maps a count of requests sent to extra seconds of silence after them: the way
     to watch an idle environment being recycled. With `sessions`, probe i belongs to
     session i mod `sessions` (ids unique to this run) and asks GET /session.
     `before_wave(sent)` runs before each wave with the count sent so far (a KVS write).
+    `certificate`: the one certificate to trust for https (the local emulator's), else the
+    usual authorities.
 
     Returns the probes sent so far, in send order, also when interrupted (KeyboardInterrupt
     propagates after `stop` is set, with the partial list attached as `err.probes`).
@@ -78,7 +83,7 @@ def run(url, requests_count, interval, concurrency, show_progress=True, stop=Non
         if not hasattr(local, "session"):
             local.session = requests.Session()
         session_id = f"{run_id}-{number % sessions}" if sessions else None
-        return send_one(local.session, url, probe_id, session_id)
+        return send_one(local.session, url, probe_id, session_id, certificate)
 
     waves = [min(concurrency, requests_count - i) for i in range(0, requests_count, concurrency)]
     with Progress(transient=True, disable=not show_progress) as progress, \

@@ -18,6 +18,7 @@ class Target:
     origin_log_group: str = None
     kvs_arn: str = None         # the stack's KeyValueStore, when it has one
     kvs_endpoint: str = None    # where its data plane answers locally (the emulator's)
+    certificate: str = None     # the local emulator's, which its https:// URLs present
 
     @property
     def has_logs(self):
@@ -58,14 +59,15 @@ def from_outputs(outputs, stack=None):
                if not values.get(k)]
     if missing:
         raise UsageError(f"outputs of {stack} lack {', '.join(missing)}: redeploy with this kit")
+    emulator = outputs.get("Emulator") if isinstance(outputs.get("Emulator"), dict) else {}
     return Target(url=checked_url(values["DistributionUrl"], f"DistributionUrl of {stack}"),
                   stack=stack,
                   distribution_id=values.get("DistributionId"),
                   edge_function=values["EdgeFunctionName"],
                   origin_log_group=values["OriginLogGroupName"],
                   kvs_arn=values.get("KeyValueStoreArn"),
-                  kvs_endpoint=(outputs.get("Emulator") or {}).get("KvsEndpoint")
-                  if isinstance(outputs.get("Emulator"), dict) else None)
+                  kvs_endpoint=emulator.get("KvsEndpoint"),
+                  certificate=emulator.get("Certificate"))
 
 
 def endpoint_for(outputs_file, endpoint_url=None, needs_logs=True):

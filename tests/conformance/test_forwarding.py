@@ -1,4 +1,9 @@
 """Cache key and what CloudFront forwards: query strings, cookies, X-Forwarded-For, bodies."""
+import json
+
+import requests
+
+from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.cloudfront import forwarding
 from edge_persist.emulator.cloudfront.behaviors import Behavior
 from edge_persist.emulator.cloudfront.cache import cache_key
@@ -72,3 +77,19 @@ def test_a_viewer_response_function_cannot_change_the_status(get):
     # the feature app's viewer-response function sets 418 on /vresp-status
     answer = get("/vresp-status?v=vs1")
     assert answer.headers["x-vresp"] == "tried 418" and answer.status_code == 200
+
+
+def test_set_cookie_is_removed_where_no_cookie_is_forwarded(get, emu):
+    """Page: Cache content based on cookies
+    Rule: with cookies not forwarded, CloudFront removes the Cookie header from requests to
+    the origin and the Set-Cookie header from responses to viewers; where cookies are
+    forwarded, the origin's Set-Cookie reaches the viewer."""
+    forwarded = get("/?v=cookie-all&setcookie=flavour%3Dplain", cookies={"seen": "1"})
+    assert forwarded.headers.get("Set-Cookie") == "flavour=plain"
+    assert json.loads(forwarded.text)["cookies"] == ["seen=1"]
+    stripped = requests.get(emu.url.replace("http:", "https:") + "/https-only/c?setcookie=flavour%3Dplain",
+                            cookies={"seen": "1"}, verify=emu.certificate, timeout=30,
+                            headers={REGION_HEADER: "us-east-1"})
+    assert stripped.status_code == 200
+    assert "Set-Cookie" not in stripped.headers
+    assert not json.loads(stripped.text)["cookies"]

@@ -16,8 +16,8 @@ def forwarded(request_policy, country="FR", *headers):
                         cache_policy=CachePolicy(0, 0, 0, NONE, NONE, NONE, False),
                         request_policy=request_policy)
     request = HttpRequest("GET", "/", "", list(headers), b"", "198.51.100.4")
-    return forwarding.origin_request(request, ORIGIN, behavior, "edge.example", country)[
-        "headers"]
+    return forwarding.origin_request(request, ORIGIN, behavior, "edge.example",
+                                     viewers.Connection(country))["headers"]
 
 
 def test_an_allow_list_lets_only_its_countries_in_and_a_block_list_keeps_its_out():

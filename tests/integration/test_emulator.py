@@ -18,7 +18,7 @@ STREAM = re.compile(r"^\d{4}/\d\d/\d\d/\[(1|\$LATEST)\][0-9a-f]{32}$")
 
 
 def get(emu, path="/", **headers):
-    return requests.get(emu.url + path, headers=headers, timeout=30)
+    return requests.get(emu.url + path, headers=headers, timeout=30, verify=emu.certificate)
 
 
 def test_reuse_within_the_idle_timeout_keeps_the_value(emulator):

@@ -31,7 +31,7 @@ def _messages(logs_client, region, group):
 def test_an_init_error_answers_503_is_logged_as_lambda_does_and_said_once(
         emulator, cdk_out_copy, logs_client, capfd, code, error_type, words):
     emu = emulator(cdk_out_copy(edge_code=code), regions=["eu-west-3"])
-    answers = [requests.get(emu.url, timeout=30) for _ in range(2)]
+    answers = [requests.get(emu.url, timeout=30, verify=emu.certificate) for _ in range(2)]
     assert [a.status_code for a in answers] == [503, 503]
     assert answers[0].headers["X-Cache"] == "LambdaExecutionError from CloudFront"
     said = [line for line in capfd.readouterr().err.splitlines() if "init failed" in line]
@@ -49,7 +49,7 @@ def test_an_init_error_answers_503_is_logged_as_lambda_does_and_said_once(
 def test_workers_write_no_bytecode_into_the_code_asset(emulator, cdk_out_copy):
     out = cdk_out_copy()
     emu = emulator(out)
-    assert requests.get(emu.url, timeout=30).status_code == 200
+    assert requests.get(emu.url, timeout=30, verify=emu.certificate).status_code == 200
     assets = [a.function.code_dir for a in StackReader(out).read().associations]
     assert not [p for d in assets for p in d.rglob("__pycache__")]
 
@@ -67,7 +67,7 @@ def test_a_handler_that_forks_leaves_no_process_behind(emulator, cdk_out_copy, t
     (edge.code_dir / "handler_original.py").write_text((edge.code_dir / "handler.py").read_text())
     (edge.code_dir / "handler.py").write_text(code)
     emu = emulator(out)
-    assert requests.get(emu.url, timeout=30).status_code == 200
+    assert requests.get(emu.url, timeout=30, verify=emu.certificate).status_code == 200
     child = int(pid_file.read_text())
     emu.stop()
     deadline = time.monotonic() + 5

@@ -63,7 +63,8 @@ def test_logs_arrive_within_five_seconds_in_the_documented_format(with_logs, mot
     try:
         url = emu.outputs()["EdgePersistStack"]["AccessLogsUrl"]
         for i in range(4):
-            requests.get(emu.url + "/session", cookies={"ep_session": f"s{i % 2}"}, timeout=30)
+            requests.get(emu.url + "/session", cookies={"ep_session": f"s{i % 2}"}, timeout=30,
+                         verify=emu.certificate)
         deadline = time.monotonic() + 8
         files = {}
         while not files and time.monotonic() < deadline:
@@ -89,7 +90,8 @@ def test_cookies_are_logged_only_with_include_cookies(with_logs, moto_url):
     emu = with_logs(include_cookies=False)
     try:
         url = emu.outputs()["EdgePersistStack"]["AccessLogsUrl"]
-        requests.get(emu.url + "/session", cookies={"ep_session": "s1"}, timeout=30)
+        requests.get(emu.url + "/session", cookies={"ep_session": "s1"}, timeout=30,
+                     verify=emu.certificate)
     finally:
         emu.stop()  # delivers what is left
     (row,) = lines_of(log_files(moto_url, url))

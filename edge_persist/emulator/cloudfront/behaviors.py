@@ -34,6 +34,8 @@ class Behavior:
     functions: dict = field(default_factory=dict)     # event type -> CloudFront function
     compress: bool = False    # Compress: CloudFront compresses answers for the viewer
     response_headers: object = None  # response_headers.ResponseHeadersPolicy, when set
+    viewer_protocol_policy: str = "allow-all"  # or redirect-to-https, https-only
+    trusted_keys: dict = None  # TrustedKeyGroups' public keys by id: only signed requests pass
 
     def matches(self, path):
         return self.path_pattern is None or _pattern(self.path_pattern).fullmatch(path) is not None

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from edge_persist import edge_rules
 from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
-from edge_persist.emulator.cloudfront import delivery, forwarding, response_headers, viewers
+from edge_persist.emulator.cloudfront import (delivery, forwarding, response_headers,
+                                              signed_urls, viewers)
 from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
+from edge_persist.emulator.frontend import http11
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 from edge_persist.emulator.lambda_edge import events, triggers
 
@@ -100,8 +102,9 @@ class Exchange:
     viewer_response_runs: bool = False
     answered: bool = False
     generated_at_viewer: str = None  # the log's result type when a viewer function answered
-    country: str = viewers.DEFAULT_COUNTRY  # the viewer's, for geo and CloudFront-Viewer-*
+    connection: viewers.Connection = viewers.Connection()  # geo, protocol, CloudFront-* headers
     viewer_request: HttpRequest = None  # as the viewer sent it, for the standard log
+    target: str = ""              # the path and query string as the viewer sent them
     started: float = 0.0
 
     def answer(self, response, x_cache=None, age=None):
@@ -113,8 +116,12 @@ class CloudFrontTier:
     # The request path, in CloudFront's order. Each stage is a method taking the Exchange.
     REQUEST_PATH = (
         "route_to_region",            # the regional edge cache that serves the viewer
+        "request_limits",             # the URL and request size quotas
         "geo_restriction",            # viewer checks: the viewer's country, the behavior
         "choose_behavior",
+        "viewer_protocol",            # the behavior's viewer protocol policy
+        "allowed_methods",
+        "trusted_key_groups",         # signed URLs and cookies, where the behavior asks
         "default_root_object",
         "viewer_request_function",    # viewer functions: CloudFront Function, then Lambda@Edge
         "viewer_request_trigger",
@@ -173,7 +180,8 @@ class CloudFrontTier:
         # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
-        exchange = Exchange(request, triggers.cf_id())
+        exchange = Exchange(request, triggers.cf_id(), target=request.path + (
+            "?" + request.query if request.query else ""))
         if self.standard_logs is not None:  # the log line is of the request as it came
             exchange.viewer_request, exchange.started = dataclasses.replace(request), \
                 time.monotonic()
@@ -198,13 +206,29 @@ class CloudFrontTier:
                                                f"{', '.join(self.regions)}\n"))
         _strip(request, REGION_HEADER)
 
+    def request_limits(self, exchange):
+        """"Quotas": a URL over 8,192 bytes gets 414 (URI Too Long); a request over 20,480
+        bytes without its body (request line, headers, query string) gets 494, the status
+        CloudFront answers a request whose headers are too large with (the guide gives the
+        limits, not the statuses: both are assumed)."""
+        request = exchange.request
+        url = len(exchange.target.encode())
+        if url > edge_rules.MAX_URL_BYTES:
+            return exchange.answer(_plain(414, "The request URL is too long.\n"))
+        size = len(request.method) + url + len(" HTTP/1.1\r\n") + sum(
+            len(k) + len(v) + 4 for k, v in request.headers)
+        if size > edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
+            exchange.answer(_plain(494, "The request headers are too large.\n"))
+
     def geo_restriction(self, exchange):
         """"Restrict the geographic distribution of your content": a viewer from a country
         the distribution keeps out gets 403 from CloudFront."""
         request = exchange.request
-        exchange.country = viewers.country_of(request, self.viewer_country)
+        exchange.connection = viewers.Connection(
+            viewers.country_of(request, self.viewer_country), request.protocol,
+            request.http_version, request.tls)
         _strip(request, viewers.COUNTRY_HEADER)
-        if viewers.blocked(self.distribution.geo, exchange.country):
+        if viewers.blocked(self.distribution.geo, exchange.connection.country):
             exchange.answer(_plain(403, "The Amazon CloudFront distribution is configured to "
                                         "block access from your country.\n"))
 
@@ -213,6 +237,33 @@ class CloudFrontTier:
         request.path = behavior_rules.normalized(request.path)
         exchange.behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior,
                                                   request.path)
+
+    def viewer_protocol(self, exchange):
+        """"Require HTTPS for communication between viewers and CloudFront": over plain HTTP,
+        redirect-to-https answers GET and HEAD with 301 and the https URL, other methods with
+        307 (HTTP/1.1) so they are sent again with their body, or 403 (HTTP/1.0);
+        https-only answers 403."""
+        policy, request = exchange.behavior.viewer_protocol_policy, exchange.request
+        if policy == "allow-all" or exchange.connection.protocol == "https":
+            return
+        if policy == "https-only":
+            return exchange.answer(_plain(403, "This distribution only accepts HTTPS.\n"))
+        if request.method not in ("GET", "HEAD") and exchange.connection.http_version < "1.1":
+            return exchange.answer(_plain(403, "Send this request over HTTPS.\n"))
+        status = 301 if request.method in ("GET", "HEAD") else 307
+        host = (request.header_values("host") or [self.domain])[-1]
+        location = f"https://{host}{exchange.target}"
+        title = f"{status} {http11.reason(status)}"
+        body = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>"
+                f"{title}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n"
+                "</html>\r\n").encode()
+        exchange.answer(HttpResponse(status, [("Server", "CloudFront"),
+                                              ("Content-Type", "text/html"),
+                                              ("Location", location)], body),
+                        edge_rules.X_CACHE_REDIRECT)
+
+    def allowed_methods(self, exchange):
+        request = exchange.request
         if request.method not in exchange.behavior.allowed_methods:
             return exchange.answer(_plain(403, "This distribution is not configured to allow "
                                                "the HTTP request method that was used.\n"))
@@ -220,6 +271,20 @@ class CloudFrontTier:
         # status code 403 (Forbidden)" ("Request and response behavior for custom origins").
         if request.method == "GET" and request.body:
             exchange.answer(_plain(403, "A GET request may not have a body.\n"))
+
+    def trusted_key_groups(self, exchange):
+        """"Serve private content with signed URLs and signed cookies": a behavior with
+        trusted key groups answers 403 to any request not signed with one of their keys."""
+        keys = exchange.behavior.trusted_keys
+        if keys is None:
+            return
+        request = exchange.request
+        host = (request.header_values("host") or [self.domain])[-1]
+        refused = signed_urls.refusal(keys, request, exchange.connection.protocol, host,
+                                      exchange.target.split("?", 1)[0])
+        if refused:
+            exchange.answer(HttpResponse(403, [("Content-Type", "text/xml")],
+                                         signed_urls.error_body(refused)))
 
     def default_root_object(self, exchange):
         root = self.distribution.default_root_object
@@ -285,7 +350,7 @@ class CloudFrontTier:
         stale = self.caches.stale(region, key) if key is not None else None
         response, x_cache, cacheable = self._from_origin(
             request, behavior, region, exchange.request_id, origin_changes,
-            _conditional(stale), exchange.country)
+            _conditional(stale), exchange.connection)
         response, x_cache = _revalidated(stale, response, x_cache)
         if key is not None and cacheable:
             self.caches.put(region, key, response, self._ttl(behavior, response))
@@ -398,7 +463,7 @@ class CloudFrontTier:
                                    self.distribution.mapped.get(domain))
 
     def _from_origin(self, request, behavior, region, request_id, origin_changes=(),
-                     conditional=(), country=viewers.DEFAULT_COUNTRY):
+                     conditional=(), connection=viewers.Connection()):
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
         origin group), origin-response. `conditional`: the If-None-Match / If-Modified-Since
         CloudFront adds to revalidate an expired object."""
@@ -409,7 +474,7 @@ class CloudFrontTier:
             members = members[:1]
         for i, origin in enumerate(members):
             cf_request = forwarding.origin_request(request, origin, behavior,
-                                                   self._edge_host(region), country)
+                                                   self._edge_host(region), connection)
             if OR in behavior.associations:
                 outcome = self.triggers.run(behavior.associations[OR], region, request_id,
                                             cf_request)
@@ -425,6 +490,11 @@ class CloudFrontTier:
             last = i == len(members) - 1
             if last or (response is not None and response.status not in status_codes):
                 break
+        # "Quotas": an origin response's headers are at most 20,480 bytes too; past that,
+        # the answer is unusable and the viewer gets 502, as from an unreachable origin.
+        if response is not None and sum(len(k) + len(v) + 4 for k, v in response.headers) > \
+                edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
+            response = None
         response = response or HttpResponse(502, [("Content-Type", "text/html")],
                                             b"<html><body><h1>502 Bad Gateway</h1></body></html>")
         if ORESP in behavior.associations:
@@ -433,6 +503,12 @@ class CloudFrontTier:
             if outcome.failed:
                 return outcome.failed, None, False
             response = events.http_response(outcome.response, response.body)
+        if behavior.cache_policy.cookies[0] == "none" and behavior.request_policy.cookies[0] == \
+                "none" and response.header_values("set-cookie"):
+            # "Cache content based on cookies": a behavior that forwards no cookies has the
+            # Cookie header removed on the way in and Set-Cookie on the way back.
+            response = HttpResponse(response.status, [
+                (k, v) for k, v in response.headers if k.lower() != "set-cookie"], response.body)
         x_cache = edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_MISS
         return response, x_cache, True
 

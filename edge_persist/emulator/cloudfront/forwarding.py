@@ -30,7 +30,7 @@ def viewer_request(request, behavior):
     return event
 
 
-def origin_request(request, origin, behavior, via_host, country=viewers.DEFAULT_COUNTRY):
+def origin_request(request, origin, behavior, via_host, connection=viewers.Connection()):
     """The origin-request event's `request`: what the policies forward, and the origin."""
     cache_policy, policy = behavior.cache_policy, behavior.request_policy
     lowered = [(k.lower(), (k, v)) for k, v in request.headers
@@ -43,7 +43,7 @@ def origin_request(request, origin, behavior, via_host, country=viewers.DEFAULT_
              if setting[0] in ("whitelist", "allViewerAndWhitelistCloudFront") for n in setting[1]
              if n.startswith("cloudfront-")}
     if named:  # made only when asked for: this runs on every miss
-        for name, value in viewers.cloudfront_headers(request, country).items():
+        for name, value in viewers.cloudfront_headers(request, connection).items():
             if name.lower() in named:
                 lowered.append((name.lower(), (name, value)))
                 keep.add(name.lower())

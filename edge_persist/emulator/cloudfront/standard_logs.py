@@ -9,12 +9,14 @@ the field list, one home for the reader and this writer). Values are URL-encoded
 every DELIVER_EVERY_S seconds and when it stops; CloudFront itself delivers "up to several
 times an hour".
 
-What the emulator fills as it knows it: `c-port`, the TLS fields and `x-forwarded-for` are
-`-` (viewers reach it over plain HTTP, with no proxy); `x-edge-result-type` is `Hit`, `Miss`
+What the emulator fills as it knows it: `c-port` and `x-forwarded-for` are `-` (no proxy);
+`cs-protocol` is `http` or `https`, and an https request gets its TLS fields;
+`x-edge-result-type` is `Hit`, `Miss`
 (a cache miss, the origin triggers included: a response an origin-request function generates
 is a `Miss`, since the trigger ran on the way to the origin), `Error`, or
 `LambdaGeneratedResponse` / `FunctionGeneratedResponse` for one generated at the viewer, which
-never reaches the origin; `x-edge-detailed-result-type` is the same, or the error's type.
+never reaches the origin, or `Redirect` for the viewer protocol policy's redirect to HTTPS;
+`x-edge-detailed-result-type` is the same, or the error's type.
 """
 import gzip
 import os
@@ -33,6 +35,7 @@ RESULT_TYPES = {
     edge_rules.X_CACHE_HIT: "Hit", edge_rules.X_CACHE_MISS: "Miss",
     edge_rules.X_CACHE_REFRESH_HIT: "RefreshHit",
     edge_rules.X_CACHE_ERROR: "Error", edge_rules.X_CACHE_GENERATED: "Miss",
+    edge_rules.X_CACHE_REDIRECT: "Redirect",
 }
 # A failed function: an Error, of the failure's own type.
 DETAILED_ERRORS = {x_cache: x_cache.split()[0] for _, x_cache in (
@@ -87,10 +90,11 @@ class StandardLogs:
             "cs-uri-query": _encoded(request.query),
             "cs(Cookie)": _encoded(_header(request, "cookie")) if self.include_cookies else "-",
             "x-edge-result-type": result, "x-edge-request-id": request_id,
-            "x-host-header": _encoded(_header(request, "host")), "cs-protocol": "http",
+            "x-host-header": _encoded(_header(request, "host")), "cs-protocol": request.protocol,
             "cs-bytes": len(request.body) + sum(len(k) + len(v) + 4 for k, v in request.headers),
             "time-taken": taken, "x-edge-response-result-type": result,
-            "cs-protocol-version": "HTTP/1.1", "time-to-first-byte": taken,
+            "cs-protocol-version": f"HTTP/{request.http_version}", "time-to-first-byte": taken,
+            **(dict(zip(("ssl-protocol", "ssl-cipher"), request.tls)) if request.tls else {}),
             "x-edge-detailed-result-type": detailed,
             "sc-content-type": _encoded(content_type), "sc-content-len": len(response.body),
         })

@@ -11,8 +11,9 @@ DISTRIBUTION_FEATURES = {
 }
 # Cache behavior keys.
 BEHAVIOR_FEATURES = {
-    "TrustedSigners": "signed URLs and cookies are not checked",
-    "TrustedKeyGroups": "signed URLs and cookies are not checked",
+    # Key groups are checked (signed_urls.py); the legacy account signers are not.
+    "TrustedSigners": "signed URLs and cookies by trusted signers (AWS accounts' CloudFront "
+                      "key pairs) are not checked; use TrustedKeyGroups",
     "FieldLevelEncryptionId": "field-level encryption is not emulated",
     "RealtimeLogConfigArn": "real-time logs are not written",
     "SmoothStreaming": "Smooth Streaming is not emulated",

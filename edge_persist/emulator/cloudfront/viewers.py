@@ -1,11 +1,14 @@
-"""What CloudFront knows of a viewer: its country, for geo restriction, and the
-CloudFront-* headers an origin request policy can forward ("Add CloudFront request headers").
+"""What CloudFront knows of a viewer: its country, for geo restriction, the protocol it came
+over, and the CloudFront-* headers an origin request policy can forward ("Add CloudFront
+request headers").
 
 The emulator has no geolocation: the viewer's country is `--viewer-country` (default US) or a
 request's `x-emulator-viewer-country` header, as `x-emulator-region` picks the region. The
 other headers get plausible local values: the device headers from the User-Agent, the
 location headers from a small table of capitals (or only the country where none is listed).
 """
+from dataclasses import dataclass
+
 COUNTRY_HEADER = "x-emulator-viewer-country"
 DEFAULT_COUNTRY = "US"
 # country -> (name, region code, region name, city, postal code, time zone, lat, long, ASN)
@@ -43,7 +46,16 @@ def blocked(restriction, country):
     return False
 
 
-def cloudfront_headers(request, country):
+@dataclass(frozen=True)
+class Connection:
+    """How the viewer reached CloudFront: from which country, over which protocol."""
+    country: str = DEFAULT_COUNTRY
+    protocol: str = "http"       # "https" when the viewer came over TLS
+    http_version: str = "1.1"
+    tls: tuple = None            # (TLS version, cipher) over https
+
+
+def cloudfront_headers(request, connection):
     """Every CloudFront-* header CloudFront can add, name -> value, for this viewer."""
     agent = ",".join(request.header_values("user-agent"))
     tablet = any(word in agent for word in ("iPad", "Tablet"))
@@ -56,12 +68,14 @@ def cloudfront_headers(request, country):
               "CloudFront-Is-Android-Viewer": "Android" in agent}
     headers = {name: str(value).lower() for name, value in device.items()}
     headers.update({
-        "CloudFront-Forwarded-Proto": "http",  # viewers reach the emulator over plain HTTP
+        "CloudFront-Forwarded-Proto": connection.protocol,
         "CloudFront-Viewer-Address": f"{request.client_ip}:0",
-        "CloudFront-Viewer-Http-Version": "1.1",
-        "CloudFront-Viewer-Country": country,
+        "CloudFront-Viewer-Http-Version": connection.http_version,
+        "CloudFront-Viewer-Country": connection.country,
     })
-    place = PLACES.get(country)
+    if connection.tls:  # "<version>:<cipher>:<handshake>", as CloudFront writes it
+        headers["CloudFront-Viewer-TLS"] = ":".join((*connection.tls, "fullHandshake"))
+    place = PLACES.get(connection.country)
     if place:
         name, region, region_name, city, postal, zone, lat, lon, asn = place
         headers.update({

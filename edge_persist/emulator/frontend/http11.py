@@ -8,6 +8,7 @@ local CloudFront needs.
 """
 import socket
 import socketserver
+import sys
 import time
 import traceback
 from email.utils import formatdate
@@ -93,11 +94,20 @@ def handler_for(tier):
 
     class Handler(socketserver.StreamRequestHandler):
         def setup(self):
-            super().setup()
             # Without this, keep-alive answers stall ~40 ms on delayed ACKs.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.tls, self.failed = None, False
+            tls = getattr(self.server, "tls", None)
+            if tls is not None:
+                try:
+                    self.request, self.tls = tls.accept(self.request)
+                except (OSError, ValueError):  # a failed handshake ends only that connection
+                    self.failed = True
+            super().setup()
 
         def handle(self):
+            if self.failed:
+                return
             while self._one():
                 pass
 
@@ -122,8 +132,10 @@ def handler_for(tier):
                                               connection != "keep-alive")
             split = urlsplit(target)
             try:
-                response = tier.handle(HttpRequest(method, split.path or "/", split.query,
-                                                   headers, body, self.client_address[0]))
+                response = tier.handle(HttpRequest(
+                    method, split.path or "/", split.query, headers, body,
+                    self.client_address[0], "https" if self.tls else "http",
+                    version.partition("/")[2], self.tls))
             except Exception:  # an emulator bug must not look like a CloudFront answer
                 traceback.print_exc()
                 response = HttpResponse(500, [("Content-Type", "text/plain")],
@@ -138,6 +150,12 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    tls = None  # tls.ViewerTls: HTTPS beside HTTP on this port, when set
+
+    def handle_error(self, request, client_address):
+        """A viewer that hangs up mid-request is its own business, not a traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     @property
     def server_port(self):

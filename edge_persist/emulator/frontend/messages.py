@@ -17,6 +17,9 @@ class HttpRequest(_Headers):
     headers: list  # [(name, value)] in arrival order
     body: bytes = b""
     client_ip: str = "127.0.0.1"
+    protocol: str = "http"       # how the viewer connected: "http", or "https" over TLS
+    http_version: str = "1.1"    # of the viewer's request line: "1.0" or "1.1"
+    tls: tuple = None            # over https: (TLS version, cipher), as negotiated
 
 
 @dataclass

@@ -8,10 +8,25 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 HERE = Path(__file__).resolve().parent
 PRIMARY_DOMAIN = "primary.example.com"
 STACK = "FeatureStack"
+# The private keys of the /private/* behavior's key group, written beside the template at
+# synth (a fresh pair each synth: test keys, never deployed).
+SIGNING_KEYS = {"RsaKey": "rsa-private.pem", "EcKey": "ec-private.pem"}
+
+
+def _signing_key(outdir, kind):
+    private = rsa.generate_private_key(65537, 2048) if kind == "RsaKey" else \
+        ec.generate_private_key(ec.SECP256R1())
+    Path(outdir, SIGNING_KEYS[kind]).write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def build(outdir):
@@ -35,6 +50,10 @@ def build(outdir):
         max_ttl=cdk.Duration.seconds(3600),
         query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("v"))
     forward = cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+    with_cloudfront = cloudfront.OriginRequestPolicy(
+        stack, "WithCloudFront", header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(
+            "CloudFront-Forwarded-Proto", "CloudFront-Viewer-TLS",
+            "CloudFront-Viewer-Http-Version"))
 
     def lambdas(*events, include_body=False):
         return [cloudfront.EdgeLambda(function_version=edge.current_version, event_type=e,
@@ -46,6 +65,12 @@ def build(outdir):
     failover = origins.OriginGroup(primary_origin=origins.HttpOrigin(PRIMARY_DOMAIN),
                                    fallback_origin=echo_origin,
                                    fallback_status_codes=[500, 502, 503, 504])
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    keys = [cloudfront.PublicKey(stack, kind, encoded_key=_signing_key(outdir, kind))
+            for kind in SIGNING_KEYS]
+    for kind, key in zip(SIGNING_KEYS, keys):
+        cdk.CfnOutput(stack, f"{kind}Id", value=key.public_key_id)
+    signers = cloudfront.KeyGroup(stack, "Signers", items=keys)
     cloudfront.Distribution(
         stack, "Dist",
         geo_restriction=cloudfront.GeoRestriction.denylist("KP", "IR"),
@@ -67,6 +92,20 @@ def build(outdir):
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 origin_request_policy=forward,
                 edge_lambdas=lambdas(events.ORIGIN_REQUEST, include_body=True)),
+            # The viewer protocol policies, with CloudFront's headers forwarded to the echo.
+            "/https-only/*": cloudfront.BehaviorOptions(
+                origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=with_cloudfront,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY),
+            "/redirect/*": cloudfront.BehaviorOptions(
+                origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=with_cloudfront,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS),
+            # Private content: only URLs or cookies signed with the key group's keys.
+            "/private/*": cloudfront.BehaviorOptions(
+                origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                trusted_key_groups=[signers]),
             "/slow/*": cloudfront.BehaviorOptions(
                 origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 origin_request_policy=forward, edge_lambdas=lambdas(events.ORIGIN_REQUEST)),

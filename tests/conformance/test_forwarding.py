@@ -93,3 +93,57 @@ def test_set_cookie_is_removed_where_no_cookie_is_forwarded(get, emu):
     assert stripped.status_code == 200
     assert "Set-Cookie" not in stripped.headers
     assert not json.loads(stripped.text)["cookies"]
+
+
+ORIGIN = Origin(id="o", kind="custom", domain="o.example")
+NONE = ("none", ())
+
+
+def forwarded_headers(method="GET", headers=(), cache_policy=KEYED, cached=("GET", "HEAD"),
+                      request_headers=ALL):
+    chosen = Behavior(path_pattern=None, target_origin_id="o",
+                      allowed_methods=("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH",
+                                       "DELETE"),
+                      cached_methods=cached, cache_policy=cache_policy,
+                      request_policy=OriginRequestPolicy(request_headers, ALL, ALL))
+    sent = HttpRequest(method, "/x", "", list(headers), b"", "203.0.113.9")
+    return forwarding.origin_request(sent, ORIGIN, chosen, "edge.example")["headers"]
+
+
+def test_headers_cloudfront_removes_before_the_origin():
+    """Page: Request and response behavior for custom origins
+    Rule: CloudFront removes Proxy-Authorization, Proxy-Connection, Request-Range, X-Real-IP
+    and X-Forwarded-Proto before forwarding, whatever the policy forwards."""
+    removed = ("Proxy-Authorization", "Proxy-Connection", "Request-Range", "X-Real-IP",
+               "X-Forwarded-Proto")
+    headers = forwarded_headers(headers=[(name, "v") for name in removed] + [("X-Kept", "k")])
+    assert not {name.lower() for name in removed} & set(headers)
+    assert headers["x-kept"][0]["value"] == "k"
+
+
+def test_authorization_is_forwarded_on_writes_whatever_the_policy():
+    """Page: Request and response behavior for custom origins
+    Rule: for DELETE, PATCH, POST and PUT, CloudFront forwards Authorization to the origin;
+    for GET and HEAD only when the policy forwards it; for OPTIONS unless OPTIONS responses
+    are cached."""
+    auth = [("Authorization", "Bearer t")]
+    for method in ("DELETE", "PATCH", "POST", "PUT", "OPTIONS"):
+        assert "authorization" in forwarded_headers(method, auth, request_headers=NONE), method
+    for method in ("GET", "HEAD"):
+        assert "authorization" not in forwarded_headers(method, auth, request_headers=NONE)
+        assert "authorization" in forwarded_headers(method, auth)
+    assert "authorization" not in forwarded_headers(
+        "OPTIONS", auth, request_headers=NONE, cached=("GET", "HEAD", "OPTIONS"))
+
+
+def test_the_origin_gets_the_normalized_accept_encoding():
+    """Page: Understand cache policies
+    Rule: with Gzip or Brotli support on, CloudFront normalizes Accept-Encoding (gzip and br
+    only) and sends the normalized header to the origin."""
+    compressing = CachePolicy(0, 60, 600, NONE, NONE, ALL, True)
+    offered = [("Accept-Encoding", "deflate, gzip;q=0.8, br, zstd")]
+    headers = forwarded_headers(headers=offered, cache_policy=compressing)
+    assert [e["value"] for e in headers["accept-encoding"]] == ["br,gzip"]
+    plain = forwarded_headers(headers=[("Accept-Encoding", "deflate")],
+                              cache_policy=compressing)
+    assert "accept-encoding" not in plain

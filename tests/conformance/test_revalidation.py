@@ -3,7 +3,9 @@ cache (expiration)"; "How CloudFront processes HTTP 4xx and 5xx status codes fro
 origin")."""
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, unquote
 
 import aws_cdk as cdk
 import pytest
@@ -17,15 +19,24 @@ DOMAIN = "revalidate.example"
 
 
 class Origin:
-    """Answers /obj with ETag "v1" and max-age=1, 304 to If-None-Match "v1"; or 503 when told."""
+    """Answers with ETag "v1" and max-age=1, 304 to If-None-Match "v1"; or 503 when told.
+    Under /stale/ and /slow/ (after half a second), with the Cache-Control the last path
+    segment gives and a body counting the fetches of that path (the test distribution's
+    cache policy forwards no query string)."""
 
     def __init__(self):
         self.seen, self.failing = [], False
+        self.fetches = {}
         origin = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 origin.seen.append(self.headers.get("If-None-Match"))
+                path = self.path.partition("?")[0]
+                name = "/".join(path.split("/")[:3])  # /stale/<name>, /slow/<name>
+                origin.fetches[name] = origin.fetches.get(name, 0) + 1
+                if path.startswith("/slow/"):
+                    time.sleep(0.5)
                 if origin.failing:
                     self.send_response(503)
                     self.send_header("Content-Length", "0")
@@ -38,9 +49,14 @@ class Origin:
                     self.end_headers()
                     return
                 body = b"object v1"
+                control = "max-age=1"
+                if path.startswith(("/stale/", "/slow/")):
+                    body = f"fetch {origin.fetches[name]}".encode()
+                    control = unquote(path.rsplit("/", 1)[1])
                 self.send_response(200)
-                self.send_header("ETag", '"v1"')
-                self.send_header("Cache-Control", "max-age=1")
+                if not path.startswith(("/stale/", "/slow/")):
+                    self.send_header("ETag", '"v1"')
+                self.send_header("Cache-Control", control)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -99,3 +115,77 @@ def test_an_expired_object_is_served_when_the_origin_answers_5xx(served):
     finally:
         origin.failing = False
     assert answer.status_code == 200 and answer.content == b"object v1"
+
+
+def test_stale_while_revalidate_serves_the_expired_object_at_once_and_refreshes_it(served):
+    """Page: Manage how long content stays in the cache (expiration)
+    Rule: with Cache-Control stale-while-revalidate, CloudFront serves the expired object
+    right away during that window while it fetches a new version in the background."""
+    emulator, origin = served
+    url = emulator.url + "/stale/swr/" + quote("max-age=1, stale-while-revalidate=30")
+    assert requests.get(url, timeout=30).content == b"fetch 1"
+    time.sleep(1.2)
+    stale = requests.get(url, timeout=30)
+    assert stale.content == b"fetch 1" and stale.headers["X-Cache"] == "Hit from cloudfront"
+    deadline = time.monotonic() + 10
+    while origin.fetches["/stale/swr"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert requests.get(url, timeout=30).content == b"fetch 2"  # the background refresh
+
+
+def test_past_stale_while_revalidate_the_viewer_waits_for_the_origin(served):
+    """Page: Manage how long content stays in the cache (expiration)
+    Rule: after the stale-while-revalidate window, an expired object is fetched again before
+    the viewer gets an answer."""
+    emulator, origin = served
+    url = emulator.url + "/stale/short/" + quote("max-age=1, stale-while-revalidate=1")
+    requests.get(url, timeout=30)
+    time.sleep(2.3)
+    answer = requests.get(url, timeout=30)
+    assert answer.content == b"fetch 2" and answer.headers["X-Cache"] == "Miss from cloudfront"
+
+
+def test_stale_if_error_bounds_how_long_an_expired_object_covers_an_error(served):
+    """Page: Manage how long content stays in the cache (expiration)
+    Rule: with stale-if-error, CloudFront serves the expired object when the origin returns
+    a 5xx within that window; past it, the viewer gets the error."""
+    emulator, origin = served
+    within = emulator.url + "/stale/sie/" + quote("max-age=1, stale-if-error=30")
+    past = emulator.url + "/stale/sie-short/" + quote("max-age=1, stale-if-error=1")
+    for url in (within, past):
+        requests.get(url, timeout=30)
+    time.sleep(2.3)
+    origin.failing = True
+    try:
+        assert requests.get(within, timeout=30).content == b"fetch 1"
+        assert requests.get(past, timeout=30).status_code == 503
+    finally:
+        origin.failing = False
+
+
+def test_simultaneous_misses_for_one_object_reach_the_origin_once(served):
+    """Page: Request and response behavior for custom origins
+    Rule: requests for the same object (same cache key) that arrive while the first is on
+    its way to the origin wait for it and get its answer (request collapsing); requests
+    with another cache key go to the origin each."""
+    emulator, origin = served
+    url = emulator.url + "/slow/collapse/" + quote("max-age=60")
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: requests.get(url, timeout=30), range(6)))
+    assert origin.fetches["/slow/collapse"] == 1
+    assert {a.content for a in answers} == {b"fetch 1"}
+    assert sorted(a.headers["X-Cache"] for a in answers) == \
+        ["Hit from cloudfront"] * 5 + ["Miss from cloudfront"]
+
+
+def test_an_uncacheable_answer_is_not_shared_with_the_waiting_requests(served):
+    """Page: Request and response behavior for custom origins
+    Rule: with a minimum TTL of 0 and Cache-Control no-store (or private, no-cache,
+    max-age=0), requests paused behind the first one are then sent to the origin."""
+    emulator, origin = served
+    url = emulator.url + "/slow/private/" + quote("no-store")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: requests.get(url, timeout=30), range(4)))
+    assert origin.fetches["/slow/private"] == 4
+    assert {a.headers["X-Cache"] for a in answers} == {"Miss from cloudfront"}

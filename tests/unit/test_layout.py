@@ -66,3 +66,10 @@ def test_every_subpackage_says_what_it_owns():
     for init in PACKAGE.rglob("__init__.py"):
         if init.parent != PACKAGE:
             assert ast.get_docstring(ast.parse(init.read_text())), init
+
+
+def test_the_architecture_page_follows_every_stage_of_the_request_path():
+    from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    missing = [stage for stage in CloudFrontTier.REQUEST_PATH if f"`{stage}`" not in page]
+    assert not missing, f"docs/architecture.md does not name {missing}"

@@ -20,6 +20,13 @@ Rules and their sources (CloudFront Developer Guide):
 - Query strings are in the key in the order the viewer sent them ("Cache content based on
   query string parameters": the same parameters in another order are another object).
 - Each regional edge cache keeps its own copies: a hit in eu-west-3 is not a hit in us-east-1.
+- `stale-while-revalidate=N` and `stale-if-error=N` ("Manage how long content stays in the
+  cache", serving stale content): for N seconds after expiry the stale object is served at
+  once while CloudFront revalidates it in the background, or served when the origin
+  answers 5xx or cannot be reached.
+- Request collapsing ("Request and response behavior for custom origins", simultaneous
+  requests): while a miss is on its way to the origin, other requests with the same cache
+  key wait for its answer; served from the cache when it was cacheable, else sent on.
 """
 import email.utils
 import re
@@ -61,7 +68,7 @@ def cookies_of(request):
     return [(name, morsel.value) for name, morsel in jar.items()]
 
 
-def _accept_encoding(request):
+def normalized_accept_encoding(request):
     """CloudFront's normalization: gzip and br only, in that spelling."""
     offered = ",".join(request.header_values("accept-encoding")).lower()
     return ",".join(e for e in ("br", "gzip") if e in offered)
@@ -77,7 +84,7 @@ def cache_key(policy, request, cached_methods):
             tuple(pick(policy.query_strings, parse_qsl(request.query, keep_blank_values=True))),
             tuple(sorted(pick(policy.headers, headers))),
             tuple(sorted(pick(policy.cookies, cookies_of(request)))),
-            _accept_encoding(request) if policy.compress else "")
+            normalized_accept_encoding(request) if policy.compress else "")
 
 
 def _max_age(directives):
@@ -124,11 +131,48 @@ def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
     return policy.default_ttl
 
 
+def stale_windows(response):
+    """(stale-while-revalidate, stale-if-error) in seconds from Cache-Control; 0 and None
+    when not sent."""
+    directives = dict(DIRECTIVE.findall(",".join(response.header_values("cache-control")).lower()))
+    if_error = directives.get("stale-if-error")
+    return (float(directives.get("stale-while-revalidate") or 0),
+            float(if_error) if if_error else None)
+
+
 @dataclass
 class Entry:
     response: object
     stored: float
     expires: float
+    while_revalidate: float = 0.0  # seconds past expiry it is served while revalidated
+    if_error: float = None         # seconds past expiry it is served for a 5xx, when given
+
+    def expired_for(self):
+        return time.monotonic() - self.expires
+
+
+class Flights:
+    """Misses on their way to the origin, by (region, key): what request collapsing waits on."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._landed = {}
+
+    def join(self, region, key):
+        """(event set when the miss under way lands, whether this caller leads it)."""
+        with self._lock:
+            landed = self._landed.get((region, key))
+            if landed is not None:
+                return landed, False
+            landed = self._landed[(region, key)] = threading.Event()
+            return landed, True
+
+    def land(self, region, key):
+        with self._lock:
+            landed = self._landed.pop((region, key), None)
+        if landed is not None:
+            landed.set()
 
 
 class RegionalCaches:
@@ -150,22 +194,24 @@ class RegionalCaches:
         return None
 
     def stale(self, region, key):
-        """The expired response under `key`, or None: what CloudFront revalidates with the
+        """The expired Entry under `key`, or None: what CloudFront revalidates with the
         origin, and serves when the origin answers 5xx."""
         with self._lock:
             entry = self._stores.get(region, {}).get(key)
-        return entry.response if entry and entry.expires <= time.monotonic() else None
+        return entry if entry and entry.expires <= time.monotonic() else None
 
     def put(self, region, key, response, seconds):
         if seconds <= 0:
             return
         now = time.monotonic()
+        entry = Entry(response, now, now + seconds, *stale_windows(response))
         with self._lock:
-            self._stores.setdefault(region, {})[key] = Entry(response, now, now + seconds)
+            self._stores.setdefault(region, {})[key] = entry
             self._puts += 1
             if self._puts % SWEEP_EVERY == 0:
                 for store in self._stores.values():
-                    for old in [k for k, e in store.items() if e.expires + STALE_KEEP_S < now]:
+                    for old in [k for k, e in store.items() if e.expires + max(
+                            STALE_KEEP_S, e.while_revalidate, e.if_error or 0) < now]:
                         del store[old]
 
     def invalidate(self, paths):

@@ -16,6 +16,7 @@ trigger a Lambda@Edge function":
 """
 import dataclasses
 import os
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
 from edge_persist.emulator.cloudfront import (delivery, forwarding, response_headers,
                                               signed_urls, viewers)
-from edge_persist.emulator.cloudfront.cache import RegionalCaches, cache_key, ttl
+from edge_persist.emulator.cloudfront.cache import Flights, RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator.frontend import http11
@@ -39,6 +40,9 @@ VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
 FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FRESHNESS_HEADERS = frozenset({"cache-control", "expires", "etag", "last-modified"})
 ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
+# How long a collapsed request waits for the miss under way before it goes to the origin
+# itself: past the longest origin read timeout CloudFront allows (120 s, "Quotas").
+COLLAPSE_WAIT_S = 120.0
 
 
 def _plain(status, text, x_cache=edge_rules.X_CACHE_ERROR):
@@ -61,18 +65,21 @@ def _conditional(stale):
 
 
 def _revalidated(stale, response, x_cache):
-    """A 304 for an expired object serves the object again (RefreshHit); so does a 5xx
-    ("How CloudFront processes HTTP 4xx and 5xx status codes from your origin": with the
-    object in the cache, CloudFront returns it rather than the error)."""
+    """A 304 for an expired object (`stale`, a cache Entry) serves the object again
+    (RefreshHit); so does a 5xx ("How CloudFront processes HTTP 4xx and 5xx status codes
+    from your origin": with the object in the cache, CloudFront returns it rather than the
+    error), within the object's stale-if-error when it gives one."""
     if stale is None or x_cache is None:
         return response, x_cache
     if response.status == 304:  # the object, with the freshness the origin now gives it
         new = [(k, v) for k, v in response.headers if k.lower() in FRESHNESS_HEADERS]
         replaced = {k.lower() for k, _ in new}
-        headers = [(k, v) for k, v in stale.headers if k.lower() not in replaced] + new
-        return HttpResponse(stale.status, headers, stale.body), edge_rules.X_CACHE_REFRESH_HIT
-    if response.status >= 500:
-        return stale, edge_rules.X_CACHE_REFRESH_HIT
+        headers = [(k, v) for k, v in stale.response.headers if k.lower() not in replaced] + new
+        return HttpResponse(stale.response.status, headers, stale.response.body), \
+            edge_rules.X_CACHE_REFRESH_HIT
+    if response.status >= 500 and (stale.if_error is None or
+                                   stale.expired_for() <= stale.if_error):
+        return stale.response, edge_rules.X_CACHE_REFRESH_HIT
     return response, x_cache
 
 
@@ -141,6 +148,7 @@ class CloudFrontTier:
         self.regions, self.routing = list(regions), routing
         self.viewer_country = viewer_country
         self.caches = RegionalCaches()
+        self.flights = Flights()  # misses under way, which simultaneous requests wait on
         self._turn = 0
         self._edge_hosts = {}
         self.domain = ""
@@ -338,19 +346,58 @@ class CloudFrontTier:
 
     def _cached_or_fetched(self, exchange, request, behavior, origin_changes=()):
         """(response, X-Cache or None when a function failed, Age or None) for `request`
-        under `behavior`: a fresh hit, else the origin (revalidating an expired object), the
-        answer cached when it may be."""
+        under `behavior`: a fresh hit; an expired object within its stale-while-revalidate,
+        revalidated in the background; else the origin (revalidating an expired object), the
+        answer cached when it may be. Simultaneous misses for one key wait for the first."""
         region = exchange.region
         key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
-        cached = self.caches.get(region, key) if key is not None else None
+        if key is None:
+            self.stats["misses"] += 1
+            return self._fetched(exchange, request, behavior, origin_changes, None)
+        cached = self.caches.get(region, key)
         if cached is not None:
             self.stats["hits"] += 1
             return cached[0], edge_rules.X_CACHE_HIT, cached[1]
-        self.stats["misses"] += 1
+        stale = self.caches.stale(region, key)
+        landed, leader = self.flights.join(region, key)
+        if stale is not None and stale.expired_for() <= stale.while_revalidate:
+            if leader:  # one revalidation at a time; the viewer does not wait for it
+                threading.Thread(target=self._revalidate, daemon=True, args=(
+                    exchange, request, behavior, origin_changes, key)).start()
+            self.stats["hits"] += 1
+            return stale.response, edge_rules.X_CACHE_HIT, int(
+                time.monotonic() - stale.stored)
+        if not leader:
+            # Request collapsing: the answer to the miss under way, when it was cacheable.
+            landed.wait(COLLAPSE_WAIT_S)
+            cached = self.caches.get(region, key)
+            if cached is not None:
+                self.stats["hits"] += 1
+                return cached[0], edge_rules.X_CACHE_HIT, cached[1]
+            self.stats["misses"] += 1
+            return self._fetched(exchange, request, behavior, origin_changes, key)
+        try:
+            self.stats["misses"] += 1
+            return self._fetched(exchange, request, behavior, origin_changes, key)
+        finally:
+            self.flights.land(region, key)
+
+    def _revalidate(self, exchange, request, behavior, origin_changes, key):
+        try:
+            self._fetched(exchange, request, behavior, origin_changes, key)
+        except Exception:  # noqa: BLE001 - a failed background refresh leaves the stale copy
+            pass
+        finally:
+            self.flights.land(exchange.region, key)
+
+    def _fetched(self, exchange, request, behavior, origin_changes, key):
+        """The origin's answer for `request` (revalidating the expired object under `key`),
+        cached under `key` when it may be."""
+        region = exchange.region
         stale = self.caches.stale(region, key) if key is not None else None
         response, x_cache, cacheable = self._from_origin(
             request, behavior, region, exchange.request_id, origin_changes,
-            _conditional(stale), exchange.connection)
+            _conditional(stale.response if stale else None), exchange.connection)
         response, x_cache = _revalidated(stale, response, x_cache)
         if key is not None and cacheable:
             self.caches.put(region, key, response, self._ttl(behavior, response))

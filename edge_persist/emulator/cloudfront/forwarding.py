@@ -8,16 +8,26 @@
 - cookies go to the origin sorted by name ("Cache content based on cookies": CloudFront sorts
   the cookies in natural order by cookie name before forwarding the request);
 - X-Forwarded-For carries what the viewer sent with the viewer's IP appended ("Request and
-  response behavior for custom origins", X-Forwarded-For).
+  response behavior for custom origins", X-Forwarded-For);
+- the same page's table of request headers: Proxy-Authorization, Proxy-Connection,
+  Request-Range, X-Real-IP and X-Forwarded-Proto never reach the origin; Authorization
+  reaches it on DELETE, PATCH, POST and PUT (and OPTIONS when OPTIONS is not cached) even
+  where no policy lists it; on GET and HEAD only where one does;
+- with Gzip or Brotli on in the cache policy, the origin gets the normalized
+  Accept-Encoding, as it is in the cache key ("Understand cache policies", compression
+  support), not the viewer's own.
 """
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
 from edge_persist.emulator.cloudfront import viewers
-from edge_persist.emulator.cloudfront.cache import cookies_of, pick
+from edge_persist.emulator.cloudfront.cache import cookies_of, normalized_accept_encoding, pick
 from edge_persist.emulator.lambda_edge import events
 
 VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+NEVER_FORWARDED = frozenset({"proxy-authorization", "proxy-connection", "request-range",
+                             "x-real-ip", "x-forwarded-proto"})
+AUTHORIZATION_ALWAYS = frozenset({"DELETE", "PATCH", "POST", "PUT"})
 
 
 def viewer_request(request, behavior):
@@ -34,9 +44,20 @@ def origin_request(request, origin, behavior, via_host, connection=viewers.Conne
     """The origin-request event's `request`: what the policies forward, and the origin."""
     cache_policy, policy = behavior.cache_policy, behavior.request_policy
     lowered = [(k.lower(), (k, v)) for k, v in request.headers
-               if not k.lower().startswith("cloudfront-")]  # CloudFront's own, added below
+               if not k.lower().startswith("cloudfront-")  # CloudFront's own, added below
+               and k.lower() not in NEVER_FORWARDED]
     keep = {name for name, _ in pick(policy.headers, lowered)} | \
         {name for name, _ in pick(cache_policy.headers, lowered)}
+    if request.method in AUTHORIZATION_ALWAYS or (
+            request.method == "OPTIONS" and "OPTIONS" not in behavior.cached_methods):
+        keep.add("authorization")
+    if cache_policy.compress:
+        keep.discard("accept-encoding")
+        lowered = [pair for pair in lowered if pair[0] != "accept-encoding"]
+        normalized = normalized_accept_encoding(request)
+        if normalized:
+            lowered.append(("accept-encoding", ("Accept-Encoding", normalized)))
+            keep.add("accept-encoding")
     # CloudFront's headers reach the origin only where a policy names them ("Add CloudFront
     # request headers"), also beside allViewer (allViewerAndWhitelistCloudFront).
     named = {n for setting in (policy.headers, cache_policy.headers)

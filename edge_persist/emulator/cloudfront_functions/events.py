@@ -85,8 +85,12 @@ def _headers(fields):
 
 
 def to_request(before, cf_request):
-    """A validated request result back to HTTP, with the viewer's body and address."""
-    headers = _headers(cf_request.get("headers"))
+    """A validated request result back to HTTP, with the viewer's body and address. The
+    event names headers in lowercase only; a header the viewer sent goes on under the name as
+    the viewer wrote it, one the function added as the function wrote it."""
+    sent = {name.lower(): name for name, _ in before.headers}
+    headers = [(sent.get(name, name), value)
+               for name, value in _headers(cf_request.get("headers"))]
     cookie = "; ".join(f"{name}={value}" for name, entry in (cf_request.get("cookies") or {})
                        .items() for value in values(entry))
     if cookie:

@@ -19,6 +19,7 @@ from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_fun
 from edge_persist.emulator.cloudfront import origins as origins_
 from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
 from edge_persist.emulator.cloudfront.policies import read_cache_policy, read_request_policy
+from edge_persist.emulator.cloudfront.websites import website_domain
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
@@ -135,6 +136,12 @@ class Resolver:
         if len(value) != 1 or not next(iter(value)).startswith(("Ref", "Fn::")):
             return {k: self(v) for k, v in value.items()}
         (fn, arg), = value.items()
+        try:
+            return self._intrinsic(fn, arg, value)
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            return str(value)  # a form the emulator cannot evaluate: a value, not a failed start
+
+    def _intrinsic(self, fn, arg, value):
         if fn == "Ref":
             return self._ref(arg)
         if fn == "Fn::GetAtt":
@@ -143,12 +150,18 @@ class Resolver:
         if fn == "Fn::Split":
             return str(self(arg[1])).split(arg[0])
         if fn == "Fn::Join":
-            return self(arg[0].join(str(self(v)) for v in arg[1]))
+            parts = self(arg[1])
+            return self(arg[0].join(str(v) for v in (parts if isinstance(parts, list)
+                                                     else [parts])))
         if fn == "Fn::Select":
             return self(self(arg[1])[int(self(arg[0]))])
         if fn == "Fn::Sub":
-            text = arg if isinstance(arg, str) else arg[0]
-            return self(re.sub(r"\$\{([^}]+)\}", lambda m: str(self._ref(m.group(1))), text))
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+
+            def substitute(match):
+                name = match.group(1)
+                return str(self(variables[name]) if name in variables else self._ref(name))
+            return self(re.sub(r"\$\{([^}!]+)\}", substitute, text))
         return value
 
     def _secret(self, match):
@@ -230,6 +243,12 @@ class StackReader:
             raise UsageError(f"{self.stack_name}: expected an AWS::CloudFront::Distribution, "
                              "found none")
         self.public_keys = self._public_keys()
+        for logical in self._of_type("AWS::S3::Bucket"):  # what a GetAtt on a bucket reads
+            self.resolve.known.setdefault((logical, "WebsiteURL"),
+                                          f"http://{website_domain(logical)}")
+            for attribute in ("DomainName", "RegionalDomainName"):
+                self.resolve.known.setdefault(
+                    (logical, attribute), f"{logical.lower()}.s3.us-east-1.amazonaws.com")
         load_balancers = {alb_id: self._load_balancer(alb_id) for alb_id in
                           self._of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")}
         function_urls = {url_id: self._function_url(url_id)

@@ -19,6 +19,7 @@ from edge_persist import cfn
 from edge_persist.aws import Aws
 from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.emulator.cloudfront.origins import s3_error
+from edge_persist.emulator.cloudfront.websites import Website, public_buckets
 
 BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
 S3_CONFIG = Config(s3={"addressing_style": "path"}, retries={"mode": "standard",
@@ -40,6 +41,7 @@ class Buckets:
         self.client = Aws(endpoint_url=endpoint_url, config=S3_CONFIG).client("s3", "us-east-1")
         self.names = {}          # logical id -> bucket name
         self._listable = set()   # names whose policy lets CloudFront list them
+        self.websites = {}       # name -> websites.Website, its website endpoint
 
     def name_of(self, bucket):
         """A template bucket's name by its logical id, else `bucket`, created when missing
@@ -64,6 +66,12 @@ class Buckets:
             statements = cfn.as_dict(props.get("PolicyDocument")).get("Statement") or []
             if name and any(_lists(s) for s in statements if isinstance(s, dict)):
                 self._listable.add(name)
+        public = public_buckets(template, self.names)
+        for logical, bucket in cfn.resources(template, "AWS::S3::Bucket").items():
+            config = cfn.properties(bucket).get("WebsiteConfiguration")
+            name = self.names[logical]
+            self.websites[name] = Website(self.client, name,
+                                          resolve(config) if config else None, name in public)
         return self.names
 
     def deploy(self, template, cdk_out, assets):
@@ -112,6 +120,12 @@ class Buckets:
                    ("Last-Modified", answer["LastModified"].strftime(
                        "%a, %d %b %Y %H:%M:%S GMT"))]
         return HttpResponse(200, headers, answer["Body"].read())
+
+    def website(self, bucket, method, path):
+        """The bucket's website endpoint's answer (websites.py); a bucket outside the template
+        has no website configuration here."""
+        site = self.websites.get(bucket) or Website(self.client, bucket, None, False)
+        return site.get(method, path)
 
     def _listing(self, bucket):
         """GET on the bucket root, as S3 answers it: ListBucketResult when the bucket policy

@@ -4,6 +4,8 @@ Kinds, from the origin's DomainName:
 - an ALB of the template: its listener rules and Lambda targets (alb.py);
 - an S3 bucket of the template (or a literal *.s3.amazonaws.com): the object from the moto
   server's S3, 403 or 404 for a missing key as the bucket policy decides;
+- an S3 bucket's website endpoint (its WebsiteURL, or a *.s3-website* domain): the bucket as
+  its website endpoint answers (websites.py);
 - a Lambda Function URL (AWS::Lambda::Url): the function, with the payload 2.0 event;
 - anything else: a custom origin, reached only through `--origin DOMAIN=http://127.0.0.1:PORT`.
 
@@ -22,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from edge_persist import cfn
 from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.cloudfront.websites import website_domain
 from edge_persist.emulator.frontend.messages import HttpResponse
 
 ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
@@ -30,7 +33,7 @@ ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
 @dataclass
 class Origin:
     id: str
-    kind: str                 # "alb", "s3", "function-url" or "custom"
+    kind: str                 # "alb", "s3", "s3-website", "function-url" or "custom"
     domain: str               # the host CloudFront connects to, as the event shows it
     target: str = None        # ALB or Function URL logical id, bucket name, or local URL
     path: str = ""            # OriginPath
@@ -73,6 +76,10 @@ def read_origin(config, resources, resolve, mapped):
                for h in config.get("OriginCustomHeaders") or []}
     common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
               "custom_headers": headers, "port": port, "protocol": protocol}
+    website = _website_bucket(config.get("DomainName"), resources)
+    if website:
+        return Origin(kind="s3-website", target=website, domain=website_domain(website),
+                      **common)
     for logical in referenced_ids(config.get("DomainName")):
         kind = (resources.get(logical) or {}).get("Type")
         if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
@@ -85,9 +92,29 @@ def read_origin(config, resources, resolve, mapped):
             return Origin(kind="function-url", target=logical,
                           domain=f"{logical.lower()}.lambda-url.us-east-1.on.aws", **common)
     domain = str(resolve(config.get("DomainName")))
+    if ".s3-website" in domain:  # a bucket outside the template, by its website domain
+        return Origin(kind="s3-website", target=domain.split(".s3-website")[0], domain=domain,
+                      **common)
     if config.get("S3OriginConfig") is not None and ".s3" in domain:
         return Origin(kind="s3", target=domain.split(".s3")[0], domain=domain, **common)
     return Origin(kind="custom", target=mapped.get(domain), domain=domain, **common)
+
+
+def _website_bucket(value, resources):
+    """The logical id of the template bucket whose WebsiteURL `value` is built from, or None."""
+    if isinstance(value, dict):
+        att = value.get("Fn::GetAtt")
+        if isinstance(att, str):
+            att = att.split(".", 1)
+        if isinstance(att, list) and len(att) == 2 and att[1] == "WebsiteURL" and \
+                (resources.get(att[0]) or {}).get("Type") == "AWS::S3::Bucket":
+            return att[0]
+        inner = value.values()
+    elif isinstance(value, list):
+        inner = value
+    else:
+        return None
+    return next((found for v in inner if (found := _website_bucket(v, resources))), None)
 
 
 def read_group(config):
@@ -121,6 +148,9 @@ class Fetcher:
         if origin.kind == "s3":
             bucket = self.buckets.names.get(origin.target, origin.target)
             return self.buckets.get_object(bucket, origin.path + request.path)
+        if origin.kind == "s3-website":
+            return self.buckets.website(self.buckets.names.get(origin.target, origin.target),
+                                        request.method, origin.path + request.path)
         if origin.kind == "function-url":
             return self._function_url(origin, request)
         return self._custom(origin, request)

@@ -1,14 +1,17 @@
 """Shapes of real CDK apps the emulator must start on and answer without an error of its
 own: a cache policy whose TTLs are template parameters, an S3 origin asked for "/" with no
-default root object."""
+default root object, and two of CDK's own integration apps on the legacy
+CloudFrontWebDistribution."""
 import pytest
 import requests
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
+from edge_persist import edge_rules
 from edge_persist.emulator.server import Emulator
 
 
@@ -41,3 +44,62 @@ def test_the_bucket_root_answers_as_s3_does(parameter_app, moto_url):
     # the OAC policy grants s3:GetObject only: S3 refuses to list the bucket
     assert root.status_code == 403 and b"<Code>AccessDenied</Code>" in root.content
     assert root.headers["X-Cache"] == "Error from cloudfront"
+
+
+@pytest.fixture(scope="session")
+def legacy_apps(tmp_path_factory):
+    """Two of CDK's own integration apps (integ.cloudfront-custom-s3 and
+    integ.cloudfront-lambda-association), on the legacy CloudFrontWebDistribution, in one
+    cloud assembly of two stacks."""
+    outdir = tmp_path_factory.mktemp("legacy.out")
+    app = cdk.App(outdir=str(outdir))
+    env = cdk.Environment(region="us-east-1")
+    website = cdk.Stack(app, "CustomS3", env=env)
+    bucket = s3.Bucket(website, "Bucket", public_read_access=True,
+                       block_public_access=s3.BlockPublicAccess(
+                           block_public_policy=False, block_public_acls=False,
+                           ignore_public_acls=False, restrict_public_buckets=False),
+                       website_index_document="index.html", website_error_document="404.html")
+    cloudfront.CloudFrontWebDistribution(
+        website, "Distribution", viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        origin_configs=[cloudfront.SourceConfiguration(
+            behaviors=[cloudfront.Behavior(is_default_behavior=True)],
+            custom_origin_source=cloudfront.CustomOriginConfig(
+                domain_name=bucket.bucket_website_domain_name,
+                origin_protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY))])
+    association = cdk.Stack(app, "LambdaAssociation", env=env)
+    function = lambda_.Function(association, "Lambda", code=lambda_.Code.from_inline("foo"),
+                                handler="index.handler", runtime=lambda_.Runtime.NODEJS_14_X)
+    cloudfront.CloudFrontWebDistribution(association, "MyDistribution", origin_configs=[
+        cloudfront.SourceConfiguration(
+            s3_origin_source=cloudfront.S3OriginConfig(
+                s3_bucket_source=s3.Bucket(association, "Bucket")),
+            behaviors=[cloudfront.Behavior(
+                is_default_behavior=True, lambda_function_associations=[
+                    cloudfront.LambdaFunctionAssociation(
+                        event_type=cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+                        lambda_function=lambda_.Version(association, "LambdaVersion",
+                                                        lambda_=function))])])])
+    app.synth()
+    return outdir
+
+
+def test_a_website_bucket_behind_a_legacy_distribution(legacy_apps, moto_url, capfd):
+    with Emulator(legacy_apps, moto_url, stack_name="CustomS3") as emulator:
+        plain = requests.get(emulator.url.replace("https:", "http:") + "/a", timeout=30,
+                             allow_redirects=False)
+        secure = requests.get(emulator.url + "/a", timeout=30, verify=emulator.certificate)
+    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    # the empty website's 404, as S3's website endpoint writes it (no 404.html uploaded)
+    assert secure.status_code == 404 and b"<li>Code: NoSuchKey</li>" in secure.content
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_inline_code_that_fails_at_load_answers_as_lambda_does(legacy_apps, moto_url, capfd):
+    with Emulator(legacy_apps, moto_url, stack_name="LambdaAssociation") as emulator:
+        answers = [requests.get(emulator.url + "/", timeout=30, verify=emulator.certificate)
+                   for _ in range(2)]
+    assert [a.status_code for a in answers] == [503, 503]
+    assert answers[0].headers["X-Cache"] == edge_rules.EXECUTION_FAILURE[1]
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and err.count("ReferenceError: foo is not defined") == 1

@@ -86,3 +86,27 @@ def test_dot_segments_are_removed_before_the_behavior_is_chosen():
     assert normalized("/docs/../images/a.png") == "/images/a.png"
     assert choose([images], default, normalized("/docs/../images/a.png")) is images
     assert choose([images], default, normalized("/images/../docs/a")) is default
+
+
+def test_compressed_for_200_403_and_404_only():
+    """Page: Serve compressed files
+    Rule: CloudFront compresses an answer only when its status code is 200, 403 or 404."""
+    accept = request(("Accept-Encoding", "gzip"))
+    for status in (200, 403, 404):
+        answer = delivery.compressed(accept, HttpResponse(status, [("Content-Type",
+                                                                    "text/html")], TEXT),
+                                     behavior())
+        assert answer.status == status and ("Content-Encoding", "gzip") in answer.headers
+    for status in (201, 206, 500):
+        original = HttpResponse(status, [("Content-Type", "text/html")], TEXT)
+        assert delivery.compressed(accept, original, behavior()) is original
+
+
+def test_the_etag_of_a_compressed_file_is_removed():
+    """Page: Serve compressed files
+    Rule: when CloudFront compresses a file, it removes the ETag header of that response."""
+    tagged = HttpResponse(200, [("Content-Type", "text/html"), ("ETag", '"abc"')], TEXT)
+    answer = delivery.compressed(request(("Accept-Encoding", "br")), tagged, behavior())
+    assert not answer.header_values("etag")
+    untouched = delivery.compressed(request(), tagged, behavior())
+    assert untouched.header_values("etag") == ['"abc"']

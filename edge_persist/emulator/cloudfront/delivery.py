@@ -6,8 +6,9 @@
   RFC 9110 allows a server to do.
 - Compression ("Serve compressed files"): when the behavior compresses (Compress), the viewer
   accepts `br` or `gzip` (Brotli preferred), the cache policy puts that encoding in the key,
-  the answer is a 200 of a listed content type between 1,000 and 10,000,000 bytes and not
-  already encoded, CloudFront compresses it and sets `Content-Encoding`.
+  the answer is a 200, 403 or 404 of a listed content type between 1,000 and 10,000,000
+  bytes and not already encoded, CloudFront compresses it and sets `Content-Encoding`; it
+  removes the ETag of what it compresses (the compressed bytes are another representation).
 """
 import gzip
 import re
@@ -18,6 +19,7 @@ from edge_persist import edge_rules
 from edge_persist.emulator.frontend.messages import HttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+COMPRESSED_STATUSES = frozenset({200, 403, 404})
 
 
 def byte_range(request, response):
@@ -46,7 +48,8 @@ def byte_range(request, response):
 
 def compressed(request, response, behavior):
     """The answer compressed for this viewer, or `response` when CloudFront would not."""
-    if not behavior.compress or not behavior.cache_policy.compress or response.status != 200:
+    if not behavior.compress or not behavior.cache_policy.compress or \
+            response.status not in COMPRESSED_STATUSES:
         return response
     if response.header_values("content-encoding"):
         return response
@@ -60,5 +63,5 @@ def compressed(request, response, behavior):
     if encoding is None:
         return response
     body = brotli.compress(response.body) if encoding == "br" else gzip.compress(response.body)
-    headers = [(k, v) for k, v in response.headers if k.lower() != "content-length"]
-    return HttpResponse(200, headers + [("Content-Encoding", encoding)], body)
+    headers = [(k, v) for k, v in response.headers if k.lower() not in ("content-length", "etag")]
+    return HttpResponse(response.status, headers + [("Content-Encoding", encoding)], body)

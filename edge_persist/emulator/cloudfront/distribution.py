@@ -29,9 +29,10 @@ from edge_persist.emulator.cloudfront import (delivery, forwarding, response_hea
 from edge_persist.emulator.cloudfront.cache import Flights, RegionalCaches, cache_key, ttl
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
 from edge_persist.emulator.cloudfront_functions import events as function_events
+from edge_persist.emulator import ids
 from edge_persist.emulator.frontend import http11
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
-from edge_persist.emulator.lambda_edge import events, triggers
+from edge_persist.emulator.lambda_edge import events
 
 # Which regional edge cache serves a request, and its POP's name in X-Amz-Cf-Pop.
 REGION_HEADER = "x-emulator-region"
@@ -188,7 +189,7 @@ class CloudFrontTier:
         # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
-        exchange = Exchange(request, triggers.cf_id(), target=request.path + (
+        exchange = Exchange(request, ids.cloudfront_request_id(), target=request.path + (
             "?" + request.query if request.query else ""))
         if self.standard_logs is not None:  # the log line is of the request as it came
             exchange.viewer_request, exchange.started = dataclasses.replace(request), \

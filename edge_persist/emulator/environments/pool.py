@@ -10,13 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
 
+from edge_persist.emulator import ids
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.python_worker import AUDIT_ENV, CRASH_ERRORS
 
@@ -271,7 +271,7 @@ class Pool:
         if not self.supported:  # warned about at start
             return Invocation("error", error={"errorMessage": f"runtime {self.spec.runtime} is "
                                                           "not emulated"})
-        request_id = str(uuid.uuid4())
+        request_id = ids.lambda_request_id()
         env, cold = self._acquire()
         if env is None:
             return Invocation("crash", error={"errorMessage": "environment failed to start"})

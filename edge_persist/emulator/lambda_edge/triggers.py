@@ -6,8 +6,6 @@ Failures answer as CloudFront does ("Restrictions on Lambda@Edge", HTTP status c
 invalid result 502 LambdaValidationError, an exception 503 LambdaExecutionError, a timeout or
 throttle 503 LambdaLimitExceeded; each is logged to /aws/cloudfront/LambdaEdge/<id>.
 """
-import base64
-import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,10 +13,6 @@ from datetime import datetime, timezone
 from edge_persist import edge_rules
 from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.emulator.lambda_edge.validation import validate
-
-
-def cf_id():
-    return base64.urlsafe_b64encode(os.urandom(42)).decode()
 
 
 def failure(kind):

@@ -1,5 +1,7 @@
 """What CloudFront knows of the viewer: geo restriction and the CloudFront-* request headers
 ("Restrict the geographic distribution of your content", "Add CloudFront request headers")."""
+import re
+
 from edge_persist.emulator.cloudfront import forwarding, viewers
 from edge_persist.emulator.cloudfront.behaviors import Behavior
 from edge_persist.emulator.cloudfront.origins import Origin
@@ -65,3 +67,25 @@ def test_a_viewer_cannot_send_cloudfront_headers_of_its_own():
     named = OriginRequestPolicy(("whitelist", ("cloudfront-viewer-country",)), NONE, NONE)
     headers = forwarded(named, "DE", ("CloudFront-Viewer-Country", "XX"))
     assert [e["value"] for e in headers["cloudfront-viewer-country"]] == ["DE"]
+
+
+def test_every_cloudfront_header_has_a_plausible_value():
+    """Page: Add CloudFront request headers
+    Rule: CloudFront-Viewer-Header-Order lists the viewer's header names in order, separated
+    by colons, and CloudFront-Viewer-Header-Count counts them; CloudFront-Viewer-Metro-Code
+    is sent for US viewers; the JA3 and JA4 fingerprints come with HTTPS requests."""
+    request = HttpRequest("GET", "/", "", [("Host", "d.example"), ("User-Agent", "ua"),
+                                           ("Accept", "*/*")], b"", "198.51.100.4")
+    plain = viewers.cloudfront_headers(request, viewers.Connection("US"))
+    assert plain["CloudFront-Viewer-Header-Order"] == "Host:User-Agent:Accept"
+    assert plain["CloudFront-Viewer-Header-Count"] == "3"
+    assert plain["CloudFront-Viewer-Metro-Code"] == "511"
+    assert "CloudFront-Viewer-JA3-Fingerprint" not in plain
+    assert "CloudFront-Viewer-Metro-Code" not in viewers.cloudfront_headers(
+        request, viewers.Connection("FR"))
+    secure = viewers.cloudfront_headers(request, viewers.Connection(
+        "US", "https", "1.1", ("TLSv1.3", "TLS_AES_256_GCM_SHA384")))
+    assert re.fullmatch(r"[0-9a-f]{32}", secure["CloudFront-Viewer-JA3-Fingerprint"])
+    assert re.fullmatch(r"t13d\d{4}h1_[0-9a-f]{12}_[0-9a-f]{12}",
+                        secure["CloudFront-Viewer-JA4-Fingerprint"])
+    assert secure["CloudFront-Viewer-TLS"] == "TLSv1.3:TLS_AES_256_GCM_SHA384:fullHandshake"

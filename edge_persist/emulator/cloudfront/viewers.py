@@ -7,6 +7,7 @@ request's `x-emulator-viewer-country` header, as `x-emulator-region` picks the r
 other headers get plausible local values: the device headers from the User-Agent, the
 location headers from a small table of capitals (or only the country where none is listed).
 """
+import hashlib
 from dataclasses import dataclass
 
 COUNTRY_HEADER = "x-emulator-viewer-country"
@@ -24,6 +25,8 @@ PLACES = {
     "JP": ("Japan", "13", "Tokyo", "Tokyo", "100-0001", "Asia/Tokyo", "35.68", "139.69",
            "2516"),
 }
+# Ashburn's metro code (Washington, DC, 511): CloudFront sends it for viewers in the US.
+METRO_CODES = {"US": "511"}
 
 
 def country_of(request, default):
@@ -73,11 +76,24 @@ def cloudfront_headers(request, connection):
         "CloudFront-Viewer-Http-Version": connection.http_version,
         "CloudFront-Viewer-Country": connection.country,
     })
+    names = [name for name, _ in request.headers]
+    headers["CloudFront-Viewer-Header-Order"] = ":".join(names)
+    headers["CloudFront-Viewer-Header-Count"] = str(len(names))
     if connection.tls:  # "<version>:<cipher>:<handshake>", as CloudFront writes it
         headers["CloudFront-Viewer-TLS"] = ":".join((*connection.tls, "fullHandshake"))
+        # The fingerprints hash the viewer's ClientHello, which Python's ssl does not show:
+        # stand-ins of the right shape, the same for the same TLS version and cipher.
+        seed = ",".join(connection.tls).encode()
+        headers["CloudFront-Viewer-JA3-Fingerprint"] = hashlib.md5(seed).hexdigest()
+        digest = hashlib.sha256(seed).hexdigest()
+        version = "13" if connection.tls[0] == "TLSv1.3" else "12"
+        headers["CloudFront-Viewer-JA4-Fingerprint"] = \
+            f"t{version}d0000h1_{digest[:12]}_{digest[12:24]}"
     place = PLACES.get(connection.country)
     if place:
         name, region, region_name, city, postal, zone, lat, lon, asn = place
+        if connection.country in METRO_CODES:  # the header exists for US viewers only
+            headers["CloudFront-Viewer-Metro-Code"] = METRO_CODES[connection.country]
         headers.update({
             "CloudFront-Viewer-Country-Name": name, "CloudFront-Viewer-Country-Region": region,
             "CloudFront-Viewer-Country-Region-Name": region_name,

@@ -37,6 +37,8 @@ class Origin:
                 origin.fetches[name] = origin.fetches.get(name, 0) + 1
                 if path.startswith("/slow/"):
                     time.sleep(0.5)
+                if path.startswith(("/timeout/", "/failover/")):  # past a 1 s read timeout
+                    time.sleep(1.5)
                 if origin.failing:
                     self.send_response(503)
                     self.send_header("Content-Length", "0")
@@ -76,9 +78,23 @@ def served(tmp_path_factory, moto_url):
     policy = cloudfront.CachePolicy(stack, "Short", min_ttl=cdk.Duration.seconds(0),
                                     default_ttl=cdk.Duration.seconds(1),
                                     max_ttl=cdk.Duration.seconds(60))
-    cloudfront.Distribution(stack, "Dist", default_behavior=cloudfront.BehaviorOptions(
-        origin=origins.HttpOrigin(DOMAIN, protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY),
-        cache_policy=policy))
+    http_only = cloudfront.OriginProtocolPolicy.HTTP_ONLY
+    impatient = origins.HttpOrigin(DOMAIN, protocol_policy=http_only,
+                                   read_timeout=cdk.Duration.seconds(1))
+    cloudfront.Distribution(
+        stack, "Dist",
+        default_behavior=cloudfront.BehaviorOptions(
+            origin=origins.HttpOrigin(DOMAIN, protocol_policy=http_only), cache_policy=policy),
+        additional_behaviors={
+            "/timeout/*": cloudfront.BehaviorOptions(
+                origin=impatient, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED),
+            "/failover/*": cloudfront.BehaviorOptions(
+                origin=origins.OriginGroup(
+                    primary_origin=impatient,
+                    fallback_origin=origins.HttpOrigin(DOMAIN, protocol_policy=http_only,
+                                                       origin_path="/fallback"),
+                    fallback_status_codes=[500]),
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED)})
     app.synth()
     origin = Origin()
     with Emulator(outdir, moto_url, origins={DOMAIN: origin.url}) as emulator:
@@ -189,3 +205,24 @@ def test_an_uncacheable_answer_is_not_shared_with_the_waiting_requests(served):
         answers = list(pool.map(lambda _: requests.get(url, timeout=30), range(4)))
     assert origin.fetches["/slow/private"] == 4
     assert {a.headers["X-Cache"] for a in answers} == {"Miss from cloudfront"}
+
+
+def test_an_origin_past_its_response_timeout_gets_504(served):
+    """Page: HTTP 504 status code (Gateway Timeout)
+    Rule: when the origin does not answer within the origin's response timeout
+    (OriginReadTimeout), CloudFront returns 504 Gateway Timeout."""
+    emulator, _ = served
+    started = time.monotonic()
+    answer = requests.get(emulator.url + "/timeout/x", timeout=30)
+    assert answer.status_code == 504
+    assert 0.9 < time.monotonic() - started < 1.5  # the origin's 1 s, not its 1.5 s
+
+
+def test_a_timeout_fails_over_to_the_next_origin(served):
+    """Page: Optimize high availability with CloudFront origin failover
+    Rule: CloudFront fails over to the secondary origin when the primary does not answer in
+    time, as when it answers with one of the failover status codes."""
+    emulator, origin = served
+    answer = requests.get(emulator.url + "/failover/x", timeout=30)
+    assert answer.status_code == 200
+    assert origin.fetches["/fallback/failover"] == 1

@@ -27,7 +27,7 @@ from edge_persist.emulator.cloudfront import behaviors as behavior_rules
 from edge_persist.emulator.cloudfront import (delivery, forwarding, response_headers,
                                               signed_urls, viewers)
 from edge_persist.emulator.cloudfront.cache import Flights, RegionalCaches, cache_key, ttl
-from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable
+from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable, gateway_error
 from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator import ids
 from edge_persist.emulator.frontend import http11
@@ -534,7 +534,7 @@ class CloudFrontTier:
                 cf_request = outcome.request
             to_origin = events.to_origin(cf_request, request.body, request_id)
             to_origin.headers += conditional
-            response = self._fetch(self._origin_of(cf_request, origin), to_origin)
+            response, timed_out = self._fetch(self._origin_of(cf_request, origin), to_origin)
             last = i == len(members) - 1
             if last or (response is not None and response.status not in status_codes):
                 break
@@ -543,8 +543,7 @@ class CloudFrontTier:
         if response is not None and sum(len(k) + len(v) + 4 for k, v in response.headers) > \
                 edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
             response = None
-        response = response or HttpResponse(502, [("Content-Type", "text/html")],
-                                            b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+        response = response or gateway_error(timed_out)
         if ORESP in behavior.associations:
             outcome = self.triggers.run(behavior.associations[ORESP], region, request_id,
                                         cf_request, events.event_response(response))
@@ -561,11 +560,11 @@ class CloudFrontTier:
         return response, x_cache, True
 
     def _fetch(self, origin, request):
-        """The origin's answer; None when it could not be reached at all."""
+        """(the origin's answer or None when it gave none, whether that was a timeout)."""
         try:
-            return self.fetcher.fetch(origin, request)
-        except OriginUnreachable:
-            return None
+            return self.fetcher.fetch(origin, request), False
+        except OriginUnreachable as unreachable:
+            return None, unreachable.timed_out
 
     def _origin_at(self, domain):
         """The distribution's origin at `domain`, or None."""

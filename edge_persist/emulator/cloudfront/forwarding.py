@@ -105,6 +105,6 @@ def event_origin(origin):
                        "domainName": origin.domain, "path": origin.path,
                        "region": "us-east-1"}}
     return {"custom": {"customHeaders": custom, "domainName": origin.domain,
-                       "keepaliveTimeout": 5, "path": origin.path, "port": origin.port,
-                       "protocol": origin.protocol, "readTimeout": 30,
-                       "sslProtocols": ["TLSv1.2"]}}
+                       "keepaliveTimeout": int(origin.keepalive_timeout), "path": origin.path,
+                       "port": origin.port, "protocol": origin.protocol,
+                       "readTimeout": int(origin.read_timeout), "sslProtocols": ["TLSv1.2"]}}

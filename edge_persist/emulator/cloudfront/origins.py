@@ -27,7 +27,10 @@ from edge_persist.emulator.frontend import http11
 from edge_persist.emulator.cloudfront.websites import website_domain
 from edge_persist.emulator.frontend.messages import HttpResponse
 
-ORIGIN_TIMEOUT_S = 30.0  # CloudFront's default origin response timeout
+# CloudFront's defaults for a custom origin ("Origin settings"): the response timeout
+# (OriginReadTimeout) and how long an idle origin connection is kept (OriginKeepaliveTimeout).
+ORIGIN_TIMEOUT_S = 30.0
+KEEPALIVE_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Origin:
     custom_headers: dict = field(default_factory=dict)
     port: int = 443
     protocol: str = "https"
+    read_timeout: float = ORIGIN_TIMEOUT_S
+    keepalive_timeout: float = KEEPALIVE_TIMEOUT_S
 
 
 @dataclass
@@ -75,7 +80,11 @@ def read_origin(config, resources, resolve, mapped):
     headers = {h["HeaderName"]: resolve(h["HeaderValue"])
                for h in config.get("OriginCustomHeaders") or []}
     common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
-              "custom_headers": headers, "port": port, "protocol": protocol}
+              "custom_headers": headers, "port": port, "protocol": protocol,
+              "read_timeout": float(resolve((custom or {}).get("OriginReadTimeout"))
+                                    or ORIGIN_TIMEOUT_S),
+              "keepalive_timeout": float(resolve((custom or {}).get("OriginKeepaliveTimeout"))
+                                         or KEEPALIVE_TIMEOUT_S)}
     website = _website_bucket(config.get("DomainName"), resources)
     if website:
         return Origin(kind="s3-website", target=website, domain=website_domain(website),
@@ -125,12 +134,19 @@ def read_group(config):
 
 
 class OriginUnreachable(Exception):
-    """The origin could not be connected to: an origin group fails over, CloudFront gives 502."""
+    """The origin could not be reached, or did not answer within its response timeout: an
+    origin group fails over; CloudFront gives 502, or 504 (Gateway Timeout) for a timeout."""
+
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
-def _bad_gateway():
-    return HttpResponse(502, [("Content-Type", "text/html")],
-                        b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+def gateway_error(timed_out):
+    """CloudFront's answer when no origin answered: 504 after a timeout, else 502."""
+    status, text = (504, "Gateway Timeout") if timed_out else (502, "Bad Gateway")
+    return HttpResponse(status, [("Content-Type", "text/html")],
+                        f"<html><body><h1>{status} {text}</h1></body></html>".encode())
 
 
 class Fetcher:
@@ -168,14 +184,17 @@ class Fetcher:
         # connections open (keepaliveTimeout).
         clients = self._local.__dict__.setdefault("clients", {})
         for attempt in (1, 2):  # a kept connection the origin closed is retried once, fresh
-            client = clients.get(split.netloc)
+            client = clients.get((split.netloc, origin.read_timeout))
             if client is None:
-                client = clients[split.netloc] = http11.OriginClient(
-                    split.hostname, split.port or 80, ORIGIN_TIMEOUT_S)
+                client = clients[(split.netloc, origin.read_timeout)] = http11.OriginClient(
+                    split.hostname, split.port or 80, origin.read_timeout)
             try:
                 status, answer_headers, body = client.exchange(request.method, target, headers,
                                                                request.body)
                 return HttpResponse(status, answer_headers, body)
+            except TimeoutError as err:  # no answer within OriginReadTimeout: not retried
+                client.close()
+                raise OriginUnreachable(f"{origin.domain}: {err}", timed_out=True) from None
             except (OSError, ValueError, IndexError, http11.BadMessage) as err:
                 client.close()
                 if attempt == 2:
@@ -185,7 +204,7 @@ class Fetcher:
         pool = self.function_urls[origin.target]
         outcome = pool.invoke(function_url_event(request, origin.domain))
         if outcome.kind != "ok":
-            return _bad_gateway()
+            return gateway_error(False)
         return function_url_response(outcome.result)
 
 
@@ -239,7 +258,7 @@ def function_url_response(result):
         headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
         return HttpResponse(int(result["statusCode"]), headers, data)
     except (TypeError, ValueError):
-        return _bad_gateway()
+        return gateway_error(False)
 
 
 def s3_error(status, code, message):

@@ -1,6 +1,7 @@
 """Revalidating an expired object with the origin ("Manage how long content stays in the
 cache (expiration)"; "How CloudFront processes HTTP 4xx and 5xx status codes from your
 origin")."""
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from edge_persist.emulator.server import Emulator
 
 DOMAIN = "revalidate.example"
+REFUSING = "refusing.example"
 
 
 class Origin:
@@ -39,6 +41,11 @@ class Origin:
                     time.sleep(0.5)
                 if path.startswith(("/timeout/", "/failover/")):  # past a 1 s read timeout
                     time.sleep(1.5)
+                if path.startswith("/group/"):  # the failing primary of an origin group
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if origin.failing:
                     self.send_response(503)
                     self.send_header("Content-Length", "0")
@@ -61,7 +68,10 @@ class Origin:
                 self.send_header("Cache-Control", control)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
 
             def log_message(self, *args):
                 pass
@@ -81,6 +91,7 @@ def served(tmp_path_factory, moto_url):
     http_only = cloudfront.OriginProtocolPolicy.HTTP_ONLY
     impatient = origins.HttpOrigin(DOMAIN, protocol_policy=http_only,
                                    read_timeout=cdk.Duration.seconds(1))
+    fallback = origins.HttpOrigin(DOMAIN, protocol_policy=http_only, origin_path="/fallback")
     cloudfront.Distribution(
         stack, "Dist",
         default_behavior=cloudfront.BehaviorOptions(
@@ -91,14 +102,27 @@ def served(tmp_path_factory, moto_url):
             "/failover/*": cloudfront.BehaviorOptions(
                 origin=origins.OriginGroup(
                     primary_origin=impatient,
-                    fallback_origin=origins.HttpOrigin(DOMAIN, protocol_policy=http_only,
-                                                       origin_path="/fallback"),
-                    fallback_status_codes=[500]),
+                    fallback_origin=fallback, fallback_status_codes=[500]),
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED),
+            "/group/*": cloudfront.BehaviorOptions(
+                origin=origins.OriginGroup(
+                    primary_origin=origins.HttpOrigin(DOMAIN, protocol_policy=http_only),
+                    fallback_origin=fallback, fallback_status_codes=[503]),
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED),
+            "/refused/*": cloudfront.BehaviorOptions(
+                origin=origins.OriginGroup(
+                    primary_origin=origins.HttpOrigin(REFUSING, protocol_policy=http_only),
+                    fallback_origin=fallback, fallback_status_codes=[503]),
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED)})
     app.synth()
     origin = Origin()
-    with Emulator(outdir, moto_url, origins={DOMAIN: origin.url}) as emulator:
-        yield emulator, origin
+    with socket.socket() as closed:  # a port that refuses connections: bound, not listening
+        closed.bind(("127.0.0.1", 0))
+        refusing = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        with Emulator(outdir, moto_url, origins={DOMAIN: origin.url, REFUSING: refusing}) \
+                as emulator:
+            yield emulator, origin
     origin.server.shutdown()
 
 
@@ -226,3 +250,25 @@ def test_a_timeout_fails_over_to_the_next_origin(served):
     answer = requests.get(emulator.url + "/failover/x", timeout=30)
     assert answer.status_code == 200
     assert origin.fetches["/fallback/failover"] == 1
+
+
+def test_failover_is_for_get_head_and_options_only(served):
+    """Page: Optimize high availability with CloudFront origin failover
+    Rule: CloudFront fails over to the secondary origin only when the viewer's method is GET,
+    HEAD or OPTIONS; other methods get the primary origin's answer."""
+    emulator, origin = served
+    for method in ("GET", "HEAD", "OPTIONS"):
+        assert requests.request(method, emulator.url + "/group/x", timeout=30
+                                ).status_code == 200, method
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert requests.request(method, emulator.url + "/group/x", data=b"a=1", timeout=30
+                                ).status_code == 503, method
+
+
+def test_a_refused_connection_fails_over_to_the_next_origin(served):
+    """Page: Optimize high availability with CloudFront origin failover
+    Rule: CloudFront fails over when it cannot connect to the primary origin."""
+    emulator, origin = served
+    answer = requests.get(emulator.url + "/refused/y", timeout=30)
+    assert answer.status_code == 200
+    assert origin.fetches["/fallback/refused"] == 1

@@ -3,8 +3,9 @@
     make synth && .venv/bin/python -m bench.emulator
 
 Two emulators run in their own processes (as `make demo` runs one), logs shipped to a moto
-server: this project's app, where every request is a miss through Lambda@Edge and the ALB,
-and the test feature app, where every request is a cache hit that still runs viewer-request
+server: this project's app, where every request is a miss through Lambda@Edge and the ALB
+(its viewer protocol policy set to allow-all in a copy, so that it is measured over plain
+HTTP as the baseline is), and the test feature app, where every request is a cache hit that still runs viewer-request
 and viewer-response. The baseline, in a third process, answers the miss run's bytes. This
 process is the load: 8 keep-alive connections, 2,000 requests per mode and round, sent in 8
 slices taken in turn (A B C A B C ...), three rounds.
@@ -12,6 +13,7 @@ slices taken in turn (A B C A B C ...), three rounds.
 import http.client
 import json
 import multiprocessing
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,11 +170,29 @@ def spread(values, unit="x"):
     return f"{values[0]:.2f} / {statistics.median(values):.2f} / {values[-1]:.2f} {unit}"
 
 
+def plain_http_copy(cdk_out, folder):
+    """cdk.out with every behavior's viewer protocol policy at allow-all: the app redirects
+    plain HTTP to HTTPS, and the path is measured over plain HTTP, as the bare server is."""
+    copy = Path(folder) / "cdk.out"
+    shutil.copytree(cdk_out, copy)
+    for template_path in copy.glob("*.template.json"):
+        template = json.loads(template_path.read_text())
+        for resource in template.get("Resources", {}).values():
+            config = resource.get("Properties", {}).get("DistributionConfig")
+            if resource.get("Type") == "AWS::CloudFront::Distribution" and config:
+                for behavior in [config.get("DefaultCacheBehavior", {}),
+                                 *config.get("CacheBehaviors", [])]:
+                    behavior["ViewerProtocolPolicy"] = "allow-all"
+        template_path.write_text(json.dumps(template))
+    return copy
+
+
 def main():
     with MotoServer() as moto, tempfile.TemporaryDirectory() as tmp:
         features = Path(tmp) / "features.out"
         features_app.build(features).synth()
-        miss_process, outputs = start_emulator(moto.url, Path(tmp) / "miss.json", "cdk.out")
+        miss_process, outputs = start_emulator(moto.url, Path(tmp) / "miss.json",
+                                               plain_http_copy("cdk.out", tmp))
         hit_process, hit_outputs = start_emulator(moto.url, Path(tmp) / "hit.json", features)
         try:
             miss_host, miss_port = outputs["DistributionDomainName"].split(":")

@@ -101,7 +101,7 @@ def _listed_query(request, policy, cache_policy):
 def event_origin(origin):
     custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()}
     if origin.kind == "s3":
-        return {"s3": {"authMethod": "none", "customHeaders": custom,
+        return {"s3": {"authMethod": origin.auth_method, "customHeaders": custom,
                        "domainName": origin.domain, "path": origin.path,
                        "region": "us-east-1"}}
     return {"custom": {"customHeaders": custom, "domainName": origin.domain,

@@ -45,6 +45,9 @@ class Origin:
     protocol: str = "https"
     read_timeout: float = ORIGIN_TIMEOUT_S
     keepalive_timeout: float = KEEPALIVE_TIMEOUT_S
+    # An S3 origin's authMethod in the origin events: origin-access-identity when its
+    # S3OriginConfig names an OAI, none otherwise ("Lambda@Edge event structure").
+    auth_method: str = "none"
 
 
 @dataclass
@@ -79,7 +82,9 @@ def read_origin(config, resources, resolve, mapped):
                                   80 if protocol == "http" else 443))
     headers = {h["HeaderName"]: resolve(h["HeaderValue"])
                for h in config.get("OriginCustomHeaders") or []}
+    oai = resolve((config.get("S3OriginConfig") or {}).get("OriginAccessIdentity"))
     common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
+              "auth_method": "origin-access-identity" if oai else "none",
               "custom_headers": headers, "port": port, "protocol": protocol,
               "read_timeout": float(resolve((custom or {}).get("OriginReadTimeout"))
                                     or ORIGIN_TIMEOUT_S),

@@ -1,0 +1,44 @@
+"""The origin part of Lambda@Edge's origin events ("Lambda@Edge event structure")."""
+from edge_persist.emulator.cloudfront import forwarding
+from edge_persist.emulator.cloudfront.origins import read_origin
+from edge_persist.emulator.template import Resolver
+
+
+def origin_of(config):
+    return forwarding.event_origin(read_origin(config, {}, Resolver({}), {}))
+
+
+def test_an_s3_origins_auth_method_says_whether_it_has_an_oai():
+    """Page: Lambda@Edge event structure
+    Rule: for an Amazon S3 origin, authMethod is origin-access-identity when the origin has
+    an origin access identity, none otherwise; domainName, path and customHeaders follow the
+    origin's settings."""
+    with_oai = origin_of({"Id": "s3", "DomainName": "b.s3.us-east-1.amazonaws.com",
+                          "OriginPath": "/site",
+                          "S3OriginConfig": {"OriginAccessIdentity":
+                                             "origin-access-identity/cloudfront/E1234"},
+                          "OriginCustomHeaders": [{"HeaderName": "X-From",
+                                                   "HeaderValue": "cf"}]})["s3"]
+    assert with_oai["authMethod"] == "origin-access-identity"
+    assert with_oai["domainName"] == "b.s3.us-east-1.amazonaws.com"
+    assert with_oai["path"] == "/site"
+    assert with_oai["customHeaders"] == {"x-from": [{"key": "X-From", "value": "cf"}]}
+    without = origin_of({"Id": "s3", "DomainName": "b.s3.us-east-1.amazonaws.com",
+                         "S3OriginConfig": {"OriginAccessIdentity": ""}})["s3"]
+    assert without["authMethod"] == "none"
+
+
+def test_a_custom_origins_timeouts_and_protocol_are_its_settings():
+    """Page: Lambda@Edge event structure
+    Rule: for a custom origin, keepaliveTimeout, readTimeout, port and protocol are the
+    origin's settings (OriginKeepaliveTimeout, OriginReadTimeout, HTTPPort or HTTPSPort,
+    OriginProtocolPolicy)."""
+    custom = origin_of({"Id": "c", "DomainName": "api.example.com", "CustomOriginConfig": {
+        "OriginProtocolPolicy": "http-only", "HTTPPort": 8080, "OriginReadTimeout": 45,
+        "OriginKeepaliveTimeout": 20}})["custom"]
+    assert (custom["protocol"], custom["port"], custom["readTimeout"],
+            custom["keepaliveTimeout"]) == ("http", 8080, 45, 20)
+    defaults = origin_of({"Id": "c", "DomainName": "api.example.com",
+                          "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}})["custom"]
+    assert (defaults["protocol"], defaults["port"], defaults["readTimeout"],
+            defaults["keepaliveTimeout"]) == ("https", 443, 30, 5)

@@ -193,7 +193,8 @@ class Emulator:
         stack's declared outputs resolved to local values, plus an Emulator block."""
         found = {}
         for model in self.models:
-            values = {key: self._local(model, output.get("Value"))
+            # An https:// URL resolves as it is: the distributions' ports speak HTTPS too.
+            values = {key: model.resolve(output.get("Value"))
                       for key, output in (model.template.get("Outputs") or {}).items()}
             first = next(iter(model.distributions))
             if not values.get("DistributionUrl"):
@@ -206,10 +207,6 @@ class Emulator:
             "KvsEndpoint": self.kvs_url, "Certificate": self.certificate,
             "KeyValueStores": {s.name: s.arn for s in self.stores.by_arn.values()}}
         return found
-
-    @staticmethod
-    def _local(model, value):
-        return model.resolve(value)  # an https:// URL works: the ports speak HTTPS too
 
     def stop(self):
         if hasattr(self, "_stop"):

@@ -60,6 +60,10 @@ def from_outputs(outputs, stack=None):
     if missing:
         raise UsageError(f"outputs of {stack} lack {', '.join(missing)}: redeploy with this kit")
     emulator = outputs.get("Emulator") if isinstance(outputs.get("Emulator"), dict) else {}
+    certificate = emulator.get("Certificate")
+    if certificate and not Path(str(certificate)).is_file():
+        raise UsageError(f"the emulator's certificate {certificate} is gone: the emulator that "
+                         "wrote this outputs file has stopped; start it again")
     return Target(url=checked_url(values["DistributionUrl"], f"DistributionUrl of {stack}"),
                   stack=stack,
                   distribution_id=values.get("DistributionId"),
@@ -67,7 +71,7 @@ def from_outputs(outputs, stack=None):
                   origin_log_group=values["OriginLogGroupName"],
                   kvs_arn=values.get("KeyValueStoreArn"),
                   kvs_endpoint=emulator.get("KvsEndpoint"),
-                  certificate=emulator.get("Certificate"))
+                  certificate=certificate)
 
 
 def endpoint_for(outputs_file, endpoint_url=None, needs_logs=True):

@@ -120,6 +120,19 @@ def test_missing_outputs_file_and_no_stack_exits_2(aws, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "nope.json" in err and "not found" in err
 
 
+def test_an_outputs_file_of_a_stopped_emulator_exits_2(tmp_path, capsys):
+    outputs = tmp_path / "cdk-outputs.json"
+    outputs.write_text(json.dumps({
+        "S": {"DistributionUrl": "https://127.0.0.1:9", "EdgeFunctionName": "f",
+              "OriginLogGroupName": "g"},
+        "Emulator": {"LogsEndpoint": "http://127.0.0.1:9",
+                     "Certificate": str(tmp_path / "gone" / "emulator-cert.pem")}}))
+    code = main(["--outputs-file", str(outputs), *FAST])
+    err = capsys.readouterr().err.strip()
+    assert code == contract.EXIT_USAGE
+    assert len(err.splitlines()) == 1 and "has stopped" in err
+
+
 def test_no_credentials_exits_2(no_aws_credentials, tmp_path, capsys):
     with FakeDistribution(write_logs=False) as fake:
         code = main(["--outputs-file", str(write_outputs(tmp_path, fake)), *FAST])

@@ -1,6 +1,6 @@
 """A single-page app as CDK users write it: an S3 origin with OAC, and custom error responses
 that answer a missing object (403 from S3) with /index.html and 200, and a 404 with
-/missing.html, kept 30 s. Synthesized by the conformance tests, never deployed."""
+/missing.html, kept 30 s; viewers from KP are kept out. Synthesized by the conformance tests, never deployed."""
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -20,6 +20,7 @@ def build(outdir):
                               sources=[s3deploy.Source.asset(str(SITE))])
     cloudfront.Distribution(
         stack, "Dist", default_root_object="index.html",
+        geo_restriction=cloudfront.GeoRestriction.denylist("KP"),
         default_behavior=cloudfront.BehaviorOptions(
             origin=origins.S3BucketOrigin.with_origin_access_control(bucket)),
         error_responses=[

@@ -38,3 +38,13 @@ def test_error_caching_min_ttl_sets_how_long_an_error_is_cached(spa):
     behavior = tier.distribution.default_behavior
     assert tier._ttl(behavior, HttpResponse(404, [], b"")) == 30
     assert tier._ttl(behavior, HttpResponse(500, [], b"")) == 10
+
+
+def test_a_geo_blocked_viewer_gets_the_custom_page_for_403(spa):
+    """Page: Restrict the geographic distribution of your content
+    Rule: a viewer from a blocked country gets 403, or the custom error page configured for
+    403 (here /index.html, with the 200 that custom error response sets)."""
+    answer = requests.get(spa.url + "/index.html", timeout=30,
+                          headers={"x-emulator-viewer-country": "KP"})
+    assert answer.status_code == 200 and answer.text == "<html>app shell</html>\n"
+    assert answer.headers["X-Cache"] == "Error from cloudfront"

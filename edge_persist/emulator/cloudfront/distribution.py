@@ -231,15 +231,18 @@ class CloudFrontTier:
 
     def geo_restriction(self, exchange):
         """"Restrict the geographic distribution of your content": a viewer from a country
-        the distribution keeps out gets 403 from CloudFront."""
+        the distribution keeps out gets 403 from CloudFront, or the distribution's custom
+        error page for 403."""
         request = exchange.request
         exchange.connection = viewers.Connection(
             viewers.country_of(request, self.viewer_country), request.protocol,
             request.http_version, request.tls)
         _strip(request, viewers.COUNTRY_HEADER)
         if viewers.blocked(self.distribution.geo, exchange.connection.country):
-            exchange.answer(_plain(403, "The Amazon CloudFront distribution is configured to "
-                                        "block access from your country.\n"))
+            # A custom error page for 403 is what a blocked viewer sees, when there is one.
+            exchange.answer(self._error_page(exchange, 403) or _plain(
+                403, "The Amazon CloudFront distribution is configured to block access from "
+                     "your country.\n"))
 
     def choose_behavior(self, exchange):
         dist, request = self.distribution, exchange.request
@@ -414,24 +417,27 @@ class CloudFrontTier:
 
     def custom_error_response(self, exchange):
         """"Generate custom error responses": for an error status with a ResponsePagePath,
-        CloudFront gets that object (through the behavior its path matches, cached as any
-        object; viewer-request does not run for it) and answers with it and ResponseCode."""
-        response = exchange.response
-        custom = self.distribution.error_responses.get(response.status) \
-            if response.status >= 400 else None
+        CloudFront answers with that object and ResponseCode."""
+        page = self._error_page(exchange, exchange.response.status)
+        if page is not None:
+            exchange.response, exchange.x_cache = page, edge_rules.X_CACHE_ERROR
+            exchange.viewer_response_runs = False
+
+    def _error_page(self, exchange, status):
+        """The custom error page for `status` with its ResponseCode, or None when the
+        distribution has none or it cannot be had. CloudFront gets the object through the
+        behavior its path matches, cached as any object; viewer-request does not run for it."""
+        custom = self.distribution.error_responses.get(status) if status >= 400 else None
         if custom is None or not custom.page_path:
-            return
+            return None
         dist = self.distribution
         page_request = HttpRequest("GET", custom.page_path, "", [], b"",
                                    exchange.request.client_ip)
         behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, page_request.path)
         page, page_x_cache, _ = self._cached_or_fetched(exchange, page_request, behavior)
         if page_x_cache is None or page.status >= 400:  # no page: the error goes back
-            return
-        status = custom.response_code or response.status
-        exchange.response = HttpResponse(status, page.headers, page.body)
-        exchange.x_cache = edge_rules.X_CACHE_ERROR
-        exchange.viewer_response_runs = False
+            return None
+        return HttpResponse(custom.response_code or status, page.headers, page.body)
 
     def byte_range(self, exchange):
         exchange.response = delivery.byte_range(exchange.request, exchange.response)

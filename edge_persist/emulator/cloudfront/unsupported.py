@@ -8,6 +8,8 @@ lines are printed when the emulator starts.
 DISTRIBUTION_FEATURES = {
     "WebACLId": "AWS WAF is not emulated: no request is blocked",
     "ContinuousDeploymentPolicyId": "continuous deployment (staging) is not emulated",
+    "Staging": "a staging distribution is served as if it were the primary",
+    "ViewerMtlsConfig": "mutual TLS is not emulated: no client certificate is asked for",
 }
 # Cache behavior keys.
 BEHAVIOR_FEATURES = {
@@ -22,7 +24,10 @@ BEHAVIOR_FEATURES = {
 
 def distribution(dist_id, config):
     lines = [f"{dist_id}: {key}: {what}" for key, what in DISTRIBUTION_FEATURES.items()
-             if config.get(key)]
+             if config.get(key) not in (None, False, "false", "", {}, [])]
+    if config.get("ConnectionMode") == "tenant-only":
+        lines.append(f"{dist_id}: ConnectionMode tenant-only: its tenants (domains, parameters, "
+                     "certificates) are not emulated; the distribution answers on its own port")
     for origin in config.get("Origins") or []:
         if (origin.get("OriginShield") or {}).get("Enabled"):
             lines.append(f"{dist_id}: origin {origin.get('Id')}: Origin Shield is not "
@@ -33,5 +38,9 @@ def distribution(dist_id, config):
 def behavior(dist_id, config):
     where = f"behavior {config['PathPattern']}" if config.get("PathPattern") \
         else "default behavior"
-    return [f"{dist_id}: {where}: {key}: {what}" for key, what in BEHAVIOR_FEATURES.items()
-            if config.get(key) not in (None, [], {}, False)]
+    lines = [f"{dist_id}: {where}: {key}: {what}" for key, what in BEHAVIOR_FEATURES.items()
+             if config.get(key) not in (None, [], {}, False)]
+    if str((config.get("GrpcConfig") or {}).get("Enabled")).lower() == "true":
+        lines.append(f"{dist_id}: {where}: GrpcConfig: gRPC is not emulated: requests reach "
+                     "the origin as HTTP/1.1")
+    return lines

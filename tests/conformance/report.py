@@ -61,8 +61,8 @@ def markdown():
     lines += ["## Not emulated", "",
               "Read from the template and named in a warning line when the emulator starts:", "",
               "| setting | warning |", "|---|---|"]
-    for key, what in {**unsupported.DISTRIBUTION_FEATURES,
-                      **unsupported.BEHAVIOR_FEATURES}.items():
+    for key, what in {**unsupported.DISTRIBUTION_FEATURES, **unsupported.BEHAVIOR_FEATURES,
+                      **unsupported.ORIGIN_FEATURES}.items():
         lines.append(f"| `{key}` | {what} |")
     return "\n".join(lines) + "\n"
 

@@ -10,6 +10,8 @@ DISTRIBUTION_FEATURES = {
     "ContinuousDeploymentPolicyId": "continuous deployment (staging) is not emulated",
     "Staging": "a staging distribution is served as if it were the primary",
     "ViewerMtlsConfig": "mutual TLS is not emulated: no client certificate is asked for",
+    "ConnectionMode": "a tenant-only distribution's tenants (domains, parameters, "
+                      "certificates) are not emulated; the distribution answers on its own port",
 }
 # Cache behavior keys.
 BEHAVIOR_FEATURES = {
@@ -19,28 +21,37 @@ BEHAVIOR_FEATURES = {
     "FieldLevelEncryptionId": "field-level encryption is not emulated",
     "RealtimeLogConfigArn": "real-time logs are not written",
     "SmoothStreaming": "Smooth Streaming is not emulated",
+    "GrpcConfig": "gRPC is not emulated: requests reach the origin as HTTP/1.1",
 }
+
+# Origin keys.
+ORIGIN_FEATURES = {
+    "OriginShield": "Origin Shield is not emulated: origin triggers run in the viewer's "
+                    "regional edge cache",
+}
+
+
+def _in_use(key, value):
+    """Whether a setting asks for the feature: tenant-only for ConnectionMode, Enabled for
+    GrpcConfig and OriginShield, any value that is set for the others."""
+    if key == "ConnectionMode":
+        return value == "tenant-only"
+    if key in ("GrpcConfig", "OriginShield"):
+        return isinstance(value, dict) and str(value.get("Enabled")).lower() == "true"
+    return value not in (None, False, "false", "", {}, [])
 
 
 def distribution(dist_id, config):
     lines = [f"{dist_id}: {key}: {what}" for key, what in DISTRIBUTION_FEATURES.items()
-             if config.get(key) not in (None, False, "false", "", {}, [])]
-    if config.get("ConnectionMode") == "tenant-only":
-        lines.append(f"{dist_id}: ConnectionMode tenant-only: its tenants (domains, parameters, "
-                     "certificates) are not emulated; the distribution answers on its own port")
+             if _in_use(key, config.get(key))]
     for origin in config.get("Origins") or []:
-        if (origin.get("OriginShield") or {}).get("Enabled"):
-            lines.append(f"{dist_id}: origin {origin.get('Id')}: Origin Shield is not "
-                         "emulated: origin triggers run in the viewer's regional edge cache")
+        lines += [f"{dist_id}: origin {origin.get('Id')}: {key}: {what}"
+                  for key, what in ORIGIN_FEATURES.items() if _in_use(key, origin.get(key))]
     return lines
 
 
 def behavior(dist_id, config):
     where = f"behavior {config['PathPattern']}" if config.get("PathPattern") \
         else "default behavior"
-    lines = [f"{dist_id}: {where}: {key}: {what}" for key, what in BEHAVIOR_FEATURES.items()
-             if config.get(key) not in (None, [], {}, False)]
-    if str((config.get("GrpcConfig") or {}).get("Enabled")).lower() == "true":
-        lines.append(f"{dist_id}: {where}: GrpcConfig: gRPC is not emulated: requests reach "
-                     "the origin as HTTP/1.1")
-    return lines
+    return [f"{dist_id}: {where}: {key}: {what}" for key, what in BEHAVIOR_FEATURES.items()
+            if _in_use(key, config.get(key))]

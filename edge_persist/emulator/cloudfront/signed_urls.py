@@ -136,11 +136,15 @@ def refusal(keys, request, scheme, host, path, now=None):
             statement = json.loads(policy_text)["Statement"][0]
             condition = statement["Condition"]
             less_than = float(condition["DateLessThan"]["AWS:EpochTime"])
-        except (ValueError, KeyError, IndexError, TypeError):
+            greater_than = float(condition["DateGreaterThan"]["AWS:EpochTime"]) \
+                if "DateGreaterThan" in condition else None
+            network = ipaddress.ip_network(condition["IpAddress"]["AWS:SourceIp"],
+                                           strict=False) if "IpAddress" in condition else None
+            resource = statement.get("Resource")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             return MALFORMED
     elif values.get("Expires", "").isdigit():
-        less_than = int(values["Expires"])
-        statement, condition = {"Resource": url}, {}
+        less_than, greater_than, network, resource = int(values["Expires"]), None, None, url
         policy_text = ('{"Statement":[{"Resource":"%s","Condition":{"DateLessThan":'
                        '{"AWS:EpochTime":%d}}}]}' % (url, less_than)).encode()
     else:
@@ -151,19 +155,10 @@ def refusal(keys, request, scheme, host, path, now=None):
         return DENIED
     if not _verified(keys[key_id], signature, policy_text, algorithm):
         return DENIED
-    if now >= less_than:
+    if now >= less_than or (greater_than is not None and now < greater_than):
         return DENIED
-    if "DateGreaterThan" in condition and \
-            now < float(condition["DateGreaterThan"].get("AWS:EpochTime", 0)):
+    if network is not None and ipaddress.ip_address(request.client_ip) not in network:
         return DENIED
-    if "IpAddress" in condition:
-        try:
-            network = ipaddress.ip_network(condition["IpAddress"]["AWS:SourceIp"], strict=False)
-            if ipaddress.ip_address(request.client_ip) not in network:
-                return DENIED
-        except (ValueError, KeyError, TypeError):
-            return MALFORMED
-    resource = statement.get("Resource")
     if resource is not None and not _matches(str(resource), url):
         return DENIED
     return None

@@ -81,7 +81,9 @@ def _redirect(status, location):
 
 def _routed(rules, key, error_code, host):
     """The redirect a RoutingRule gives for `key` (and the error met, if any), or None."""
-    for rule in rules or []:
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict):
+            continue
         condition = rule.get("RoutingRuleCondition") or {}
         prefix = condition.get("KeyPrefixEquals")
         code = condition.get("HttpErrorCodeReturnedEquals")
@@ -136,9 +138,10 @@ class Website:
                                   f"{everything.get('HostName')}{path}")
         key = path.lstrip("/")
         rules = self.config.get("RoutingRules")
-        routed = _routed([r for r in rules or []
-                          if "HttpErrorCodeReturnedEquals" not in
-                          (r.get("RoutingRuleCondition") or {})], key, None, self.host)
+        routed = _routed([r for r in rules if isinstance(r, dict)
+                          and "HttpErrorCodeReturnedEquals" not in
+                          (r.get("RoutingRuleCondition") or {})]
+                         if isinstance(rules, list) else [], key, None, self.host)
         if routed is not None:
             return routed
         if not self.public:

@@ -384,7 +384,7 @@ class StackReader:
             cache_policy=read_cache_policy(config.get("CachePolicyId"), config, self.resources,
                                            self.resolve),
             request_policy=read_request_policy(config.get("OriginRequestPolicyId"),
-                                               self.resources, self.resolve),
+                                               self.resources, self.resolve, config),
             associations=associations, functions=viewer_functions,
             compress=str(self.resolve(config.get("Compress", False))).lower() == "true",
             viewer_protocol_policy=str(self.resolve(config.get("ViewerProtocolPolicy")

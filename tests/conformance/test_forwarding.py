@@ -8,7 +8,8 @@ from edge_persist.emulator.cloudfront import forwarding
 from edge_persist.emulator.cloudfront.behaviors import Behavior
 from edge_persist.emulator.cloudfront.cache import cache_key
 from edge_persist.emulator.cloudfront.origins import Origin
-from edge_persist.emulator.cloudfront.policies import CachePolicy, OriginRequestPolicy
+from edge_persist.emulator.cloudfront.policies import (CachePolicy, OriginRequestPolicy,
+                                                      read_cache_policy, read_request_policy)
 from edge_persist.emulator.frontend.messages import HttpRequest
 
 ALL = ("all", ())
@@ -147,3 +148,43 @@ def test_the_origin_gets_the_normalized_accept_encoding():
     plain = forwarded_headers(headers=[("Accept-Encoding", "deflate")],
                               cache_policy=compressing)
     assert "accept-encoding" not in plain
+
+
+def legacy(forwarded_values):
+    config = {"TargetOriginId": "o", "ForwardedValues": forwarded_values, "MinTTL": 0,
+              "DefaultTTL": 60, "MaxTTL": 600}
+    return Behavior(path_pattern=None, target_origin_id="o", allowed_methods=("GET", "HEAD"),
+                    cached_methods=("GET", "HEAD"),
+                    cache_policy=read_cache_policy(None, config, {}),
+                    request_policy=read_request_policy(None, {}, behavior=config))
+
+
+def test_forwarding_every_header_turns_caching_off():
+    """Page: Cache content based on request headers
+    Rule: when a behavior forwards all headers to the origin (legacy Headers ["*"]),
+    CloudFront does not cache its objects and sends every request to the origin, with every
+    header."""
+    every = legacy({"QueryString": False, "Headers": ["*"]})
+    assert cache_key(every.cache_policy, request(headers=[("X-A", "1")]),
+                     every.cached_methods) is None
+    sent = forwarding.origin_request(request(headers=[("X-A", "1"), ("Accept-Language", "fr")]),
+                                     ORIGIN, every, "edge.example")["headers"]
+    assert sent["x-a"][0]["value"] == "1" and sent["accept-language"][0]["value"] == "fr"
+    listed = legacy({"QueryString": False, "Headers": ["X-A"]})
+    assert cache_key(listed.cache_policy, request(headers=[("X-A", "1")]),
+                     listed.cached_methods) is not None
+
+
+def test_query_string_cache_keys_narrow_the_key_not_what_is_forwarded():
+    """Page: Cache content based on query string parameters
+    Rule: with query strings forwarded and a list of query string keys to cache on, CloudFront
+    forwards every parameter to the origin but caches on the listed ones only."""
+    narrowed = legacy({"QueryString": True, "QueryStringCacheKeys": ["size"]})
+    methods = narrowed.cached_methods
+    assert cache_key(narrowed.cache_policy, request("size=1&color=red"), methods) == \
+        cache_key(narrowed.cache_policy, request("size=1&color=blue"), methods)
+    assert cache_key(narrowed.cache_policy, request("size=1"), methods) != \
+        cache_key(narrowed.cache_policy, request("size=2"), methods)
+    sent = forwarding.origin_request(request("size=1&color=red"), ORIGIN, narrowed,
+                                     "edge.example")
+    assert sent["querystring"] == "size=1&color=red"

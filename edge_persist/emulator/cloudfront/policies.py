@@ -60,16 +60,18 @@ def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
     """`resolve` turns intrinsics into values (a TTL may be a template parameter's Ref)."""
     behavior = resolve(behavior)
     if ref is None:  # legacy: TTLs and ForwardedValues on the behavior
-        forwarded = behavior.get("ForwardedValues") or {}
-        cookies = forwarded.get("Cookies") or {}
-        return CachePolicy(
-            float(behavior.get("MinTTL", 0)), float(behavior.get("DefaultTTL", 86400)),
-            float(behavior.get("MaxTTL", 31536000)),
-            ("whitelist", tuple(h.lower() for h in forwarded.get("Headers") or []))
-            if forwarded.get("Headers") else ("none", ()),
-            (cookies.get("Forward", "none"), tuple(cookies.get("WhitelistedNames") or [])),
-            ("all" if str(forwarded.get("QueryString")).lower() == "true" else "none", ()),
-            bool(behavior.get("Compress")))
+        forwarded = _legacy(behavior)
+        ttls = (float(behavior.get("MinTTL", 0)), float(behavior.get("DefaultTTL", 86400)),
+                float(behavior.get("MaxTTL", 31536000)))
+        if forwarded["headers"][0] == "allViewer":
+            # "Cache content based on request headers": with every header forwarded,
+            # CloudFront caches nothing for the behavior and sends every request on.
+            ttls = (0.0, 0.0, 0.0)
+        keys = forwarded["query_cache_keys"]
+        query = ("whitelist", keys) if forwarded["query"][0] == "all" and keys \
+            else forwarded["query"]
+        return CachePolicy(*ttls, forwarded["headers"], forwarded["cookies"], query,
+                           bool(behavior.get("Compress")))
     managed, config = _config(ref, resources, edge_rules.MANAGED_CACHE_POLICIES,
                               "AWS::CloudFront::CachePolicy", "CachePolicyConfig",
                               "cache policy")
@@ -86,8 +88,30 @@ def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
         bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")))
 
 
-def read_request_policy(ref, resources, resolve=lambda value: value):
+def _legacy(behavior):
+    """A behavior's ForwardedValues (the legacy cache settings): what it forwards. Headers
+    ["*"] forwards them all; QueryStringCacheKeys narrows the cache key, not what is sent."""
+    forwarded = behavior.get("ForwardedValues") or {}
+    cookies = forwarded.get("Cookies") or {}
+    headers = [str(h).lower() for h in forwarded.get("Headers") or []]
+    return {
+        "headers": ("allViewer", ()) if "*" in headers else
+                   ("whitelist", tuple(headers)) if headers else ("none", ()),
+        "cookies": (cookies.get("Forward", "none"), tuple(cookies.get("WhitelistedNames") or [])),
+        "query": ("all" if str(forwarded.get("QueryString")).lower() == "true" else "none", ()),
+        "query_cache_keys": tuple(forwarded.get("QueryStringCacheKeys") or []),
+    }
+
+
+def read_request_policy(ref, resources, resolve=lambda value: value, behavior=None):
+    """The behavior's origin request policy; for a legacy behavior (no policy ids, its
+    ForwardedValues), what its ForwardedValues forward beyond the cache key."""
     if ref is None:
+        if behavior and not behavior.get("CachePolicyId") and \
+                behavior.get("ForwardedValues"):
+            forwarded = _legacy(resolve(behavior))
+            return OriginRequestPolicy(forwarded["headers"], forwarded["cookies"],
+                                       forwarded["query"])
         return OriginRequestPolicy()
     managed, config = _config(ref, resources, edge_rules.MANAGED_ORIGIN_REQUEST_POLICIES,
                               "AWS::CloudFront::OriginRequestPolicy",

@@ -188,3 +188,15 @@ def test_query_string_cache_keys_narrow_the_key_not_what_is_forwarded():
     sent = forwarding.origin_request(request("size=1&color=red"), ORIGIN, narrowed,
                                      "edge.example")
     assert sent["querystring"] == "size=1&color=red"
+
+
+def test_a_legacy_cookie_allow_list_takes_wildcards():
+    """Page: Cache content based on cookies
+    Rule: the cookie names a legacy behavior lists may use * (any run of characters) and ?
+    (exactly one); CloudFront forwards and caches on the cookies that match."""
+    wild = legacy({"QueryString": False, "Cookies": {
+        "Forward": "whitelist", "WhitelistedNames": ["user_*", "ab?"]}})
+    sent = forwarding.origin_request(
+        request(headers=[("Cookie", "user_id=1; user_=2; abc=3; abcd=4; other=5")]),
+        ORIGIN, wild, "edge.example")["headers"]
+    assert sent["cookie"][0]["value"] == "abc=3; user_=2; user_id=1"

@@ -33,6 +33,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
@@ -47,15 +48,29 @@ UNCACHEABLE_DIRECTIVES = ("no-cache", "no-store", "private")
 
 
 def pick(behavior_names, pairs):
-    """The (name, value) pairs a (behavior, names) setting keeps, names compared as given."""
+    """The (name, value) pairs a (behavior, names) setting keeps, names compared as given. A
+    name with `*` or `?` is a pattern ("Cache content based on cookies": a legacy cookie
+    allow list may use them, `*` for any run of characters and `?` for one)."""
     behavior, names = behavior_names
     if behavior in ("all", "allViewer", "allViewerAndWhitelistCloudFront"):
         return list(pairs)
-    if behavior in ("whitelist",):
-        return [(k, v) for k, v in pairs if k in names]
-    if behavior in ("allExcept",):
-        return [(k, v) for k, v in pairs if k not in names]
+    if behavior in ("whitelist", "allExcept"):
+        listed = _matcher(names)
+        keep = behavior == "whitelist"
+        return [(k, v) for k, v in pairs if listed(k) == keep]
     return []
+
+
+@lru_cache(maxsize=1024)
+def _matcher(names):
+    """A test of whether a name is among `names`, with `*` and `?` as wildcards."""
+    patterns = [n for n in names if "*" in n or "?" in n]
+    if not patterns:
+        return frozenset(names).__contains__
+    regex = re.compile("|".join(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in name)
+        for name in names), re.DOTALL)
+    return lambda name: regex.fullmatch(name) is not None
 
 
 def cookies_of(request):

@@ -42,3 +42,16 @@ def test_a_custom_origins_timeouts_and_protocol_are_its_settings():
                           "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}})["custom"]
     assert (defaults["protocol"], defaults["port"], defaults["readTimeout"],
             defaults["keepaliveTimeout"]) == ("https", 443, 30, 5)
+
+
+def test_a_match_viewer_origin_takes_the_viewers_protocol_and_its_port():
+    """Page: Origin settings
+    Rule: with the Match viewer protocol policy, CloudFront reaches the origin over HTTP or
+    HTTPS as the viewer reached CloudFront, on the HTTP or HTTPS port."""
+    origin = read_origin({"Id": "c", "DomainName": "api.example.com", "CustomOriginConfig": {
+        "OriginProtocolPolicy": "match-viewer", "HTTPPort": 8080, "HTTPSPort": 8443}},
+        {}, Resolver({}), {})
+    assert forwarding.event_origin(origin, "http")["custom"]["protocol"] == "http"
+    assert forwarding.event_origin(origin, "http")["custom"]["port"] == 8080
+    assert forwarding.event_origin(origin, "https")["custom"]["protocol"] == "https"
+    assert forwarding.event_origin(origin, "https")["custom"]["port"] == 8443

@@ -85,7 +85,8 @@ def origin_request(request, origin, behavior, via_host, connection=viewers.Conne
     query = request.query if forwards_all else "&".join(
         f"{k}={v}" for k, v in _listed_query(request, policy, cache_policy))
     event = {"clientIp": request.client_ip, "headers": headers, "method": request.method,
-             "origin": event_origin(origin), "querystring": query, "uri": request.path}
+             "origin": event_origin(origin, connection.protocol), "querystring": query,
+             "uri": request.path}
     association = behavior.associations.get(OR)
     if association and association.include_body:
         event["body"] = events.event_body(request.body, OR)
@@ -98,13 +99,18 @@ def _listed_query(request, policy, cache_policy):
     return [p for p in pairs if p in kept]
 
 
-def event_origin(origin):
+def event_origin(origin, viewer_protocol="http"):
+    """The event's `origin`; a match-viewer custom origin is reached over the viewer's
+    protocol, on that protocol's port ("Origin settings", Protocol)."""
     custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()}
     if origin.kind == "s3":
         return {"s3": {"authMethod": origin.auth_method, "customHeaders": custom,
                        "domainName": origin.domain, "path": origin.path,
                        "region": "us-east-1"}}
+    protocol, port = origin.protocol, origin.port
+    if origin.match_viewer and viewer_protocol == "http":
+        protocol, port = "http", origin.http_port
     return {"custom": {"customHeaders": custom, "domainName": origin.domain,
                        "keepaliveTimeout": int(origin.keepalive_timeout), "path": origin.path,
-                       "port": origin.port, "protocol": origin.protocol,
+                       "port": port, "protocol": protocol,
                        "readTimeout": int(origin.read_timeout), "sslProtocols": ["TLSv1.2"]}}

@@ -43,6 +43,9 @@ class Origin:
     custom_headers: dict = field(default_factory=dict)
     port: int = 443
     protocol: str = "https"
+    # match-viewer: the protocol (and its port) are the viewer's, request by request.
+    http_port: int = 80
+    match_viewer: bool = False
     read_timeout: float = ORIGIN_TIMEOUT_S
     keepalive_timeout: float = KEEPALIVE_TIMEOUT_S
     # An S3 origin's authMethod in the origin events: origin-access-identity when its
@@ -83,7 +86,10 @@ def read_origin(config, resources, resolve, mapped):
     headers = {h["HeaderName"]: resolve(h["HeaderValue"])
                for h in config.get("OriginCustomHeaders") or []}
     oai = resolve((config.get("S3OriginConfig") or {}).get("OriginAccessIdentity"))
+    policy = (custom or {}).get("OriginProtocolPolicy")
     common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
+              "http_port": int((custom or {}).get("HTTPPort", 80)),
+              "match_viewer": policy == "match-viewer",
               "auth_method": "origin-access-identity" if oai else "none",
               "custom_headers": headers, "port": port, "protocol": protocol,
               "read_timeout": float(resolve((custom or {}).get("OriginReadTimeout"))

@@ -100,14 +100,25 @@ class Buckets:
                                     ContentType=mimetypes.guess_type(name)[0] or
                                     "application/octet-stream")
 
-    def get_object(self, bucket, path):
+    def get_object(self, bucket, path, method="GET", conditions=()):
+        """S3's answer to CloudFront: the object for GET and HEAD (304 when `conditions`, the
+        If-None-Match / If-Modified-Since CloudFront revalidates with, still hold); any other
+        method is refused, as the bucket policy of an S3 origin grants reading only."""
         key = path.lstrip("/")
+        if method not in ("GET", "HEAD"):
+            return s3_error(403, "AccessDenied", "Access Denied")
         if not key:  # the bucket itself: S3 lists it, to those allowed to list it
             return self._listing(bucket)
+        wanted = dict(conditions)
+        asked = {name: wanted[header] for header, name in (
+            ("if-none-match", "IfNoneMatch"), ("if-modified-since", "IfModifiedSince"))
+            if wanted.get(header)}
         try:
-            answer = self.client.get_object(Bucket=bucket, Key=key)
+            answer = self.client.get_object(Bucket=bucket, Key=key, **asked)
         except botocore.exceptions.ClientError as err:
             code = err.response.get("Error", {}).get("Code")
+            if code in ("304", "NotModified"):
+                return HttpResponse(304, [("ETag", wanted.get("if-none-match", ""))], b"")
             if code in ("NoSuchKey", "404") and bucket in self._listable:
                 return s3_error(404, "NoSuchKey", "The specified key does not exist.")
             if code == "NoSuchBucket":

@@ -174,7 +174,10 @@ class Fetcher:
             return self.albs[origin.target].handle(request)
         if origin.kind == "s3":
             bucket = self.buckets.names.get(origin.target, origin.target)
-            return self.buckets.get_object(bucket, origin.path + request.path)
+            return self.buckets.get_object(
+                bucket, origin.path + request.path, request.method,
+                [(k.lower(), v) for k, v in request.headers
+                 if k.lower() in ("if-none-match", "if-modified-since")])
         if origin.kind == "s3-website":
             return self.buckets.website(self.buckets.names.get(origin.target, origin.target),
                                         request.method, origin.path + request.path)

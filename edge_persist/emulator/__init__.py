@@ -14,6 +14,6 @@ One subpackage per concept, named as CloudFront and Lambda name it:
                          per-language workers that run a handler;
 - alb/                   the Application Load Balancer in front of Lambda targets;
 - services/              the local AWS services: the moto server and log shipping.
-Beside them: template.py reads cdk.out/, server.py wires everything together, and
-__main__.py is the command line.
+Beside them: template.py reads cdk.out/, server.py wires everything together, ids.py makes
+CloudFront's and Lambda's request ids, and __main__.py is the command line.
 """

@@ -113,15 +113,20 @@ class StackModel:
 
 
 class Resolver:
-    """Just enough of CloudFormation's intrinsic functions to read names and header values.
+    """Just enough of CloudFormation's intrinsic functions to read names and header values,
+    as the stack would be deployed with every parameter at its default: `Ref`, `Fn::GetAtt`,
+    `Fn::Sub`, `Fn::Join`, `Fn::Split`, `Fn::Select`, `Fn::FindInMap`, and `Fn::If` on the
+    template's Conditions (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
 
     Dynamic references ({{resolve:secretsmanager:...}}) become a random value per emulator
     run, the same wherever the same reference appears: the per-deployment secret.
     """
 
-    def __init__(self, resources, parameters=None):
+    def __init__(self, resources, parameters=None, conditions=None, mappings=None):
         self.resources = resources
         self.parameters = parameters if isinstance(parameters, dict) else {}
+        self.conditions = conditions if isinstance(conditions, dict) else {}
+        self.mappings = mappings if isinstance(mappings, dict) else {}
         self.secrets = {}
         # (logical id, "Ref" or attribute) -> the emulator's local value, for outputs.
         self.known = {}
@@ -155,6 +160,11 @@ class Resolver:
                                                      else [parts])))
         if fn == "Fn::Select":
             return self(self(arg[1])[int(self(arg[0]))])
+        if fn == "Fn::If":
+            return self(arg[1] if self.holds(arg[0]) else arg[2])
+        if fn == "Fn::FindInMap":
+            name, top, second = (str(self(part)) for part in arg[:3])
+            return self(self.mappings[name][top][second])
         if fn == "Fn::Sub":
             text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
 
@@ -163,6 +173,25 @@ class Resolver:
                 return str(self(variables[name]) if name in variables else self._ref(name))
             return self(re.sub(r"\$\{([^}!]+)\}", substitute, text))
         return value
+
+    def holds(self, condition):
+        """Whether a Conditions entry (by name) or a condition function is true."""
+        if isinstance(condition, str):
+            return self.holds(self.conditions.get(condition, False))
+        if not isinstance(condition, dict) or len(condition) != 1:
+            return bool(condition)
+        (fn, arg), = condition.items()
+        if fn == "Condition":
+            return self.holds(arg)
+        if fn == "Fn::Equals":
+            return str(self(arg[0])) == str(self(arg[1]))
+        if fn == "Fn::Not":
+            return not self.holds(arg[0])
+        if fn == "Fn::And":
+            return all(self.holds(c) for c in arg)
+        if fn == "Fn::Or":
+            return any(self.holds(c) for c in arg)
+        return False
 
     def _secret(self, match):
         return self.secrets.setdefault(match.group(0), secrets.token_hex(20))
@@ -195,8 +224,15 @@ class StackReader:
         self.template = cfn.read_json(self.path)
         if not isinstance(self.template, dict):
             raise UsageError(f"{self.path} is not a CloudFormation template")
-        self.resources = self.template.get("Resources", {})
-        self.resolve = Resolver(self.resources, self.template.get("Parameters"))
+        self.resolve = Resolver(self.template.get("Resources", {}),
+                                self.template.get("Parameters"), self.template.get("Conditions"),
+                                self.template.get("Mappings"))
+        # A resource whose Condition is false is not deployed: the emulator does not see it.
+        self.resources = {logical: resource for logical, resource in
+                          (self.template.get("Resources") or {}).items()
+                          if not isinstance(resource, dict) or "Condition" not in resource
+                          or self._holds(resource["Condition"])}
+        self.resolve.resources = self.resources
         self.mapped = dict(mapped or {})
         self.warnings = []
         self.viewer_functions = {}
@@ -205,8 +241,16 @@ class StackReader:
 
     # --- helpers ------------------------------------------------------------------------
 
+    def _holds(self, condition):
+        try:
+            return self.resolve.holds(condition)
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            return True  # a condition the emulator cannot evaluate: the resource is kept
+
     def _of_type(self, type_name):
-        return cfn.resources(self.template, type_name)
+        """The deployed resources of a type: those whose Condition holds."""
+        return {logical: resource for logical, resource in self.resources.items()
+                if isinstance(resource, dict) and resource.get("Type") == type_name}
 
     def _resource(self, ref, type_name, what):
         logical = cfn.logical_id(ref)

@@ -103,3 +103,46 @@ def test_inline_code_that_fails_at_load_answers_as_lambda_does(legacy_apps, moto
     assert answers[0].headers["X-Cache"] == edge_rules.EXECUTION_FAILURE[1]
     err = capfd.readouterr().err
     assert "Traceback" not in err and err.count("ReferenceError: foo is not defined") == 1
+
+
+@pytest.fixture(scope="session")
+def conditional_app(tmp_path_factory):
+    """An app that decides at deploy time: a condition on a parameter's default picks the
+    viewer protocol policy (Fn::If), a mapping gives a TTL (Fn::FindInMap), and a second
+    distribution exists only under a condition that is false."""
+    outdir = tmp_path_factory.mktemp("conditional.out")
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "ConditionalStack", env=cdk.Environment(region="us-east-1"))
+    secure = cdk.CfnParameter(stack, "Secure", default="yes", allowed_values=["yes", "no"])
+    https = cdk.CfnCondition(stack, "Https", expression=cdk.Fn.condition_equals(
+        secure.value_as_string, "yes"))
+    never = cdk.CfnCondition(stack, "Never", expression=cdk.Fn.condition_not(
+        cdk.Fn.condition_equals(secure.value_as_string, secure.value_as_string)))
+    ttls = cdk.CfnMapping(stack, "Ttls", mapping={"cache": {"seconds": "42"}})
+    policy = cloudfront.CachePolicy(
+        stack, "Policy", min_ttl=cdk.Duration.seconds(0),
+        default_ttl=cdk.Duration.seconds(cdk.Token.as_number(ttls.find_in_map("cache", "seconds"))),
+        max_ttl=cdk.Duration.seconds(600))
+    bucket = s3.Bucket(stack, "Site")
+    main = cloudfront.Distribution(stack, "Main", default_behavior=cloudfront.BehaviorOptions(
+        origin=origins.S3BucketOrigin.with_origin_access_control(bucket), cache_policy=policy))
+    main.node.default_child.add_property_override(
+        "DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy",
+        cdk.Fn.condition_if(https.logical_id, "https-only", "allow-all"))
+    other = cloudfront.Distribution(stack, "Other", default_behavior=cloudfront.BehaviorOptions(
+        origin=origins.S3BucketOrigin.with_origin_access_control(bucket)))
+    other.node.default_child.cfn_options.condition = never
+    app.synth()
+    return outdir
+
+
+def test_conditions_and_mappings_resolve_as_deployed_with_the_defaults(conditional_app,
+                                                                        moto_url):
+    with Emulator(conditional_app, moto_url) as emulator:
+        (distribution,) = emulator.model.distributions.values()  # "Other" is not deployed
+        behavior = distribution.default_behavior
+        plain = requests.get(emulator.url.replace("https:", "http:") + "/", timeout=30,
+                             allow_redirects=False)
+    assert behavior.viewer_protocol_policy == "https-only"
+    assert behavior.cache_policy.default_ttl == 42
+    assert plain.status_code == 403

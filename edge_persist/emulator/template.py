@@ -25,6 +25,7 @@ from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
 
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
+NO_VALUE = {"Ref": "AWS::NoValue"}
 PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "EmulatedStack",
           "AWS::NoValue": None}
@@ -174,6 +175,20 @@ class Resolver:
             return self(re.sub(r"\$\{([^}!]+)\}", substitute, text))
         return value
 
+    def decided(self, value):
+        """`value` with its structure settled as deployed: each Fn::If replaced by the branch
+        its condition takes, and every AWS::NoValue dropped from its object or list. Refs and
+        the other functions stay, for the readers that follow them to resources."""
+        if isinstance(value, list):
+            return [v for v in map(self.decided, value) if v != NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        branches = value.get("Fn::If") if len(value) == 1 else None
+        if isinstance(branches, list) and len(branches) == 3:
+            return self.decided(branches[1] if self.holds(branches[0]) else branches[2])
+        settled = {k: self.decided(v) for k, v in value.items()}
+        return {k: v for k, v in settled.items() if v != NO_VALUE}
+
     def holds(self, condition):
         """Whether a Conditions entry (by name) or a condition function is true."""
         if isinstance(condition, str):
@@ -282,6 +297,12 @@ class StackReader:
     # --- the stack ----------------------------------------------------------------------
 
     def read(self):
+        try:
+            return self._read()
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
+            raise _unreadable(self.stack_name, err) from None
+
+    def _read(self):
         found = self._of_type("AWS::CloudFront::Distribution")
         if not found:
             raise UsageError(f"{self.stack_name}: expected an AWS::CloudFront::Distribution, "
@@ -297,8 +318,12 @@ class StackReader:
                           self._of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")}
         function_urls = {url_id: self._function_url(url_id)
                          for url_id in self._of_type("AWS::Lambda::Url")}
-        distributions = {dist_id: self._distribution(dist_id, dist, load_balancers)
-                         for dist_id, dist in found.items()}
+        distributions = {}
+        for dist_id, dist in found.items():
+            try:
+                distributions[dist_id] = self._distribution(dist_id, dist, load_balancers)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
+                raise _unreadable(f"{self.stack_name}: distribution {dist_id}", err) from None
         return StackModel(self.stack_name, self.path, self.template, self.resolve,
                           distributions, load_balancers, function_urls, self.warnings,
                           self.viewer_functions, self.runtimes)
@@ -339,7 +364,10 @@ class StackReader:
         return keys
 
     def _distribution(self, dist_id, dist, load_balancers):
-        config = dist["Properties"]["DistributionConfig"]
+        config = self.resolve.decided(cfn.properties(dist).get("DistributionConfig"))
+        if not isinstance(config, dict):
+            raise UsageError(f"{self.stack_name}: distribution {dist_id} has no "
+                             "DistributionConfig")
         self.warnings += unsupported.distribution(dist_id, config)
         default = config.get("DefaultCacheBehavior")
         if not default:
@@ -574,6 +602,12 @@ class StackReader:
         fn_id, fn_props = self._resource(targets[0]["Id"], "AWS::Lambda::Function",
                                          f"target group {group_id}")
         return self.function(fn_id, fn_props, edge=False)
+
+
+def _unreadable(where, err):
+    """A shape CloudFormation's schema would refuse: one line, not a traceback."""
+    return UsageError(f"{where}: a setting the emulator cannot read ({type(err).__name__}: "
+                      f"{err}); CloudFormation would refuse it too")
 
 
 def read_stacks(cdk_out, stack_name=None, mapped=None):

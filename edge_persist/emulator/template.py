@@ -21,6 +21,7 @@ from edge_persist.emulator.cloudfront.behaviors import Association, Behavior
 from edge_persist.emulator.cloudfront.policies import read_cache_policy, read_request_policy
 from edge_persist.emulator.cloudfront.websites import website_domain
 from edge_persist.emulator.environments import languages
+from edge_persist.emulator.lambda_edge import restrictions
 from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
 
@@ -530,6 +531,10 @@ class StackReader:
                                               f"the {event_type} association")
         fn_id, fn_props = owner._resource(version.get("FunctionName"), "AWS::Lambda::Function",
                                           f"version {version_id}")
+        refused = restrictions.refusals(event_type, owner.resolve(fn_props))
+        if refused:
+            raise UsageError(f"the {event_type} association of {fn_id}: CloudFront refuses it, "
+                             f"since {'; '.join(refused)}")
         spec = owner.function(fn_id, fn_props, edge=True, version="1")
         self.runtimes |= owner.runtimes
         self.warnings += [w for w in owner.warnings if w not in self.warnings]

@@ -1,9 +1,15 @@
 """Lambda@Edge's limits on what a function returns ("Quotas", Lambda@Edge; "Restrictions on
 Lambda@Edge"; "Work with requests and responses")."""
 import base64
+import json
+import shutil
+
+import pytest
 
 from edge_persist import edge_rules
-from edge_persist.emulator.lambda_edge import events
+from edge_persist.emulator.lambda_edge import events, restrictions
+from edge_persist.emulator.template import StackReader
+from edge_persist.errors import UsageError
 from edge_persist.emulator.lambda_edge.validation import validate
 
 VIEWER_LIMIT = edge_rules.limits_for(edge_rules.VIEWER_REQUEST)["generated_response_bytes"]
@@ -43,3 +49,41 @@ def test_a_generated_204_has_no_body():
     for status in ("204", "304"):
         assert events.http_response(generated("ignored", status=status), b"").body == b""
     assert events.http_response(generated("kept"), b"").body == b"kept"
+
+
+def test_cloudfront_refuses_functions_the_edge_cannot_run():
+    """Page: Restrictions on Lambda@Edge
+    Rule: a Lambda@Edge function has no environment variables, layers, VPC or arm64 and at
+    most 512 MB of ephemeral storage; a viewer trigger's function has at most 128 MB and 5 s,
+    an origin trigger's at most 30 s. CloudFront refuses any other association."""
+    viewer, origin = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
+    fine = {"MemorySize": 128, "Timeout": 5, "Architectures": ["x86_64"]}
+    assert restrictions.refusals(viewer, fine) == []
+    assert restrictions.refusals(origin, {"MemorySize": 2048, "Timeout": 30}) == []
+    for change, words in (({"Environment": {"Variables": {"A": "1"}}}, "environment"),
+                          ({"Layers": ["arn:aws:lambda:us-east-1:1:layer:l:1"]}, "layers"),
+                          ({"VpcConfig": {"SubnetIds": ["s"]}}, "VPC"),
+                          ({"Architectures": ["arm64"]}, "x86_64"),
+                          ({"EphemeralStorage": {"Size": 1024}}, "ephemeral"),
+                          ({"MemorySize": 256}, "256 MB"), ({"Timeout": 6}, "6 s")):
+        (reason,) = restrictions.refusals(viewer, {**fine, **change})
+        assert words in reason
+    assert restrictions.refusals(origin, {"Timeout": 31})
+
+
+def test_the_emulator_will_not_start_on_a_refused_association(feature_assembly, tmp_path):
+    """Page: Restrictions on Lambda@Edge
+    Rule: CloudFront refuses to associate a function with environment variables; the
+    emulator refuses to start on it, naming the function and the reason, in one line."""
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(feature_assembly, copy)
+    path = next(copy.glob("*.template.json"))
+    template = json.loads(path.read_text())
+    edge = next(k for k, v in template["Resources"].items()
+                if v["Type"] == "AWS::Lambda::Function" and k.startswith("Edge"))
+    template["Resources"][edge]["Properties"]["Environment"] = {"Variables": {"A": "1"}}
+    path.write_text(json.dumps(template))
+    with pytest.raises(UsageError, match=f"{edge}: CloudFront refuses it, since it has "
+                                         "environment variables") as refused:
+        StackReader(copy).read()
+    assert "\n" not in str(refused.value)

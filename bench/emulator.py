@@ -13,7 +13,6 @@ slices taken in turn (A B C A B C ...), three rounds.
 import http.client
 import json
 import multiprocessing
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import boto3
 
 from bench.common import STOP_GRACE_S, row, start_helper, stop_helper
 from edge_persist.emulator.services.motoserver import MotoServer
-from tests.conftest import fresh_module, load_event
+from tests.conftest import edited_copy, fresh_module, load_event
 from tests.integration.apps import features_app
 
 REQUESTS, CONCURRENCY, WARMUP_ROUNDS, ROUNDS = 2000, 8, 5, 3
@@ -173,18 +172,14 @@ def spread(values, unit="x"):
 def plain_http_copy(cdk_out, folder):
     """cdk.out with every behavior's viewer protocol policy at allow-all: the app redirects
     plain HTTP to HTTPS, and the path is measured over plain HTTP, as the bare server is."""
-    copy = Path(folder) / "cdk.out"
-    shutil.copytree(cdk_out, copy)
-    for template_path in copy.glob("*.template.json"):
-        template = json.loads(template_path.read_text())
+    def allow_all(template):
         for resource in template.get("Resources", {}).values():
             config = resource.get("Properties", {}).get("DistributionConfig")
             if resource.get("Type") == "AWS::CloudFront::Distribution" and config:
                 for behavior in [config.get("DefaultCacheBehavior", {}),
                                  *config.get("CacheBehaviors", [])]:
                     behavior["ViewerProtocolPolicy"] = "allow-all"
-        template_path.write_text(json.dumps(template))
-    return copy
+    return edited_copy(cdk_out, Path(folder) / "cdk.out", allow_all)
 
 
 def main():

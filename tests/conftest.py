@@ -4,6 +4,7 @@ import importlib.util
 import itertools
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +20,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 _fresh = itertools.count()
+
+
+def edited_copy(cdk_out, target, *edits):
+    """A copy of a cloud assembly at `target`, each edit(template) applied to every stack's
+    template in it; returns `target`."""
+    shutil.copytree(cdk_out, target)
+    if edits:
+        for path in Path(target).glob("*.template.json"):
+            template = json.loads(path.read_text())
+            for edit in edits:
+                edit(template)
+            path.write_text(json.dumps(template))
+    return Path(target)
 
 
 def load_event(name):

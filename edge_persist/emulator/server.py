@@ -62,7 +62,6 @@ class Emulator:
         self.viewer_country = viewer_country
         self._function_workers = []
         self.tls = ViewerTls()  # every distribution's port speaks HTTPS too
-        self.certificate = self.tls.certificate
         try:
             self._build(port, alb_port, routing, concurrency_limit)
         except Exception:
@@ -183,6 +182,11 @@ class Emulator:
         while not self._stop.wait(REAP_EVERY_S):
             for pool in self.pools():
                 pool.reap()
+
+    @property
+    def certificate(self):
+        """The file of the certificate the distributions' HTTPS presents."""
+        return self.tls.certificate
 
     def pools(self):
         with self._pools_lock:

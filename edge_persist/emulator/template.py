@@ -248,7 +248,6 @@ class StackReader:
                           (self.template.get("Resources") or {}).items()
                           if not isinstance(resource, dict) or "Condition" not in resource
                           or self._holds(resource["Condition"])}
-        self.resolve.resources = self.resources
         self.mapped = dict(mapped or {})
         self.warnings = []
         self.viewer_functions = {}

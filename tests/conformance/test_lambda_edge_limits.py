@@ -2,7 +2,6 @@
 Lambda@Edge"; "Work with requests and responses")."""
 import base64
 import json
-import shutil
 
 import pytest
 
@@ -11,6 +10,7 @@ from edge_persist.emulator.lambda_edge import events, restrictions
 from edge_persist.emulator.template import StackReader
 from edge_persist.errors import UsageError
 from edge_persist.emulator.lambda_edge.validation import validate
+from tests.conftest import edited_copy
 
 VIEWER_LIMIT = edge_rules.limits_for(edge_rules.VIEWER_REQUEST)["generated_response_bytes"]
 
@@ -75,14 +75,13 @@ def test_the_emulator_will_not_start_on_a_refused_association(feature_assembly, 
     """Page: Restrictions on Lambda@Edge
     Rule: CloudFront refuses to associate a function with environment variables; the
     emulator refuses to start on it, naming the function and the reason, in one line."""
-    copy = tmp_path / "cdk.out"
-    shutil.copytree(feature_assembly, copy)
-    path = next(copy.glob("*.template.json"))
-    template = json.loads(path.read_text())
+    template = json.loads(next(feature_assembly.glob("*.template.json")).read_text())
     edge = next(k for k, v in template["Resources"].items()
                 if v["Type"] == "AWS::Lambda::Function" and k.startswith("Edge"))
-    template["Resources"][edge]["Properties"]["Environment"] = {"Variables": {"A": "1"}}
-    path.write_text(json.dumps(template))
+
+    def with_variables(template):
+        template["Resources"][edge]["Properties"]["Environment"] = {"Variables": {"A": "1"}}
+    copy = edited_copy(feature_assembly, tmp_path / "cdk.out", with_variables)
     with pytest.raises(UsageError, match=f"{edge}: CloudFront refuses it, since it has "
                                          "environment variables") as refused:
         StackReader(copy).read()

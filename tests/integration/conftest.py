@@ -1,6 +1,4 @@
 """Loopback fixtures: one moto server per run, emulators on copies of the synthesized app."""
-import json
-import shutil
 
 import boto3
 import pytest
@@ -8,6 +6,7 @@ import requests
 
 from edge_persist.emulator.server import Emulator
 from edge_persist.emulator.template import StackReader
+from tests.conftest import edited_copy
 
 
 @pytest.fixture
@@ -22,13 +21,7 @@ def logs_client(moto_url):
 def cdk_out_copy(cloud_assembly, tmp_path):
     """A private copy of cdk.out, with optional edits to the edge code and the template."""
     def make(edge_code=None, **template_edits):
-        target = tmp_path / "cdk.out"
-        shutil.copytree(cloud_assembly, target)
-        template_path = target / "EdgePersistStack.template.json"
-        template = json.loads(template_path.read_text())
-        for edit in template_edits.values():
-            edit(template)
-        template_path.write_text(json.dumps(template))
+        target = edited_copy(cloud_assembly, tmp_path / "cdk.out", *template_edits.values())
         if edge_code is not None:
             edge = StackReader(target).read().associations[0].function
             (edge.code_dir / "handler.py").write_text(edge_code)

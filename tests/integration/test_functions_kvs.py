@@ -1,8 +1,6 @@
 """CloudFront Functions and KeyValueStore in the emulator, on apps/functions_app.py: one synth
 per run, one emulator for the module (each test that writes the store uses its own key)."""
-import json
 import os
-import shutil
 import time
 
 import boto3
@@ -16,7 +14,7 @@ from edge_persist.emulator.cloudfront_functions import runtime as functions
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.server import Emulator
 from edge_persist.errors import UsageError
-from tests.conftest import synthesized
+from tests.conftest import edited_copy, synthesized
 from tests.integration.apps import functions_app
 from tests.integration.fixed_origin import FixedOrigin
 
@@ -252,13 +250,7 @@ def test_function_logs_go_to_their_group_in_us_east_1(emu, moto_url):
 # --- refused at start ---------------------------------------------------------------------
 
 def _edited(functions_assembly, tmp_path, edit):
-    target = tmp_path / "cdk.out"
-    shutil.copytree(functions_assembly, target)
-    path = target / TEMPLATE
-    template = json.loads(path.read_text())
-    edit(template)
-    path.write_text(json.dumps(template))
-    return target
+    return edited_copy(functions_assembly, tmp_path / "cdk.out", edit)
 
 
 def _resource(template, prefix):

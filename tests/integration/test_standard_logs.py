@@ -3,9 +3,7 @@ files named <prefix><distribution id>.YYYY-MM-DD-HH.<unique id>.gz in the Loggin
 33 tab-separated fields named by #Fields, cookies only with IncludeCookies, delivered at
 least every 5 seconds and at shutdown."""
 import gzip
-import json
 import re
-import shutil
 import time
 
 import boto3
@@ -14,6 +12,7 @@ import requests
 
 from edge_persist.emulator.server import Emulator
 from edge_persist.forecast import access_logs
+from tests.conftest import edited_copy
 
 NAME = re.compile(r"^cloudfront/E[0-9A-F]+\.\d{4}-\d\d-\d\d-\d\d\.[0-9a-f]+\.gz$")
 
@@ -45,15 +44,12 @@ def lines_of(files):
 @pytest.fixture
 def with_logs(cloud_assembly_with_logs, moto_url, tmp_path):
     def start(include_cookies=True):
-        target = tmp_path / "cdk.out"
-        shutil.copytree(cloud_assembly_with_logs, target)
-        path = target / "EdgePersistStack.template.json"
-        template = json.loads(path.read_text())
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::CloudFront::Distribution":
-                resource["Properties"]["DistributionConfig"]["Logging"]["IncludeCookies"] = \
-                    include_cookies
-        path.write_text(json.dumps(template))
+        def cookies(template):
+            for resource in template["Resources"].values():
+                if resource["Type"] == "AWS::CloudFront::Distribution":
+                    resource["Properties"]["DistributionConfig"]["Logging"][
+                        "IncludeCookies"] = include_cookies
+        target = edited_copy(cloud_assembly_with_logs, tmp_path / "cdk.out", cookies)
         return Emulator(target, moto_url, ["eu-west-3"]).start()
     return start
 

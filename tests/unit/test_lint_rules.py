@@ -3,7 +3,6 @@ import copy
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from cfnlint.template import Template
 
 from edge_persist import preflight
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edited_copy
 
 _spec = importlib.util.spec_from_file_location("lambda_edge_rules",
                                                preflight.RULES_DIR / "lambda_edge.py")
@@ -315,14 +314,11 @@ def test_cfn_lint_reports_e91xx_on_a_broken_template(tmp_path):
 
 
 def test_preflight_refuses_a_cloud_assembly_with_an_error(cloud_assembly, tmp_path):
-    out = tmp_path / "cdk.out"
-    shutil.copytree(cloud_assembly, out)
-    template_file = out / "EdgePersistStack.template.json"
-    data = json.loads(template_file.read_text())
-    for resource in data["Resources"].values():
-        if resource["Type"] == "AWS::CloudFront::CachePolicy":
-            resource["Properties"]["CachePolicyConfig"][
-                "ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"] = True
-    template_file.write_text(json.dumps(data))
+    def gzip_at_zero_ttl(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::CloudFront::CachePolicy":
+                resource["Properties"]["CachePolicyConfig"][
+                    "ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"] = True
+    out = edited_copy(cloud_assembly, tmp_path / "cdk.out", gzip_at_zero_ttl)
     assert preflight.main([str(out)]) == 1
     assert preflight.main([str(cloud_assembly)]) == 0

@@ -2,7 +2,6 @@
 type, a key gone), reading the stack gives the model or one UsageError line, never a traceback:
 the emulator starts on what CloudFormation deploys and names what it would refuse."""
 import json
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +9,7 @@ from hypothesis import strategies as st
 
 from edge_persist.emulator.template import Resolver, StackReader
 from edge_persist.errors import UsageError
+from tests.conftest import edited_copy
 
 SHAPES = [{"Ref": "Nope"}, {"Fn::If": ["Nope", "a", "b"]}, {"Fn::GetAtt": ["X", "Y"]},
           {"Fn::ImportValue": "x"}, None, [], {}, 123, "text", {"Ref": "AWS::NoValue"},
@@ -18,8 +18,7 @@ SHAPES = [{"Ref": "Nope"}, {"Fn::If": ["Nope", "a", "b"]}, {"Fn::GetAtt": ["X", 
 
 @pytest.fixture(scope="module")
 def features(feature_assembly, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("fuzzed") / "cdk.out"
-    shutil.copytree(feature_assembly, copy)
+    copy = edited_copy(feature_assembly, tmp_path_factory.mktemp("fuzzed") / "cdk.out")
     path = next(copy.glob("*.template.json"))
     return copy, path, json.loads(path.read_text())
 

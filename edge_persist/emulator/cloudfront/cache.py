@@ -64,8 +64,7 @@ def pick(behavior_names, pairs):
 @lru_cache(maxsize=1024)
 def _matcher(names):
     """A test of whether a name is among `names`, with `*` and `?` as wildcards."""
-    patterns = [n for n in names if "*" in n or "?" in n]
-    if not patterns:
+    if not any("*" in name or "?" in name for name in names):
         return frozenset(names).__contains__
     regex = re.compile("|".join(
         "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in name)

@@ -263,8 +263,7 @@ class CloudFrontTier:
         if request.method not in ("GET", "HEAD") and exchange.connection.http_version < "1.1":
             return exchange.answer(_plain(403, "Send this request over HTTPS.\n"))
         status = 301 if request.method in ("GET", "HEAD") else 307
-        host = (request.header_values("host") or [self.domain])[-1]
-        location = f"https://{host}{exchange.target}"
+        location = f"https://{self._host(request)}{exchange.target}"
         title = f"{status} {http11.reason(status)}"
         body = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>"
                 f"{title}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n"
@@ -273,6 +272,10 @@ class CloudFrontTier:
                                               ("Content-Type", "text/html"),
                                               ("Location", location)], body),
                         edge_rules.X_CACHE_REDIRECT)
+
+    def _host(self, request):
+        """The host the viewer asked for (its Host header), else the distribution's domain."""
+        return (request.header_values("host") or [self.domain])[-1]
 
     def allowed_methods(self, exchange):
         request = exchange.request
@@ -291,9 +294,8 @@ class CloudFrontTier:
         if keys is None:
             return
         request = exchange.request
-        host = (request.header_values("host") or [self.domain])[-1]
-        refused = signed_urls.refusal(keys, request, exchange.connection.protocol, host,
-                                      exchange.target.split("?", 1)[0])
+        refused = signed_urls.refusal(keys, request, exchange.connection.protocol,
+                                      self._host(request), exchange.target.split("?", 1)[0])
         if refused:
             exchange.answer(HttpResponse(403, [("Content-Type", "text/xml")],
                                          signed_urls.error_body(refused)))

@@ -138,10 +138,7 @@ class Website:
                                   f"{everything.get('HostName')}{path}")
         key = path.lstrip("/")
         rules = self.config.get("RoutingRules")
-        routed = _routed([r for r in rules if isinstance(r, dict)
-                          and "HttpErrorCodeReturnedEquals" not in
-                          (r.get("RoutingRuleCondition") or {})]
-                         if isinstance(rules, list) else [], key, None, self.host)
+        routed = _routed(rules, key, None, self.host)  # rules on an error code wait for one
         if routed is not None:
             return routed
         if not self.public:

@@ -39,6 +39,51 @@ def logical_id(value):
     return None
 
 
+def referenced_ids(value):
+    """Every logical id a Ref or GetAtt anywhere inside `value` points at, in order."""
+    found = []
+    if isinstance(value, dict):
+        target = logical_id(value)
+        if target:
+            found.append(target)
+        for inner in value.values():
+            found += referenced_ids(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found += referenced_ids(inner)
+    return found
+
+
+def cyclic_conditions(conditions):
+    """The names of the Conditions that name themselves through others (`Condition: B` in A,
+    `Condition: A` in B): CloudFormation refuses such a template, and no evaluator may
+    follow one."""
+    conditions = as_dict(conditions)
+
+    def named(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Condition" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from named(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from named(item)
+
+    def reaches(start, target):
+        seen, todo = set(), list(named(conditions.get(start)))
+        while todo:
+            name = todo.pop()
+            if name == target:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo += named(conditions.get(name))
+        return False
+    return sorted(name for name in conditions if reaches(name, name))
+
+
 def read_json(path):
     """A cdk.out file, parsed; a broken one is one UsageError line naming it."""
     return errors.read_json(path, "rerun `make synth`")

@@ -11,20 +11,33 @@ same, and an unknown part never passes for a known one:
   version's ARN (`Ref`) and its `Version` (a number, not an ARN), an alias's ARN, SAM's
   `Fn.Version` and `Fn.Alias`;
 - `Fn::If`, branch by branch: every value comes with the path of the branch it came from, so
-  that a rule judges each branch on its own and counts per branch;
-- `Fn::ImportValue`, custom resources' attributes and anything else: unknown.
+  that a rule judges each branch on its own and counts per branch. The branch the condition
+  takes with every parameter at its default reads them so; the other branch is taken only
+  when a parameter the condition reads has another value, so there those parameters are
+  unknown (a `!If [ArnSet, !Ref Arn, !Ref AWS::NoValue]` with `Arn` defaulting to `NONE`
+  never reads `NONE` as an ARN);
+- in a template that sits in a cloud assembly (assembly.py), `Fn::ImportValue` of another
+  stack's export and CDK's cross-region SSM parameter reader (EdgeFunction) read the other
+  stack's value, which remembers its stack;
+- `Fn::ImportValue` from outside the assembly, custom resources' attributes and anything else:
+  unknown.
 
 An unknown part of a string is the character UNKNOWN_PART, so a rule can still judge what is
 known around it (`${Param}:$LATEST` is provably unversioned) and must not judge what is not.
 A value that is unknown as a whole is UNKNOWN.
 """
+import copy
 import itertools
 import re
 
+from edge_persist.assembly import CROSS_REGION_READER, Assembly
 from edge_persist.cfn import as_dict
 
 UNKNOWN_PART = "\u2047"
 NO_VALUE = object()  # AWS::NoValue: the property is absent in this branch
+# A parameter that has no known value in a branch (see Values._if_branches): no intrinsic of
+# CloudFormation's, so the evaluator reads it as unknown.
+UNKNOWN_REF = "Fn::EdgePersist::UnknownParameter"
 ACCOUNT = "123456789012"
 # More alternatives than this for one value are not enumerated: it reads as unknown.
 MAX_ALTERNATIVES = 64
@@ -44,12 +57,12 @@ UNKNOWN = Unknown()
 
 
 class Resolved(str):
-    """A string that came from a resource (`Ref` or `Fn::GetAtt`): it remembers which, so a
-    rule can follow it to the resource."""
+    """A string that came from a resource (`Ref` or `Fn::GetAtt`): it remembers which, and the
+    Values of the stack that holds it, so a rule can follow it to the resource."""
 
-    def __new__(cls, text, logical_id, attribute=None):
+    def __new__(cls, text, logical_id, attribute=None, owner=None):
         value = super().__new__(cls, text)
-        value.logical_id, value.attribute = logical_id, attribute
+        value.logical_id, value.attribute, value.owner = logical_id, attribute, owner
         return value
 
 
@@ -98,14 +111,37 @@ def _intrinsic(node):
 
 
 class Values:
-    """The values of one template. `region` is the stack's region (cfn-lint's --regions)."""
+    """The values of one template. `region` is the stack's region (cfn-lint's --regions);
+    `assembly` and `stack` (assembly.py) when the template is one stack of a cloud assembly."""
 
-    def __init__(self, template, region="us-east-1"):
+    def __init__(self, template, region="us-east-1", assembly=None, stack=None):
         self.template = as_dict(template)
         self.region = region
         self.resources = as_dict(self.template.get("Resources"))
         self.parameters = as_dict(self.template.get("Parameters"))
         self.mappings = as_dict(self.template.get("Mappings"))
+        self.conditions = as_dict(self.template.get("Conditions"))
+        self.assembly, self.stack = assembly, stack
+        self._others = {}  # stack name -> its Values, read once
+
+    @classmethod
+    def of_file(cls, template, region, filename):
+        """The values of the template cfn-lint reads from `filename`: with its cloud assembly
+        when the file sits in one, so cross-stack references read the other stacks."""
+        assembly = Assembly.containing(filename)
+        stack = assembly.stack_at(filename) if assembly else None
+        return cls(template, stack.region if stack else region, assembly, stack)
+
+    def _other(self, stack):
+        """The Values of another stack of the assembly."""
+        if stack.name not in self._others:
+            self._others[stack.name] = Values(stack.template, stack.region, self.assembly, stack)
+        return self._others[stack.name]
+
+    def _name_of(self, stack, node):
+        """A name (of an SSM parameter or an export) as `stack` writes it, when known."""
+        found = [v for v in self._other(stack)._strings(node) if known(v)]
+        return found[0] if len(found) == 1 else None
 
     # --- walking a template --------------------------------------------------------------
 
@@ -118,8 +154,9 @@ class Values:
         if call and call[0] == "Fn::If":
             arg = call[1]
             if isinstance(arg, list) and len(arg) == 3:
-                for i in (1, 2):
-                    yield from self.branches(arg[i], path + ["Fn::If", i])
+                for i, unknown in self._if_branches(arg[0]):
+                    branch = _without(arg[i], unknown) if unknown else arg[i]
+                    yield from self.branches(branch, path + ["Fn::If", i])
             return
         if call:
             for value in self.evaluate(node):
@@ -172,6 +209,67 @@ class Values:
                 found.append(UNKNOWN_PART)
         return found
 
+    # --- conditions -----------------------------------------------------------------------
+
+    def _if_branches(self, condition):
+        """(branch, the parameters unknown in it) for both branches of an Fn::If on
+        `condition`. The branch the condition takes with every parameter at its default
+        reads them so; the other is taken only when a parameter the condition reads has
+        another value, so those parameters are unknown there. A condition that cannot be
+        told reads both branches with the defaults."""
+        holds = self.holds(condition)
+        if holds is None:
+            return [(1, ()), (2, ())]
+        names = self._condition_parameters(condition, set())
+        return [(1, () if holds else names), (2, names if holds else ())]
+
+    def holds(self, condition, seen=frozenset()):
+        """Whether a condition (a Conditions name or a condition function) holds with every
+        parameter at its default: True, False, or None when that cannot be told (an unknown
+        value, a cycle of conditions, a shape CloudFormation would refuse)."""
+        if isinstance(condition, str):
+            if condition in seen or condition not in self.conditions:
+                return None
+            return self.holds(self.conditions[condition], seen | {condition})
+        call = _intrinsic(condition)
+        if call is None:
+            return boolean(condition) if isinstance(condition, (bool, str)) else None
+        name, arg = call
+        if name == "Condition":
+            return self.holds(arg, seen)
+        if name == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            sides = [self._strings(side) for side in arg]
+            if any(len(side) != 1 or not known(side[0]) for side in sides):
+                return None
+            return sides[0][0] == sides[1][0]
+        if name == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+            inner = self.holds(arg[0], seen)
+            return None if inner is None else not inner
+        if name in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+            found = [self.holds(c, seen) for c in arg]
+            decided = (False in found) if name == "Fn::And" else (True in found)
+            if decided:
+                return name == "Fn::Or"
+            return None if None in found else name == "Fn::And"
+        return None
+
+    def _condition_parameters(self, condition, seen):
+        """The template parameters a condition reads, through the conditions it names."""
+        if isinstance(condition, str) and condition in self.conditions and condition not in seen:
+            seen.add(condition)
+            return self._condition_parameters(self.conditions[condition], seen)
+        found = set()
+        if isinstance(condition, dict):
+            for key, value in condition.items():
+                if key == "Ref" and isinstance(value, str) and value in self.parameters:
+                    found.add(value)
+                else:  # a Condition by name, or a function's arguments
+                    found |= self._condition_parameters(value, seen)
+        elif isinstance(condition, list):
+            for item in condition:
+                found |= self._condition_parameters(item, seen)
+        return found
+
     # --- evaluating one value ------------------------------------------------------------
 
     def evaluate(self, node):
@@ -222,7 +320,7 @@ class Values:
         if name in self.parameters:
             return self._parameter(as_dict(self.parameters[name]))
         if name in self.resources:
-            return [self._resource_value(name, None)]
+            return self._foreign(name) or [self._resource_value(name, None)]
         base, _, suffix = name.rpartition(".")
         if base in self.resources and suffix in ("Version", "Alias"):  # SAM's Fn.Version
             return [self._resource_value(base, suffix)]
@@ -261,28 +359,29 @@ class Values:
         props = as_dict(resource.get("Properties"))
         if kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
             if attribute is None:  # Ref: the function's name
-                return Resolved(self.function_name(logical_id), logical_id)
+                return Resolved(self.function_name(logical_id), logical_id, owner=self)
             if attribute == "Arn":
-                return Resolved(self._function_arn(logical_id), logical_id, "Arn")
+                return Resolved(self._function_arn(logical_id), logical_id, "Arn", self)
             if attribute == "Version":  # SAM's Fn.Version: a published version's ARN
-                return Resolved(self._function_arn(logical_id) + ":1", logical_id, "Version")
+                return Resolved(self._function_arn(logical_id) + ":1", logical_id, "Version", self)
             if attribute == "Alias":
                 alias = props.get("AutoPublishAlias")
                 alias = alias if isinstance(alias, str) else UNKNOWN_PART
-                return Resolved(f"{self._function_arn(logical_id)}:{alias}", logical_id, "Alias")
+                return Resolved(f"{self._function_arn(logical_id)}:{alias}", logical_id, "Alias",
+                                self)
         if kind == "AWS::Lambda::Version":
             function = self._function_arn_of(props.get("FunctionName"))
             if attribute == "Version":
-                return Resolved("1", logical_id, "Version")  # a number, not an ARN
+                return Resolved("1", logical_id, "Version", self)  # a number, not an ARN
             if attribute in (None, "FunctionArn"):
-                return Resolved(f"{function}:1", logical_id, attribute)
+                return Resolved(f"{function}:1", logical_id, attribute, self)
         if kind == "AWS::Lambda::Alias" and attribute in (None, "AliasArn"):
             function = self._function_arn_of(props.get("FunctionName"))
             alias = props.get("Name")
             alias = alias if isinstance(alias, str) else UNKNOWN_PART
-            return Resolved(f"{function}:{alias}", logical_id, attribute)
+            return Resolved(f"{function}:{alias}", logical_id, attribute, self)
         # Any other resource (custom resources included): its value is known only at deploy.
-        return Resolved(UNKNOWN_PART, logical_id, attribute)
+        return Resolved(UNKNOWN_PART, logical_id, attribute, self)
 
     def _function_arn_of(self, node):
         """The unqualified ARN a version's or alias's FunctionName names."""
@@ -303,7 +402,23 @@ class Values:
             return [UNKNOWN_PART]
         if logical_id not in self.resources:
             return [UNKNOWN_PART]
-        return [self._resource_value(logical_id, attribute)]
+        return self._foreign(logical_id) or [self._resource_value(logical_id, attribute)]
+
+    def _foreign(self, logical_id):
+        """What CDK's cross-region SSM parameter reader reads: the value the parameter's own
+        stack writes, read in that stack (assembly.py); None for any other resource or
+        outside an assembly."""
+        resource = as_dict(self.resources.get(logical_id))
+        if self.assembly is None or resource.get("Type") != CROSS_REGION_READER:
+            return None
+        names = [n for n in self._strings(as_dict(resource.get("Properties")).get(
+            "ParameterName")) if known(n)]
+        found = self.assembly.parameter(names[0], self._name_of, self.stack) \
+            if len(names) == 1 else None
+        if found is None:
+            return None
+        stack, value = found
+        return self._other(stack)._flat(value)
 
     # One method per intrinsic function: "_" + the name without "Fn::", lowercased.
 
@@ -389,11 +504,43 @@ class Values:
                         results += seconds
         return results or [UNKNOWN]
 
-    def _fn_importvalue(self, _arg):
-        return [UNKNOWN_PART]
+    def _fn_importvalue(self, arg):
+        """Another stack's export, read in that stack, when this template sits in a cloud
+        assembly that exports the name; else unknown."""
+        results = []
+        for name in self._strings(arg):
+            found = self.assembly.export(name, self._name_of, self.stack) \
+                if self.assembly is not None and known(name) else None
+            if found is None:
+                results.append(UNKNOWN_PART)
+            else:
+                stack, value = found
+                results += self._other(stack)._flat(value)
+        return results
 
     def _fn_base64(self, arg):
         return self._strings(arg)
+
+
+def _without(node, names):
+    """`node` with every reference to the parameters `names` made unknown: a Ref becomes a
+    function the evaluator does not know, and a Fn::Sub gets them as unknown variables.
+    Containers stay containers, so a branch keeps its shape and its paths."""
+    if isinstance(node, list):
+        return [_without(item, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    call = _intrinsic(node)
+    if call and call[0] == "Ref" and call[1] in names:
+        return {UNKNOWN_REF: call[1]}
+    if call and call[0] == "Fn::Sub":
+        text, variables = (call[1], {}) if isinstance(call[1], str) else \
+            (call[1][0], as_dict(call[1][1])) if isinstance(call[1], list) and \
+            len(call[1]) == 2 else (None, None)
+        if text is not None:
+            unknown = {name: {UNKNOWN_REF: name} for name in names}
+            return {"Fn::Sub": [text, {**unknown, **_without(variables, names)}]}
+    return {key: _without(value, names) for key, value in node.items()}
 
 
 def _scalar_text(value):

@@ -26,6 +26,9 @@ def limits_for(event_type):
 
 
 EDGE_ARCHITECTURE = "x86_64"
+# Runtime management other than Auto (RuntimeManagementConfig.UpdateRuntimeOn) is refused at
+# the edge ("Restrictions on Lambda@Edge", Lambda features).
+EDGE_RUNTIME_MANAGEMENT = "Auto"
 EDGE_REGION = HOME_REGION  # Lambda@Edge functions can only be created there
 EDGE_SERVICE_PRINCIPAL = "edgelambda.amazonaws.com"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
+from edge_persist.assembly import CROSS_REGION_READER, Assembly
 from edge_persist.emulator.cloudfront import behaviors, response_headers, signed_urls, unsupported
 from edge_persist.emulator.cloudfront_functions import runtime as cloudfront_functions
 from edge_persist.emulator.cloudfront import origins as origins_
@@ -30,9 +31,6 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "EmulatedStack",
           "AWS::NoValue": None}
-# CDK's cloudfront.experimental.EdgeFunction: a stack outside us-east-1 reads the version ARN
-# that the function's own us-east-1 stack put in an SSM parameter, through this custom resource.
-CROSS_REGION_READER = "Custom::CrossRegionStringParameterReader"
 # The file CloudFormation writes inline code (Code.ZipFile) to, by runtime family.
 INLINE_FILE = {"nodejs": "index.js", "python": "index.py"}
 
@@ -117,18 +115,21 @@ class StackModel:
 class Resolver:
     """Just enough of CloudFormation's intrinsic functions to read names and header values,
     as the stack would be deployed with every parameter at its default: `Ref`, `Fn::GetAtt`,
-    `Fn::Sub`, `Fn::Join`, `Fn::Split`, `Fn::Select`, `Fn::FindInMap`, and `Fn::If` on the
-    template's Conditions (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
+    `Fn::Sub`, `Fn::Join`, `Fn::Split`, `Fn::Select`, `Fn::FindInMap`, `Fn::ImportValue`
+    (another stack's export, through `imports`), and `Fn::If` on the template's Conditions
+    (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
 
     Dynamic references ({{resolve:secretsmanager:...}}) become a random value per emulator
     run, the same wherever the same reference appears: the per-deployment secret.
     """
 
-    def __init__(self, resources, parameters=None, conditions=None, mappings=None):
+    def __init__(self, resources, parameters=None, conditions=None, mappings=None,
+                 imports=None):
         self.resources = resources
         self.parameters = parameters if isinstance(parameters, dict) else {}
         self.conditions = conditions if isinstance(conditions, dict) else {}
         self.mappings = mappings if isinstance(mappings, dict) else {}
+        self.imports = imports or (lambda name: None)  # export name -> its value, or None
         self.secrets = {}
         # (logical id, "Ref" or attribute) -> the emulator's local value, for outputs.
         self.known = {}
@@ -164,6 +165,9 @@ class Resolver:
             return self(self(arg[1])[int(self(arg[0]))])
         if fn == "Fn::If":
             return self(arg[1] if self.holds(arg[0]) else arg[2])
+        if fn == "Fn::ImportValue":
+            found = self.imports(str(self(arg)))
+            return str(value) if found is None else found
         if fn == "Fn::FindInMap":
             name, top, second = (str(self(part)) for part in arg[:3])
             return self(self.mappings[name][top][second])
@@ -228,21 +232,31 @@ class Resolver:
 
 
 class StackReader:
-    def __init__(self, cdk_out, stack_name=None, mapped=None):
+    def __init__(self, cdk_out, stack_name=None, mapped=None, assembly=None, readers=None):
+        """`assembly` (assembly.py) and `readers` (stack name -> StackReader) are shared by
+        the readers of one cloud assembly, so each stack is read once."""
         self.cdk_out = Path(cdk_out).resolve()  # workers run with their code dir as cwd
-        found = {name: path for name, path, _ in cfn.stacks(self.cdk_out)}
+        self.assembly = assembly or Assembly(self.cdk_out)
+        self._readers = {} if readers is None else readers
+        found = {stack.name: stack for stack in self.assembly.stacks}
         if stack_name is None and len(found) != 1:
             raise UsageError(f"{self.cdk_out} holds {len(found)} stacks; name one")
         self.stack_name = stack_name or next(iter(found))
-        self.path = found.get(self.stack_name)
+        self._readers[self.stack_name] = self
+        self.stack = found.get(self.stack_name)
+        self.path = self.stack.path if self.stack else None
         if self.path is None or not self.path.is_file():
             raise UsageError(f"stack {self.stack_name} is not in {self.cdk_out}: run `make synth`")
         self.template = cfn.read_json(self.path)
         if not isinstance(self.template, dict):
             raise UsageError(f"{self.path} is not a CloudFormation template")
+        cycles = cfn.cyclic_conditions(self.template.get("Conditions"))
+        if cycles:
+            raise UsageError(f"{self.stack_name}: conditions {', '.join(cycles)} depend on "
+                             "themselves; CloudFormation refuses the template")
         self.resolve = Resolver(self.template.get("Resources", {}),
                                 self.template.get("Parameters"), self.template.get("Conditions"),
-                                self.template.get("Mappings"))
+                                self.template.get("Mappings"), self._import)
         # A resource whose Condition is false is not deployed: the emulator does not see it.
         self.resources = {logical: resource for logical, resource in
                           (self.template.get("Resources") or {}).items()
@@ -252,9 +266,29 @@ class StackReader:
         self.warnings = []
         self.viewer_functions = {}
         self.runtimes = set()  # of the Lambda functions the emulator runs
-        self._ssm_writers = None  # SSM parameter name -> the reader of the stack writing it
+        self._importing = False  # a cycle of exports between stacks must not recurse forever
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _reader(self, stack):
+        """The reader of another stack of the same cloud assembly, made once."""
+        if stack.name not in self._readers:
+            StackReader(self.cdk_out, stack.name, self.mapped, self.assembly, self._readers)
+        return self._readers[stack.name]
+
+    def _name_of(self, stack, node):
+        return str(self._reader(stack).resolve(node))
+
+    def _import(self, name):
+        """Fn::ImportValue: the value another stack of the assembly exports as `name`."""
+        if self._importing:
+            return None
+        self._importing = True
+        try:
+            found = self.assembly.export(name, self._name_of, self.stack)
+            return None if found is None else self._reader(found[0]).resolve(found[1])
+        finally:
+            self._importing = False
 
     def _holds(self, condition):
         try:
@@ -545,21 +579,14 @@ class StackReader:
         """The reader of the us-east-1 stack that CDK's EdgeFunction put the function in:
         the one whose AWS::SSM::Parameter has the name this custom resource reads."""
         name = self.resolve((reader.get("Properties") or {}).get("ParameterName"))
-        if self._ssm_writers is None:  # every other stack read once, however many readers
-            self._ssm_writers = {}
-            for stack_name, path, _ in cfn.stacks(self.cdk_out):
-                if path == self.path:
-                    continue
-                other = StackReader(self.cdk_out, stack_name, self.mapped)
-                for parameter in other._of_type("AWS::SSM::Parameter").values():
-                    props = parameter.get("Properties") or {}
-                    self._ssm_writers[other.resolve(props.get("Name"))] = \
-                        (other, props.get("Value"))
-        if name in self._ssm_writers:
-            other, other.edge_version_ref = self._ssm_writers[name]
-            return other
-        raise UsageError(f"the {event_type} association reads the edge function's version "
-                         f"from SSM parameter {name}, which no stack in {self.cdk_out} writes")
+        found = self.assembly.parameter(name, self._name_of, self.stack)
+        if found is None:
+            raise UsageError(f"the {event_type} association reads the edge function's version "
+                             f"from SSM parameter {name}, which no stack in {self.cdk_out} "
+                             "writes")
+        other = self._reader(found[0])
+        other.edge_version_ref = found[1]
+        return other
 
     # --- origins ------------------------------------------------------------------------
 
@@ -616,10 +643,11 @@ def _unreadable(where, err):
 
 def read_stacks(cdk_out, stack_name=None, mapped=None):
     """Every stack of cdk.out that has a distribution (or the one named), read."""
-    names = [stack_name] if stack_name else [name for name, _, _ in cfn.stacks(cdk_out)]
+    assembly, readers = Assembly(cdk_out), {}
+    names = [stack_name] if stack_name else [stack.name for stack in assembly.stacks]
     models = []
     for name in names:
-        reader = StackReader(cdk_out, name, mapped)
+        reader = readers.get(name) or StackReader(cdk_out, name, mapped, assembly, readers)
         if stack_name or reader._of_type("AWS::CloudFront::Distribution"):
             models.append(reader.read())
     if not models:

@@ -25,19 +25,21 @@ from edge_persist import edge_rules, preflight, runtimes  # noqa: E402
 from edge_persist.cfn import as_dict, asset_folder, properties, resources  # noqa: E402
 from edge_persist.cfn_values import boolean, known, number  # noqa: E402
 from edge_persist.preflight import (FUNCTION_TYPES, edge_uses, function_properties,  # noqa: E402
-                                    zipped_size)
+                                    sam_role_trust, zipped_size)
 
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"
 QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
 
 
 def _functions(rule, values):
-    """(use, function logical id, its properties) for each association of a traced function;
-    the rule's `reading` names the function, for the warning should it fail there."""
+    """(use, its function's properties as deployed) for each association of a traced
+    function, in this stack or in another of its cloud assembly: read them through
+    `use.owner`, that stack's Values. The rule's `reading` names the function, for the
+    warning should it fail there."""
     for use in edge_uses(values):
         if use.function_id:
             rule.reading = use.function_id
-            yield use, use.function_id, function_properties(values.template, use.function_id)
+            yield use, function_properties(use.owner.template, use.function_id)
 
 
 def _unversioned(use):
@@ -81,10 +83,6 @@ def _arn_region(arn):
     return None
 
 
-def _fn_path(function_id, *rest):
-    return ["Resources", function_id, "Properties", *rest]
-
-
 def _as_of():
     """The day runtimes are judged on: preflight --as-of, else today."""
     text = os.environ.get(preflight.AS_OF_ENV)
@@ -100,8 +98,9 @@ class EdgeFunctionRegion(preflight.EdgeRule):
 
     def check(self, cfn, values):
         for use in edge_uses(values):
-            # A function of this template is created where the stack is deployed.
-            where = values.region if use.function_id else _arn_region(use.arn)
+            # The region an ARN names wins; a function of the assembly is created where its
+            # own stack is deployed.
+            where = _arn_region(use.arn) or (use.owner.region if use.function_id else None)
             if where and where != edge_rules.EDGE_REGION:
                 yield RuleMatch(use.path, (
                     f"{use.function_id or use.arn} ({use.event_type}) is in {where}; Lambda@Edge "
@@ -128,60 +127,82 @@ class EdgeNumberedVersion(preflight.EdgeRule):
 class EdgeUnsupportedSettings(preflight.EdgeRule):
     id = "E9103"
     shortdesc = "Lambda@Edge function uses a setting the edge does not support"
-    description = ("No environment variables, layers, VPC, arm64, provisioned concurrency or "
-                   "ephemeral storage above 512 MB at the edge.")
+    description = ("No environment variables, layers, VPC, arm64, provisioned concurrency, "
+                   "runtime management other than Auto or ephemeral storage above 512 MB at "
+                   "the edge.")
     source_url = SOURCE
     tags = ["lambda@edge"]
 
     def check(self, cfn, values):
-        for use, fn_id, props in _functions(self, values):
-            problems = []
-            if any(isinstance(variables, dict) and variables
-                   for env, _ in values.branches(props.get("Environment"))
-                   for variables, _ in values.get(env, "Variables")):
-                problems.append((["Environment"], "has environment variables; bake "
-                                 "configuration into the code asset"))
-            if any(items for items, _ in values.lists(props.get("Layers"))):
-                problems.append((["Layers"], "uses layers; bundle them into the code asset"))
-            if any(isinstance(v, dict) and v for v, _ in values.branches(props.get("VpcConfig"))):
-                problems.append((["VpcConfig"], "is attached to a VPC; remove VpcConfig"))
-            if any(a != edge_rules.EDGE_ARCHITECTURE and known(a)
-                   for items, _ in values.lists(props.get("Architectures"))
-                   for a in items if isinstance(a, str)):
-                problems.append((["Architectures"], "is not x86_64; use x86_64"))
-            for storage in values.get(props.get("EphemeralStorage"), "Size"):
-                size = number(storage[0])
-                if size is not None and size > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
-                    problems.append((["EphemeralStorage"], f"has {size} MB of ephemeral "
-                                     f"storage; at most {edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB"))
-                    break
-            for path, problem in problems:
-                yield RuleMatch(_fn_path(fn_id, *path), f"{fn_id} ({use.event_type}) {problem}")
-            version = as_dict(values.resources.get(use.version_id)) if use.version_id else {}
+        for use, props in _functions(self, values):
+            for path, problem in self._problems(use.owner, props):
+                yield RuleMatch(use.function_path(values, *path),
+                                f"{use.function_name(values)} ({use.event_type}) {problem}")
+            version = as_dict(use.owner.resources.get(use.version_id)) if use.version_id else {}
             if properties(version).get("ProvisionedConcurrencyConfig"):
-                yield RuleMatch(["Resources", use.version_id, "Properties",
-                                 "ProvisionedConcurrencyConfig"],
-                                f"{use.version_id}: provisioned concurrency is not "
-                                "supported at the edge; remove it")
+                where = ["Resources", use.version_id, "Properties",
+                         "ProvisionedConcurrencyConfig"] if use.owner is values else use.path
+                yield RuleMatch(where, f"{use.version_id}: provisioned concurrency is not "
+                                       "supported at the edge; remove it")
+
+    @staticmethod
+    def _problems(owner, props):
+        """(property path, what is wrong) for each setting the edge refuses."""
+        if any(isinstance(variables, dict) and variables
+               for env, _ in owner.branches(props.get("Environment"))
+               for variables, _ in owner.get(env, "Variables")):
+            yield ["Environment"], ("has environment variables; bake configuration into the "
+                                    "code asset")
+        if any(items for items, _ in owner.lists(props.get("Layers"))):
+            yield ["Layers"], "uses layers; bundle them into the code asset"
+        if any(isinstance(v, dict) and v for v, _ in owner.branches(props.get("VpcConfig"))):
+            yield ["VpcConfig"], "is attached to a VPC; remove VpcConfig"
+        if any(a != edge_rules.EDGE_ARCHITECTURE and known(a)
+               for items, _ in owner.lists(props.get("Architectures"))
+               for a in items if isinstance(a, str)):
+            yield ["Architectures"], "is not x86_64; use x86_64"
+        sizes = [number(v) for v, _ in owner.get(props.get("EphemeralStorage"), "Size")]
+        size = max((v for v in sizes if v is not None), default=None)
+        if size is not None and size > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
+            yield ["EphemeralStorage"], (f"has {size} MB of ephemeral storage; at most "
+                                         f"{edge_rules.MAX_EPHEMERAL_STORAGE_MB} MB")
+        if any(isinstance(mode, str) and known(mode) and
+               mode != edge_rules.EDGE_RUNTIME_MANAGEMENT for mode, _ in
+               owner.get(props.get("RuntimeManagementConfig"), "UpdateRuntimeOn")):
+            yield ["RuntimeManagementConfig"], (
+                f"sets runtime management other than {edge_rules.EDGE_RUNTIME_MANAGEMENT}; "
+                "remove RuntimeManagementConfig")
+        if any(isinstance(v, dict) and v for v in
+               owner.scalars(props.get("ProvisionedConcurrencyConfig"))):
+            yield ["ProvisionedConcurrencyConfig"], (
+                "has provisioned concurrency (SAM puts it on the alias it publishes); remove it")
 
 
 class EdgeDiscouragedSettings(preflight.EdgeRule):
     id = "W9103"
-    shortdesc = "Lambda@Edge function uses a dead-letter queue or active tracing"
-    description = "Older Lambda@Edge restrictions list DLQs and X-Ray as unsupported."
+    shortdesc = ("Lambda@Edge function uses a dead-letter queue, active tracing or reserved "
+                 "concurrency")
+    description = ("Older Lambda@Edge restrictions list DLQs, X-Ray and reserved concurrency "
+                   "as unsupported.")
     source_url = SOURCE
     tags = ["lambda@edge"]
 
     def check(self, cfn, values):
-        for _use, fn_id, props in _functions(self, values):
-            if any(isinstance(v, dict) and v for v in values.scalars(props.get("DeadLetterConfig"))):
-                yield RuleMatch(_fn_path(fn_id, "DeadLetterConfig"),
-                                f"{fn_id}: a dead-letter queue may be refused at the edge; "
+        for use, props in _functions(self, values):
+            owner, name = use.owner, use.function_name(values)
+            if any(isinstance(v, dict) and v for v in owner.scalars(props.get("DeadLetterConfig"))):
+                yield RuleMatch(use.function_path(values, "DeadLetterConfig"),
+                                f"{name}: a dead-letter queue may be refused at the edge; "
                                 "remove DeadLetterConfig")
-            if any(mode == "Active" for mode, _ in values.get(props.get("TracingConfig"), "Mode")):
-                yield RuleMatch(_fn_path(fn_id, "TracingConfig"),
-                                f"{fn_id}: active X-Ray tracing may be refused at the edge; "
+            if any(mode == "Active" for mode, _ in owner.get(props.get("TracingConfig"), "Mode")):
+                yield RuleMatch(use.function_path(values, "TracingConfig"),
+                                f"{name}: active X-Ray tracing may be refused at the edge; "
                                 "use PassThrough")
+            if any(number(v) is not None for v in
+                   owner.scalars(props.get("ReservedConcurrentExecutions"))):
+                yield RuleMatch(use.function_path(values, "ReservedConcurrentExecutions"),
+                                f"{name}: reserved concurrency may be refused at the edge; "
+                                "remove ReservedConcurrentExecutions")
 
 
 class EdgeLimits(preflight.EdgeRule):
@@ -192,58 +213,61 @@ class EdgeLimits(preflight.EdgeRule):
     tags = ["lambda@edge"]
 
     def check(self, cfn, values):
-        for use, fn_id, props in _functions(self, values):
+        for use, props in _functions(self, values):
             limits = edge_rules.limits_for(use.event_type)
             for key, limit, say in (
                     ("MemorySize", limits["memory_mb"], "{v} MB; a {e} function may have at "
                                                         "most {l} MB"),
                     ("Timeout", limits["timeout_s"], "a timeout of {v} s; a {e} function may "
                                                      "run at most {l} s")):
-                found = [number(v) for v in values.scalars(props.get(key))]
+                found = [number(v) for v in use.owner.scalars(props.get(key))]
                 worst = max((v for v in found if v is not None), default=None)
                 if worst is not None and worst > limit:
-                    yield RuleMatch(_fn_path(fn_id, key), f"{fn_id} has " + say.format(
-                        v=worst, e=use.event_type, l=limit))
+                    yield RuleMatch(use.function_path(values, key),
+                                    f"{use.function_name(values)} has " + say.format(
+                                        v=worst, e=use.event_type, l=limit))
 
 
 class EdgeRuntime(preflight.EdgeRule):
     id = "E9105"
     shortdesc = "Runtime Lambda@Edge cannot run, or Lambda no longer creates"
     description = ("Lambda@Edge runs Node.js and Python zip functions; Lambda blocks creating "
-                   "functions on a runtime past its dated deprecation (runtimes.py).")
+                   "functions on a runtime past its dated deprecation (cfn-lint's runtime "
+                   "lifecycle data, read by runtimes.py).")
     source_url = runtimes.SOURCE
     tags = ["lambda@edge"]
 
     def check(self, cfn, values):
         today = _as_of()
-        for _use, fn_id, props in _functions(self, values):
-            if "Image" in values.scalars(props.get("PackageType")):
-                yield RuleMatch(_fn_path(fn_id, "PackageType"),
-                                f"{fn_id}: container images cannot run at the edge; use a zip "
+        for use, props in _functions(self, values):
+            name, where = use.function_name(values), use.function_path(values, "Runtime")
+            if "Image" in use.owner.scalars(props.get("PackageType")):
+                yield RuleMatch(use.function_path(values, "PackageType"),
+                                f"{name}: container images cannot run at the edge; use a zip "
                                 "package")
                 continue
-            for runtime in values.scalars(props.get("Runtime")):
+            for runtime in use.owner.scalars(props.get("Runtime")):
                 if not isinstance(runtime, str) or not known(runtime):
                     continue
                 if not runtimes.runs_at_edge(runtime):
-                    yield RuleMatch(_fn_path(fn_id, "Runtime"), (
-                        f"{fn_id}: runtime {runtime} is not supported at the edge; Lambda@Edge runs "
-                        f"{' and '.join(runtimes.EDGE_FAMILIES)} (move to "
+                    yield RuleMatch(where, (
+                        f"{name}: runtime {runtime} is not supported at the edge; Lambda@Edge "
+                        f"runs {' and '.join(runtimes.EDGE_FAMILIES)} (move to "
                         f"{runtimes.newest('nodejs')} or {runtimes.newest('python')})"))
                     continue
                 verdict = runtimes.judge(runtime, today)
                 if verdict.level == "error":
-                    yield RuleMatch(_fn_path(fn_id, "Runtime"), f"{fn_id}: {verdict.message}")
+                    yield RuleMatch(where, f"{name}: {verdict.message}")
                 elif verdict.level == "warning":
-                    yield RuleMatch(_fn_path(fn_id, "Runtime"), f"{fn_id}: {verdict.message}",
-                                    rule=DeprecatedRuntime())
+                    yield RuleMatch(where, f"{name}: {verdict.message}", rule=DeprecatedRuntime())
 
 
 class DeprecatedRuntime(CloudFormationLintRule):
     """Given by E9105's check; registered so that --ignore-checks W9105 can silence it."""
     id = "W9105"
-    shortdesc = "Runtime deprecated, or deprecated within 90 days"
-    description = "Lambda still creates such functions, but no longer patches the runtime."
+    shortdesc = "Runtime deprecated, or deprecated within 90 days, or unknown to the data"
+    description = ("Lambda still creates such functions, but no longer patches the runtime; "
+                   "or the runtime is newer than cfn-lint's lifecycle data knows.")
     source_url = runtimes.SOURCE
     tags = ["lambda@edge"]
 
@@ -259,20 +283,37 @@ class EdgeRoleTrust(preflight.EdgeRule):
     tags = ["lambda@edge", "iam"]
 
     def check(self, cfn, values):
-        for _use, fn_id, props in _functions(self, values):
-            for role in values.scalars(props.get("Role")):
+        for use, props in _functions(self, values):
+            owner, name = use.owner, use.function_name(values)
+            made_by_sam = sam_role_trust(owner.template, use.function_id)
+            if made_by_sam is not None:
+                if self._trusts(owner, made_by_sam) is False:
+                    yield RuleMatch(use.function_path(values), (
+                        f"the role SAM makes for {name} trusts only lambda.amazonaws.com; add "
+                        f"{edge_rules.EDGE_SERVICE_PRINCIPAL} in its AssumeRolePolicyDocument, "
+                        "or give it a Role that trusts both"))
+                continue
+            for role in owner.scalars(props.get("Role")):
                 role_id = getattr(role, "logical_id", None)
-                resource = as_dict(values.resources.get(role_id))
+                resource = as_dict(owner.resources.get(role_id))
                 if resource.get("Type") != "AWS::IAM::Role":
                     continue  # an external role cannot be checked here
-                texts = values.texts(properties(resource).get("AssumeRolePolicyDocument"))
-                if any(not known(text) for text in texts):
-                    continue  # a principal may hide in what cannot be read
-                if not any(edge_rules.EDGE_SERVICE_PRINCIPAL in text for text in texts):
-                    yield RuleMatch(
-                        ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"],
-                        f"{role_id}, the role of {fn_id}, does not trust "
-                        f"{edge_rules.EDGE_SERVICE_PRINCIPAL}; add it as a service principal")
+                if self._trusts(owner, properties(resource).get("AssumeRolePolicyDocument")) \
+                        is False:
+                    where = ["Resources", role_id, "Properties", "AssumeRolePolicyDocument"] \
+                        if owner is values else use.path
+                    yield RuleMatch(where, (
+                        f"{role_id}, the role of {name}, does not trust "
+                        f"{edge_rules.EDGE_SERVICE_PRINCIPAL}; add it as a service principal"))
+
+    @staticmethod
+    def _trusts(owner, document):
+        """Whether a trust policy names the edge principal; None when part of it cannot be
+        read (a principal may hide there)."""
+        texts = owner.texts(document)
+        if any(not known(text) for text in texts):
+            return None
+        return any(edge_rules.EDGE_SERVICE_PRINCIPAL in text for text in texts)
 
 
 class ZeroTtlCacheKey(preflight.EdgeRule):
@@ -378,14 +419,16 @@ class EdgePackageSize(preflight.EdgeRule):
     tags = ["lambda@edge"]
 
     def check(self, cfn, values):
-        for use, fn_id, _props in _functions(self, values):
-            folder = asset_folder(cfn.filename, values.resources[fn_id])
+        for use, _props in _functions(self, values):
+            template = use.owner.stack.path if use.owner.stack else cfn.filename
+            folder = asset_folder(template, use.owner.resources[use.function_id])
             if folder is None:
                 continue  # no cdk.out asset beside the template: nothing to measure
             size, limit = zipped_size(folder), edge_rules.limits_for(use.event_type)["zipped_bytes"]
             if size > limit:
-                yield RuleMatch(_fn_path(fn_id, "Code"), (
-                    f"{fn_id}'s code zips to {size:,} bytes; a {use.event_type} function may "
+                yield RuleMatch(use.function_path(values, "Code"), (
+                    f"{use.function_name(values)}'s code zips to {size:,} bytes; a "
+                    f"{use.event_type} function may "
                     f"be at most {limit:,}: trim dependencies or move work to the origin"))
 
 

@@ -9,8 +9,12 @@ import time
 
 import pytest
 import requests
+from aws_cdk import aws_cloudfront as cloudfront
 
+from edge_persist import preflight
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
+from edge_persist.emulator.template import read_stacks
+from edge_persist.errors import UsageError
 from edge_persist.emulator.server import Emulator
 from tests.conftest import synthesized
 from tests.integration.apps import node_app
@@ -173,3 +177,16 @@ def test_cdks_edge_function_is_read_across_its_stacks(tmp_path, moto_url):
     with Emulator(tmp_path / "edge.out", moto_url, [US]) as emulator:
         headers = seen(get(emulator, "/edge-function"))
     assert headers["custom_header"].endswith("Z") and headers["x-node-invocation"] == "1"
+
+
+def test_preflight_traces_cdks_edge_function_across_its_stacks(tmp_path, capsys):
+    """The emulator refuses a viewer-request EdgeFunction with a 10 s timeout at start;
+    preflight reads the same assembly the same way and refuses it before a deploy."""
+    out = tmp_path / "slow.out"
+    node_app.build_edge_function(out, cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, 10).synth()
+    assert preflight.main([str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert re.search(r"E9104 Article\w* \(stack edge-lambda-stack-\w+\) has a timeout of 10 s; "
+                     r"a viewer-request function may run at most 5 s", printed), printed
+    with pytest.raises(UsageError, match="CloudFront refuses it"):
+        read_stacks(out)

@@ -19,10 +19,11 @@ from cfnlint.template import Template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge_persist import preflight, runtimes
-from tests.unit.test_lint_corpus import EXPECTED, corpus_files
+from edge_persist import preflight
+from tests.unit.test_lint_corpus import AS_OF, EXPECTED, corpus_files, name_of
 
-RULE_FILES = ("lambda_edge.py", "cloudfront_functions.py")
+# Every rule file of the pack, as cfn-lint --append-rules finds them.
+RULE_FILES = sorted(p.name for p in preflight.RULES_DIR.glob("[A-Za-z1-9]*.py"))
 INTRINSIC = re.compile(r"^(Ref|Condition|Fn::\w+)$")
 # Values CloudFormation or SAM read before any intrinsic is resolved.
 LITERAL_ONLY = {"Type", "Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy",
@@ -60,7 +61,7 @@ def load(path):
     return json.loads(json.dumps(data))  # plain dicts and lists, no cfn-lint node types
 
 
-CASES = {path.name: load(path) for path in corpus_files()}
+CASES = {name_of(path): load(path) for path in corpus_files()}
 
 
 def region_of(name):
@@ -69,7 +70,7 @@ def region_of(name):
 
 @pytest.fixture(autouse=True)
 def _pinned_day(monkeypatch):
-    monkeypatch.setenv(preflight.AS_OF_ENV, runtimes.READ_ON.isoformat())
+    monkeypatch.setenv(preflight.AS_OF_ENV, AS_OF)
 
 
 # --- where a rewrite may go -------------------------------------------------------------------

@@ -294,9 +294,9 @@ def test_w9111_alb_dropping_invalid_header_fields():
 
 
 def test_cfn_lint_loads_the_rules_and_the_project_template_is_clean(template_path):
-    command = [CFN_LINT, "--append-rules", str(preflight.RULES_DIR), "--regions", "us-east-1",
-               "--", str(template_path)]
-    clean = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    command = [CFN_LINT, "--config-file", str(preflight.CONFIG), "--append-rules",
+               str(preflight.RULES_DIR), "--regions", "us-east-1", "--", str(template_path)]
+    clean = subprocess.run(command, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
@@ -322,3 +322,142 @@ def test_preflight_refuses_a_cloud_assembly_with_an_error(cloud_assembly, tmp_pa
     out = edited_copy(cloud_assembly, tmp_path / "cdk.out", gzip_at_zero_ttl)
     assert preflight.main([str(out)]) == 1
     assert preflight.main([str(cloud_assembly)]) == 0
+
+
+# --- values written another way ---------------------------------------------------------
+
+def _sentinel_parameter(resources, default="NONE"):
+    """The public blue/green pattern: the version ARN is a parameter whose default means
+    "none", and the association exists only when it is set."""
+    behavior = resources["Dist"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    behavior["LambdaFunctionAssociations"] = [{"Fn::If": [
+        "ArnSet", {"EventType": "viewer-request", "LambdaFunctionARN": {"Ref": "EdgeArn"}},
+        {"Ref": "AWS::NoValue"}]}]
+
+
+def with_sentinel(default):
+    data = template(_sentinel_parameter)
+    data["Parameters"] = {"EdgeArn": {"Type": "String", "Default": default}}
+    data["Conditions"] = {"ArnSet": {"Fn::Not": [{"Fn::Equals": [{"Ref": "EdgeArn"}, "NONE"]}]}}
+    return data
+
+
+def test_a_parameter_inside_fn_if_is_unknown_where_its_default_cannot_hold():
+    assert run(rules.EdgeNumberedVersion, with_sentinel("NONE")) == []
+    # The same template whose default does take the branch: that default is deployed.
+    assert "names $LATEST" in run(rules.EdgeNumberedVersion, with_sentinel(
+        "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"))[0]
+
+
+@pytest.mark.parametrize("arn", [
+    {"Fn::Sub": "arn:aws:lambda:eu-west-1:${AWS::AccountId}:function:${Fn}:7"},
+    {"Fn::Join": [":", ["arn:aws:lambda", "eu-west-1", {"Ref": "AWS::AccountId"},
+                        "function", {"Ref": "Fn"}, "7"]]},
+], ids=["sub", "join"])
+def test_e9101_an_arn_built_from_parts_names_its_own_region(arn):
+    data = template(lambda r: association(r).update(LambdaFunctionARN=arn))
+    assert "is in eu-west-1" in run(rules.EdgeFunctionRegion, data)[0]
+
+
+# --- settings the current restrictions page adds ---------------------------------------------
+
+def test_e9103_runtime_management_other_than_auto():
+    manual = template(lambda r: fn(r).update(RuntimeManagementConfig={
+        "UpdateRuntimeOn": "Manual", "RuntimeVersionArn": "arn:aws:lambda:us-east-1::runtime:x"}))
+    assert "runtime management" in run(rules.EdgeUnsupportedSettings, manual)[0]
+    auto = template(lambda r: fn(r).update(RuntimeManagementConfig={"UpdateRuntimeOn": "Auto"}))
+    assert run(rules.EdgeUnsupportedSettings, auto) == []
+
+
+def test_w9103_reserved_concurrency():
+    data = template(lambda r: fn(r).update(ReservedConcurrentExecutions=5))
+    assert "reserved concurrency" in run(rules.EdgeDiscouragedSettings, data)[0]
+
+
+# --- SAM as deployed --------------------------------------------------------------------------
+
+def sam(globals_=None, **props):
+    """A SAM function at the edge through `!Ref Fn.Version`, with `props` and Globals."""
+    def edit(resources):
+        resources["Fn"] = {"Type": "AWS::Serverless::Function", "Properties": {
+            "Runtime": "python3.13", "Handler": "handler.handler", "InlineCode": "x",
+            "AutoPublishAlias": "live", "Role": {"Fn::GetAtt": ["Role", "Arn"]}, **props}}
+        del resources["Version"]
+        association(resources)["LambdaFunctionARN"] = {"Ref": "Fn.Version"}
+    data = template(edit)
+    data["Transform"] = "AWS::Serverless-2016-10-31"
+    if globals_:
+        data["Globals"] = {"Function": globals_}
+    return data
+
+
+@pytest.mark.parametrize("data, rule, words", [
+    (sam({"ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 2}}),
+     rules.EdgeUnsupportedSettings, "provisioned concurrency"),
+    (sam(ProvisionedConcurrencyConfig={"ProvisionedConcurrentExecutions": 2}),
+     rules.EdgeUnsupportedSettings, "provisioned concurrency"),
+    (sam({"Layers": ["arn:aws:lambda:us-east-1:1:layer:a:1"]}), rules.EdgeUnsupportedSettings,
+     "layers"),
+    (sam({"Environment": {"Variables": {"A": "1"}}}, Environment={"Variables": {"B": "2"}}),
+     rules.EdgeUnsupportedSettings, "environment variables"),
+    (sam({"Tracing": "Active"}), rules.EdgeDiscouragedSettings, "X-Ray"),
+    (sam({"DeadLetterQueue": {"Type": "SQS", "TargetArn": "arn:q"}}),
+     rules.EdgeDiscouragedSettings, "dead-letter"),
+    (sam({"Timeout": 10}, Timeout=30), rules.EdgeLimits, "at most 30 s"),  # origin trigger: 30 ok
+], ids=["pc in globals", "pc on the function", "layers in globals", "env merged", "tracing",
+        "dlq", "function overrides globals"])
+def test_sam_settings_are_judged_on_the_resources_sam_makes(data, rule, words):
+    messages = run(rule, data)
+    if words == "at most 30 s":
+        assert messages == []  # the function's own Timeout wins over the Globals'
+    else:
+        assert any(words in m for m in messages), messages
+
+
+def test_sam_merges_globals_as_sam_does():
+    from edge_persist.preflight import sam_merged
+    assert sam_merged({"Variables": {"A": "1"}}, {"Variables": {"B": "2"}}) == \
+        {"Variables": {"A": "1", "B": "2"}}
+    assert sam_merged(["a"], ["b"]) == ["a", "b"]
+    assert sam_merged(5, 10) == 10
+    assert sam_merged({"Variables": {"A": "1"}}, {"Ref": "Env"}) == {"Ref": "Env"}
+
+
+def test_e9106_the_role_sam_makes_trusts_lambda_only():
+    data = sam()
+    del data["Resources"]["Fn"]["Properties"]["Role"]
+    assert "role SAM makes" in run(rules.EdgeRoleTrust, data)[0]
+    data["Resources"]["Fn"]["Properties"]["AssumeRolePolicyDocument"] = {"Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": [
+            "lambda.amazonaws.com", "edgelambda.amazonaws.com"]}}]}
+    assert run(rules.EdgeRoleTrust, data) == []
+
+
+# --- conditions -----------------------------------------------------------------------------
+
+def test_e9119_circular_conditions_and_preflight_refuses_them(tmp_path):
+    from tests.unit.test_lint_metamorphic import RULES
+    data = template()
+    data["Conditions"] = {"A": {"Fn::Not": [{"Condition": "B"}]},
+                          "B": {"Fn::And": [{"Condition": "A"}, {"Condition": "C"}]},
+                          "C": {"Fn::Equals": ["x", "x"]}}
+    circular = next(r for r in RULES if r.id == "E9119")
+    messages = run(circular, data)
+    assert len(messages) == 2 and "condition A depends on itself" in messages[0]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(data))
+    assert preflight.main([str(path)]) == 1
+
+
+def test_preflight_gives_the_same_findings_from_any_folder(cloud_assembly, tmp_path):
+    """The package carries its cfn-lint configuration: no .cfnlintrc of the folder it runs
+    in changes the findings."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def findings(cwd):
+        result = subprocess.run([sys.executable, "-m", "edge_persist.preflight",
+                                 str(cloud_assembly)], cwd=cwd, env=env, capture_output=True,
+                                text=True, timeout=300)
+        return result.returncode, result.stdout
+    (tmp_path / "elsewhere").mkdir()
+    assert findings(ROOT) == findings(tmp_path / "elsewhere") == (0, "")

@@ -1,54 +1,114 @@
-"""The dated runtime table (Lambda guide, "Lambda runtimes") and what preflight makes of it."""
+"""Runtime verdicts come from cfn-lint's lifecycle data (runtimes.py): every runtime it lists
+is judged by its own dates, every runtime it does not list by its version, and the linter
+cannot disagree with cfn-lint's own runtime rules."""
+import json
+import os
+import re
+import subprocess
 from datetime import date, timedelta
 
 import pytest
+from cfnlint.data import AdditionalSpecs
+from cfnlint.helpers import load_resource
 
-from edge_persist import runtimes
-from tests.unit.test_lint_rules import fn, rules, run, template
+from edge_persist import preflight, runtimes
+from tests.unit.test_lint_rules import CFN_LINT, fn, rules, run, template
 
-
-def test_the_table_is_less_than_a_year_old():
-    """Lambda moves these dates: a table read more than a year ago must be read again from
-    runtimes.SOURCE."""
-    assert date.today() - runtimes.READ_ON < timedelta(days=365), \
-        f"refresh edge_persist/runtimes.py from {runtimes.SOURCE}"
+DATA = load_resource(AdditionalSpecs, runtimes.LIFECYCLE_FILE)
+EDGE_RUNTIMES = sorted(r for r in DATA if runtimes.runs_at_edge(r))
 
 
-def test_every_runtime_is_blocked_in_order():
-    for runtime in runtimes.RUNTIMES.values():
-        assert runtime.deprecated <= runtime.create_blocked <= runtime.update_blocked, runtime
-        assert runtime.family in runtimes.EDGE_FAMILIES
+def expected_level(dates, day):
+    """What the data says of a new function on `day`, stated from the data alone."""
+    blocked, deprecated = dates["create-block"], dates["deprecated"]
+    if blocked and day >= date.fromisoformat(blocked):
+        return "error"
+    if deprecated and (date.fromisoformat(deprecated) - day).days <= runtimes.WARN_BEFORE_DAYS:
+        return "warning"
+    return "ok"
 
 
-@pytest.mark.parametrize("identifier, level", [
-    ("nodejs24.x", "ok"), ("nodejs22.x", "ok"), ("python3.13", "ok"), ("python3.12", "ok"),
-    ("nodejs20.x", "error"), ("nodejs18.x", "error"), ("python3.7", "error"),
-    ("python3.9", "warning"),
+def test_the_data_is_cfn_lints_own_file_not_a_copy():
+    assert {r: (v.deprecated, v.create_blocked, v.update_blocked)
+            for r, v in runtimes.lifecycle().items()} == {
+        r: tuple(date.fromisoformat(d[k]) if d[k] else None
+                 for k in ("deprecated", "create-block", "update-block")) for r, d in DATA.items()}
+    source = open(runtimes.__file__, encoding="utf-8").read()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", source)  # not one date kept by hand
+
+
+@pytest.mark.parametrize("runtime", EDGE_RUNTIMES)
+def test_every_listed_edge_runtime_on_both_sides_of_each_of_its_dates(runtime):
+    dates = DATA[runtime]
+    days = {date.fromisoformat(d) + timedelta(days=shift)
+            for d in (dates["deprecated"], dates["create-block"], dates["update-block"]) if d
+            for shift in (-91, -90, -1, 0, 1)}
+    for day in sorted(days):
+        verdict = runtimes.judge(runtime, day)
+        assert verdict.level == expected_level(dates, day), (runtime, day, verdict)
+        if verdict.level == "error":
+            assert dates["create-block"] in verdict.message
+
+
+@pytest.mark.parametrize("runtime, level, words", [
+    ("nodejs0.10", "error", "older than nodejs"),       # older than anything listed
+    ("python2.6", "error", "older than python2.7"),
+    ("nodejs26.x", "warning", "newer than nodejs24.x"),  # newer: unknown, never silence
+    ("python3.15", "warning", "newer than python3.14"),
+    ("nodejs15.x", "error", "Lambda has no runtime"),   # a version Lambda never had
+    ("nodejs5.1-edge", "error", "Lambda has no runtime"),
+    ("nodejs3.2-edge", "error", "older than"),          # -edge read as its version
+    ("python3", "error", "Lambda has no runtime"),
+    ("nodejs-latest", "error", "not a Lambda runtime identifier"),
 ])
-def test_verdicts_on_the_day_the_table_was_read(identifier, level):
-    assert runtimes.judge(identifier, runtimes.READ_ON).level == level
+def test_a_runtime_the_data_does_not_list_is_judged_by_its_version(runtime, level, words):
+    assert runtime not in DATA
+    verdict = runtimes.judge(runtime, date(2026, 12, 7))
+    assert verdict.level == level and words in verdict.message, verdict
 
 
-def test_a_runtime_warns_within_90_days_of_its_deprecation_and_errs_once_blocked():
-    node22 = runtimes.RUNTIMES["nodejs22.x"]
-    assert runtimes.judge("nodejs22.x", node22.deprecated - timedelta(days=91)).level == "ok"
-    assert runtimes.judge("nodejs22.x", node22.deprecated - timedelta(days=90)).level == "warning"
-    assert runtimes.judge("nodejs22.x", node22.deprecated).level == "warning"
-    verdict = runtimes.judge("nodejs22.x", node22.create_blocked)
-    assert verdict.level == "error"
-    assert str(node22.create_blocked) in verdict.message and "nodejs24.x" in verdict.message
+def test_versions_compare_as_numbers():
+    assert runtimes.version_of("nodejs6.10") > runtimes.version_of("nodejs4.3-edge")
+    assert runtimes.version_of("python3.10") > runtimes.version_of("python3.9")
+    assert runtimes.version_of("nodejs24.x") == (24,) and runtimes.version_of("nodejs") == ()
+    assert runtimes.newest("nodejs") == max(
+        (r for r in DATA if r.startswith("nodejs")), key=runtimes.version_of)
 
 
-def test_a_newer_runtime_than_the_table_knows_is_not_judged():
-    assert runtimes.judge("nodejs26.x", runtimes.READ_ON).level == "ok"
-    assert runtimes.runs_at_edge("nodejs26.x") and not runtimes.runs_at_edge("java21")
+@pytest.mark.parametrize("runtime", ["nodejs6.10", "nodejs8.10", "nodejs4.3-edge", "python3.6",
+                                     "nodejs", "nodejs10.x", "python2.7"])
+def test_the_oldest_runtimes_are_errors_again(runtime):
+    assert runtimes.judge(runtime, date(2026, 12, 7)).level == "error"
+
+
+def lint(runtime, day):
+    """The rule ids cfn-lint (its own rules and this pack) gives an edge function of
+    `runtime`, judged on `day` by this pack."""
+    data = template(lambda r: fn(r).update(Runtime=runtime))
+    result = subprocess.run(
+        [CFN_LINT, "--append-rules", str(preflight.RULES_DIR), "--format", "json",
+         "--regions", "us-east-1", "--", "-"], input=json.dumps(data), capture_output=True,
+        text=True, timeout=120, env={**os.environ, preflight.AS_OF_ENV: day.isoformat()})
+    return {m["Rule"]["Id"] for m in json.loads(result.stdout or "[]")}
+
+
+def test_the_pack_and_cfn_lints_own_rules_cannot_disagree_on_a_blocked_runtime():
+    """cfn-lint's E2531 (create blocked, update not yet) and E2533 (update blocked too) read
+    the same file as E9105: on today's date, which cfn-lint's own rules use, one fires
+    exactly when the other does."""
+    today = date.today()
+    for runtime in EDGE_RUNTIMES:
+        found = lint(runtime, today)
+        theirs = bool(found & {"E2531", "E2533"})
+        assert theirs == ("E9105" in found), (runtime, found)
 
 
 @pytest.mark.parametrize("runtime, errors, warnings", [
-    ("nodejs24.x", 0, 0), ("nodejs20.x", 1, 0), ("python3.9", 0, 1), ("ruby3.3", 1, 0),
+    ("nodejs24.x", 0, 0), ("nodejs20.x", 0, 1), ("python3.9", 0, 1), ("ruby3.3", 1, 0),
+    ("nodejs8.10", 1, 0), ("nodejs26.x", 0, 1),
 ])
 def test_e9105_on_a_pinned_day(monkeypatch, runtime, errors, warnings):
-    monkeypatch.setenv("EDGE_PERSIST_AS_OF", runtimes.READ_ON.isoformat())
+    monkeypatch.setenv(preflight.AS_OF_ENV, "2026-12-07")
     from cfnlint.template import Template
     matches = rules.EdgeRuntime().match(Template(None, template(
         lambda r: fn(r).update(Runtime=runtime)), ["us-east-1"]))
@@ -59,9 +119,11 @@ def test_e9105_on_a_pinned_day(monkeypatch, runtime, errors, warnings):
 
 def test_e9105_judges_by_the_as_of_day(monkeypatch):
     data = template(lambda r: fn(r).update(Runtime="nodejs20.x"))
-    monkeypatch.setenv("EDGE_PERSIST_AS_OF", "2025-01-01")
+    dates = DATA["nodejs20.x"]
+    monkeypatch.setenv(preflight.AS_OF_ENV, "2025-01-01")
     assert run(rules.EdgeRuntime, data) == []  # long before its deprecation
-    monkeypatch.setenv("EDGE_PERSIST_AS_OF", "2026-03-01")
-    assert "is deprecated on 2026-04-30, in 60 days" in run(rules.EdgeRuntime, data)[0]
-    monkeypatch.setenv("EDGE_PERSIST_AS_OF", "2026-12-02")
+    deprecated = date.fromisoformat(dates["deprecated"])
+    monkeypatch.setenv(preflight.AS_OF_ENV, (deprecated - timedelta(days=60)).isoformat())
+    assert f"is deprecated on {deprecated}, in 60 days" in run(rules.EdgeRuntime, data)[0]
+    monkeypatch.setenv(preflight.AS_OF_ENV, dates["create-block"])
     assert "no longer creates" in run(rules.EdgeRuntime, data)[0]

@@ -60,21 +60,6 @@ class OriginGroup:
     status_codes: frozenset
 
 
-def referenced_ids(value):
-    """Every logical id a Ref or GetAtt anywhere inside `value` points at."""
-    found = []
-    if isinstance(value, dict):
-        target = cfn.logical_id(value)
-        if target:
-            found.append(target)
-        for inner in value.values():
-            found += referenced_ids(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            found += referenced_ids(inner)
-    return found
-
-
 def read_origin(config, resources, resolve, mapped):
     """One entry of DistributionConfig.Origins as an Origin."""
     origin_id = config["Id"]
@@ -100,7 +85,7 @@ def read_origin(config, resources, resolve, mapped):
     if website:
         return Origin(kind="s3-website", target=website, domain=website_domain(website),
                       **common)
-    for logical in referenced_ids(config.get("DomainName")):
+    for logical in cfn.referenced_ids(config.get("DomainName")):
         kind = (resources.get(logical) or {}).get("Type")
         if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             return Origin(kind="alb", target=logical,

@@ -71,7 +71,7 @@ def build(outdir):
     return app
 
 
-def build_edge_function(outdir):
+def build_edge_function(outdir, event_type=None, timeout_s=3):
     """CDK's EdgeFunction, the usual way to write Lambda@Edge from a stack outside us-east-1:
     CDK puts the function in a us-east-1 stack of its own and the distribution's stack reads
     the version ARN through an SSM parameter reader."""
@@ -80,13 +80,14 @@ def build_edge_function(outdir):
                       env=cdk.Environment(account="123456789012", region="eu-west-1"))
     edge = cloudfront.experimental.EdgeFunction(
         stack, "Article", runtime=lambda_.Runtime.NODEJS_22_X, handler="article.handler",
-        code=lambda_.Code.from_asset(str(CODE)))
+        code=lambda_.Code.from_asset(str(CODE)), timeout=cdk.Duration.seconds(timeout_s))
     echo = lambda_.Function(stack, "Origin", runtime=lambda_.Runtime.NODEJS_24_X,
                             handler="origin.handler", code=lambda_.Code.from_asset(str(CODE)))
     cloudfront.Distribution(stack, "Dist", default_behavior=cloudfront.BehaviorOptions(
         origin=origins.FunctionUrlOrigin(
             echo.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)),
         cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-        edge_lambdas=[cloudfront.EdgeLambda(function_version=edge.current_version,
-                                            event_type=cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST)]))
+        edge_lambdas=[cloudfront.EdgeLambda(
+            function_version=edge.current_version,
+            event_type=event_type or cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST)]))
     return app

@@ -53,8 +53,8 @@ def test_a_generated_204_has_no_body():
 
 def test_cloudfront_refuses_functions_the_edge_cannot_run():
     """Page: Restrictions on Lambda@Edge
-    Rule: a Lambda@Edge function has no environment variables, layers, VPC or arm64 and at
-    most 512 MB of ephemeral storage; a viewer trigger's function has at most 128 MB and 5 s,
+    Rule: a Lambda@Edge function has no environment variables, layers, VPC, arm64 or runtime
+    management other than Auto, and at most 512 MB of ephemeral storage; a viewer trigger's function has at most 128 MB and 5 s,
     an origin trigger's at most 30 s. CloudFront refuses any other association."""
     viewer, origin = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
     fine = {"MemorySize": 128, "Timeout": 5, "Architectures": ["x86_64"]}
@@ -65,6 +65,8 @@ def test_cloudfront_refuses_functions_the_edge_cannot_run():
                           ({"VpcConfig": {"SubnetIds": ["s"]}}, "VPC"),
                           ({"Architectures": ["arm64"]}, "x86_64"),
                           ({"EphemeralStorage": {"Size": 1024}}, "ephemeral"),
+                          ({"RuntimeManagementConfig": {"UpdateRuntimeOn": "Manual"}},
+                           "runtime management"),
                           ({"MemorySize": 256}, "256 MB"), ({"Timeout": 6}, "6 s")):
         (reason,) = restrictions.refusals(viewer, {**fine, **change})
         assert words in reason

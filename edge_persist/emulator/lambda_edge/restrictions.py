@@ -2,8 +2,8 @@
 that fails, with every reason named.
 
 CloudFront Developer Guide, "Restrictions on Lambda@Edge" and the Lambda@Edge rows of
-"Quotas": no environment variables, layers, VPC or arm64, at most 512 MB of ephemeral
-storage, and a viewer trigger's function at most 128 MB and 5 s (an origin trigger's 30 s).
+"Quotas": no environment variables, layers, VPC or arm64, no runtime management other than
+Auto, at most 512 MB of ephemeral storage, and a viewer trigger's function at most 128 MB and 5 s (an origin trigger's 30 s).
 The limits are edge_rules' (one home with the preflight linter's E9103 and E9104).
 """
 from edge_persist import edge_rules
@@ -21,6 +21,10 @@ def refusals(event_type, props):
         found.append("it is attached to a VPC")
     if any(a != edge_rules.EDGE_ARCHITECTURE for a in props.get("Architectures") or []):
         found.append(f"it is not {edge_rules.EDGE_ARCHITECTURE}")
+    management = (props.get("RuntimeManagementConfig") or {}).get("UpdateRuntimeOn")
+    if management not in (None, edge_rules.EDGE_RUNTIME_MANAGEMENT):
+        found.append(f"its runtime management is {management}, not "
+                     f"{edge_rules.EDGE_RUNTIME_MANAGEMENT}")
     storage = float((props.get("EphemeralStorage") or {}).get("Size") or 0)
     if storage > edge_rules.MAX_EPHEMERAL_STORAGE_MB:
         found.append(f"its ephemeral storage is {storage:g} MB, over "

@@ -9,16 +9,23 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK    := npx --no-install cdk
 STACK  ?= EdgePersistStack
 
-.PHONY: .venv test docs synth lint deploy verify destroy cleanup demo bench forecast-example clean
+.PHONY: .venv test docs wheel synth lint deploy verify destroy cleanup demo bench forecast-example clean
 
 .venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The tools as users install them (console script, pytest plugin), from this tree.
+	$(PY) -m pip install --quiet --no-deps --editable .
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The installable package: dist/edge_persist-<version>-py3-none-any.whl.
+wheel: $(STAMP)
+	rm -rf dist
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 # The docs build first, --strict: a broken link or anchor fails the tests.
 test: docs
@@ -74,4 +81,4 @@ forecast-example: $(STAMP)
 		--duration 600 --json out/forecast-example.json --plot docs/forecast-example.png
 
 clean:
-	rm -rf cdk.out out
+	rm -rf cdk.out out dist build

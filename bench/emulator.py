@@ -17,18 +17,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import boto3
 
 from bench.common import STOP_GRACE_S, row, start_helper, stop_helper
+from bench.load import CONCURRENCY, load
 from edge_persist.emulator.services.motoserver import MotoServer
 from tests.conftest import edited_copy, fresh_module, load_event
 from tests.integration.apps import features_app
 
-REQUESTS, CONCURRENCY, WARMUP_ROUNDS, ROUNDS = 2000, 8, 5, 3
+REQUESTS, WARMUP_ROUNDS, ROUNDS = 2000, 5, 3
 CHUNKS = 8  # slices per mode and round, interleaved
 # The feature app's default behavior: a cacheable answer, with viewer-request and
 # viewer-response functions on every hit.
@@ -46,35 +46,6 @@ def start_emulator(moto_url, outputs, cdk_out):
         time.sleep(0.05)
     values = next(iter(json.loads(outputs.read_text()).values()))
     return process, values
-
-
-def load(host, port, count, path, concurrency=CONCURRENCY):
-    """`count` requests over `concurrency` keep-alive connections; latencies in s."""
-    latencies, errors, lock = [], [], threading.Lock()
-    per_thread = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]
-
-    def worker(n):
-        connection = http.client.HTTPConnection(host, port, timeout=30)
-        mine = []
-        for i in range(n):
-            start = time.perf_counter()
-            connection.request("GET", path + (f"{i}" if path.endswith("=b") else ""))
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - start)
-            if response.status != 200:
-                errors.append(response.status)
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, time.perf_counter() - started, errors
 
 
 def in_process_p50(samples=2000):

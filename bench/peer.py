@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.common import start_helper, stop_helper
-from bench.emulator import load
+from bench.load import load
 from edge_persist.emulator.environments.languages import node_binary
 from bench.peer_app import app as bench_app
 from edge_persist.emulator.services.motoserver import MotoServer, free_port

@@ -26,7 +26,6 @@ An unknown part of a string is the character UNKNOWN_PART, so a rule can still j
 known around it (`${Param}:$LATEST` is provably unversioned) and must not judge what is not.
 A value that is unknown as a whole is UNKNOWN.
 """
-import copy
 import itertools
 import re
 

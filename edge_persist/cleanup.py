@@ -1,8 +1,8 @@
 """Remove what `cdk destroy` leaves behind: the retained Lambda@Edge function and its logs,
 and a viewer function or key value store a failed deletion left.
 
-    python -m edge_persist.cleanup            # list what would be deleted
-    python -m edge_persist.cleanup --yes      # delete it
+    edge-persist cleanup          # list what would be deleted
+    edge-persist cleanup --yes    # delete it
 
 Only resources the stack named are touched: the edge function from its outputs (or its
 CloudFormation tags), `/aws/lambda/us-east-1.<function>` and
@@ -50,7 +50,7 @@ class Leftovers:
 
 
 def build_parser():
-    p = OneLineParser(prog="python -m edge_persist.cleanup", description=__doc__,
+    p = OneLineParser(prog="edge-persist cleanup", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--outputs-file", default="cdk-outputs.json",
                    help="written by cdk deploy --outputs-file (default: %(default)s)")

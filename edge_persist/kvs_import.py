@@ -13,6 +13,12 @@ from edge_persist.errors import UsageError
 
 def pair_problem(key, value):
     """Why `key`/`value` break a quota, or None; value None means a delete."""
+    for text in (key, value):
+        if isinstance(text, str) and not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return "keys and values must be valid Unicode (no lone surrogate)"
     if not isinstance(key, str) or not 1 <= len(key.encode()) <= edge_rules.KVS_MAX_KEY_BYTES:
         return f"keys must be 1 to {edge_rules.KVS_MAX_KEY_BYTES} bytes"
     if value is not None and (not isinstance(value, str) or

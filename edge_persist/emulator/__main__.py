@@ -20,7 +20,7 @@ MAX_PORT = 65535
 
 
 def build_parser():
-    p = OneLineParser(prog="python -m edge_persist.emulator", description=__doc__)
+    p = OneLineParser(prog="edge-persist emulate", description=__doc__)
     p.add_argument("--cdk-out", default="cdk.out", help="synthesized app (default: %(default)s)")
     p.add_argument("--stack-name", help="serve this stack only (default: every stack with a "
                                         "distribution)")

@@ -1,25 +1,35 @@
-"""HTTP front ends on loopback, and the Emulator that wires template, pools and tiers."""
+"""The Emulator: template, pools and tiers wired together, served on loopback from one event
+loop.
+
+Every request of every port, every execution environment's pipes and every origin connection
+are handled on that loop (uvloop), in a thread of its own: no thread hands a request to
+another, so no interpreter-lock hand-over sits on the path a request takes. What blocks
+(boto3 calls to the moto server for S3 origins and standard logs, log shipping) runs in
+threads beside it. The Emulator's methods may be called from any thread: they run their work
+on the loop and wait for it.
+"""
+import concurrent.futures
 import os
 import sys
-import threading
 
 from edge_persist import cfn, contract, edge_rules
-from edge_persist.emulator.frontend import http11
-from edge_persist.emulator.frontend.tls import ViewerTls
 from edge_persist.emulator.alb.listeners import AlbTier
-from edge_persist.emulator.cloudfront.buckets import Buckets
-from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
-from edge_persist.emulator.cloudfront.standard_logs import StandardLogs
 from edge_persist.emulator.cloudfront import viewers
+from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.control import ControlApi
+from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
+from edge_persist.emulator.cloudfront.origins import Fetcher
+from edge_persist.emulator.cloudfront.standard_logs import StandardLogs
+from edge_persist.emulator.cloudfront_functions.kvs import KvsApi, Stores
+from edge_persist.emulator.cloudfront_functions.runtime import FunctionPool, Functions
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.pool import InitErrors, Pool
-from edge_persist.emulator.cloudfront_functions.runtime import FunctionPool, Functions
-from edge_persist.emulator.cloudfront_functions.kvs import KvsApi, Stores
-from edge_persist.emulator.services.logship import LogShipper
-from edge_persist.emulator.cloudfront.origins import Fetcher
-from edge_persist.emulator.template import read_stacks
+from edge_persist.emulator.frontend.loop import LoopThread
+from edge_persist.emulator.frontend.server import Listener
+from edge_persist.emulator.frontend.tls import ViewerTls
 from edge_persist.emulator.lambda_edge.triggers import Throttle, Triggers
+from edge_persist.emulator.services.logship import LogShipper
+from edge_persist.emulator.template import read_stacks
 from edge_persist.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
@@ -28,13 +38,8 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_IDLE_TIMEOUT_S = 600.0
 DEFAULT_MAX_LIFETIME_S = 7200.0
 REAP_EVERY_S = 0.5
-
-
-def _listen(port, tier):
-    try:
-        return http11.Server((LOOPBACK, port), http11.handler_for(tier))
-    except OSError as err:
-        raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {err.strerror}") from None
+# S3 origins and website endpoints are read from the moto server with boto3, off the loop.
+BUCKET_THREADS = 4
 
 
 class Emulator:
@@ -46,30 +51,36 @@ class Emulator:
                  stack_name=None, port=0, alb_port=0, routing="client-ip", models=None,
                  origins=None, concurrency_limit=edge_rules.DEFAULT_CONCURRENCY_LIMIT,
                  env_routing="mru", kvs_propagation=edge_rules.KVS_DEFAULT_PROPAGATION_S,
-                 enforce_compute=False, viewer_country=viewers.DEFAULT_COUNTRY):
+                 enforce_compute=False, viewer_country=viewers.DEFAULT_COUNTRY, tls=None):
         self.models = models or read_stacks(cdk_out, stack_name, origins)
         self.model = self.models[0]
         self.regions = list(regions)
         self.logs_endpoint = logs_endpoint
-        self.shipper = LogShipper(logs_endpoint)
-        self._pools, self._pools_lock = {}, threading.Lock()
+        self._pools = {}
         self._lifetimes = (idle_timeout, max_lifetime)
         self._env_routing = env_routing
         self._init_errors = InitErrors()  # one per emulator: each failure is printed once
-        self._servers = []
+        self._listeners = []
+        self._function_workers = []
+        self._started = False
         self.stores = Stores(kvs_propagation)
         self._enforce_compute = enforce_compute
         self.viewer_country = viewer_country
-        self._function_workers = []
-        self.tls = ViewerTls()  # every distribution's port speaks HTTPS too
+        self.tls = tls or ViewerTls()  # every distribution's port speaks HTTPS too
+        self._executor = concurrent.futures.ThreadPoolExecutor(BUCKET_THREADS,
+                                                               thread_name_prefix="s3-origin")
+        self.shipper = LogShipper(logs_endpoint)
+        self._loop_thread = LoopThread()
+        self.loop, self.call = self._loop_thread.loop, self._loop_thread.call
         try:
-            self._build(port, alb_port, routing, concurrency_limit)
-        except Exception:
+            self.call(self._build(port, alb_port, routing, concurrency_limit))
+        except BaseException:
             self.stop()
             raise
-        self._stop = threading.Event()
 
-    def _build(self, port, alb_port, routing, concurrency_limit):
+    # --- building ----------------------------------------------------------------------------
+
+    async def _build(self, port, alb_port, routing, concurrency_limit):
         self.buckets = Buckets(self.logs_endpoint)
         self.albs, function_urls = {}, {}
         for model in self.models:
@@ -85,8 +96,9 @@ class Emulator:
                                             lb.multi_value)
             function_urls.update({url_id: self.pool(spec, contract.HOME_REGION)
                                   for url_id, spec in model.function_urls.items()})
-        fetcher = Fetcher(self.albs, self.buckets, function_urls)
-        workers = {model.stack_name: self._viewer_functions(model) for model in self.models}
+        self.fetcher = Fetcher(self.albs, self.buckets, function_urls, self._executor)
+        workers = {model.stack_name: await self._viewer_functions(model)
+                   for model in self.models}
         throttle = self.throttle = Throttle(concurrency_limit)
         self.tiers, self.urls = {}, {}
         for model in self.models:
@@ -98,12 +110,11 @@ class Emulator:
                                       distribution_id, stats, self._enforce_compute)
                 tier = CloudFrontTier(distribution, Triggers(self.pool, self.shipper, throttle,
                                                              distribution_id, stats),
-                                      fetcher, self.regions, routing, functions,
+                                      self.fetcher, self.regions, routing, functions,
                                       self.viewer_country)
-                server = self._listen(port if not self.tiers else 0, tier)
-                server.tls = self.tls
+                listener = self._listen(port if not self.tiers else 0, tier, self.tls)
                 tier.domain = tier.triggers.domain = functions.domain = \
-                    f"{LOOPBACK}:{server.server_port}"
+                    f"{LOOPBACK}:{listener.port}"
                 self.tiers[distribution_id] = tier
                 if distribution.logging:
                     tier.standard_logs = StandardLogs(
@@ -117,14 +128,14 @@ class Emulator:
                                             (dist_id, "DomainName"): tier.domain})
         self.alb_urls = {}
         for alb_id, alb in self.albs.items():
-            server = self._listen(alb_port if not self.alb_urls else 0, alb)
-            self.alb_urls[alb_id] = f"http://{LOOPBACK}:{server.server_port}"
+            listener = self._listen(alb_port if not self.alb_urls else 0, alb)
+            self.alb_urls[alb_id] = f"http://{LOOPBACK}:{listener.port}"
             for model in self.models:
                 model.resolve.known[(alb_id, "DNSName")] = self.alb_urls[alb_id].split("//")[1]
         self.api = ControlApi(self.tiers)
-        self.api.url = f"http://{LOOPBACK}:{self._listen(0, self.api).server_port}"
+        self.api.url = f"http://{LOOPBACK}:{self._listen(0, self.api).port}"
         self.kvs_api = KvsApi(self.stores)
-        self.kvs_url = f"http://{LOOPBACK}:{self._listen(0, self.kvs_api).server_port}"
+        self.kvs_url = f"http://{LOOPBACK}:{self._listen(0, self.kvs_api).port}"
         self.distribution_id, self.cloudfront = next(iter(self.tiers.items()))
         self.domain = self.cloudfront.domain
         self.url = self.urls[next(iter(self.urls))]
@@ -135,8 +146,9 @@ class Emulator:
             print(f"emulator: not emulated: {warning}", file=sys.stderr, flush=True)
         for line in languages.describe(r for model in self.models for r in model.runtimes):
             print(f"emulator: runtime {line}", file=sys.stderr, flush=True)
+        self._reaper = self.loop.call_later(REAP_EVERY_S, self._reap)
 
-    def _viewer_functions(self, model):
+    async def _viewer_functions(self, model):
         """The stack's key value stores, then a started worker for each CloudFront function
         its behaviors use: the code may embed a store's id, so stores come first."""
         self.stores.create(model)
@@ -148,49 +160,54 @@ class Emulator:
                 raise UsageError(f"CloudFront function {spec.name}: its key value store "
                                  f"{arns[0]} is not in this app")
             code = model.resolve(spec.code)
-            workers[logical] = FunctionPool(spec, code if isinstance(code, str) else "", store)
+            workers[logical] = await FunctionPool.start(spec, code if isinstance(code, str)
+                                                        else "", store)
             self._function_workers.append(workers[logical])
         return workers
 
-    def _listen(self, port, tier):
-        server = _listen(port, tier)
-        self._servers.append(server)
-        return server
+    def _listen(self, port, handler, tls=None):
+        try:
+            listener = Listener(LOOPBACK, port, handler, tls)
+        except OSError as err:
+            raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {err.strerror}") from None
+        self._listeners.append(listener)
+        return listener
 
     def pool(self, spec, region):
         """The environments of one function version in one region, shared by every trigger
         and origin that uses it, as Lambda shares them."""
         key = (spec.name, spec.version, region)
-        with self._pools_lock:
-            if key not in self._pools:
-                self._pools[key] = Pool(spec, region, self.shipper, *self._lifetimes,
-                                        self._init_errors, self._env_routing)
-            return self._pools[key]
+        if key not in self._pools:
+            self._pools[key] = Pool(spec, region, self.shipper, *self._lifetimes,
+                                    self._init_errors, self._env_routing)
+        return self._pools[key]
 
     @property
     def edge_pools(self):
         return {k: p for k, p in self._pools.items() if p.spec.edge}
 
+    def pools(self):
+        return list(self._pools.values())
+
+    # --- serving -----------------------------------------------------------------------------
+
     def start(self):
+        """Accept connections on every port."""
         self._started = True
-        for server in self._servers:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-        threading.Thread(target=self._reap, daemon=True).start()
+
+        for listener in self._listeners:
+            self._loop_thread.soon(listener.start, self.loop)
         return self
 
     def _reap(self):
-        while not self._stop.wait(REAP_EVERY_S):
-            for pool in self.pools():
-                pool.reap()
+        for pool in self.pools():
+            pool.reap()
+        self._reaper = self.loop.call_later(REAP_EVERY_S, self._reap)
 
     @property
     def certificate(self):
         """The file of the certificate the distributions' HTTPS presents."""
         return self.tls.certificate
-
-    def pools(self):
-        with self._pools_lock:
-            return list(self._pools.values())
 
     def outputs(self):
         """The shape `cdk deploy --outputs-file` writes, pointing at this emulator: each
@@ -212,23 +229,38 @@ class Emulator:
             "KeyValueStores": {s.name: s.arn for s in self.stores.by_arn.values()}}
         return found
 
+    # --- stopping ----------------------------------------------------------------------------
+
+    async def _close(self):
+        """Everything on the loop, in order: no new connection, then the environments and
+        workers, then the origin connections."""
+        if getattr(self, "_reaper", None) is not None:
+            self._reaper.cancel()
+        for listener in self._listeners:
+            listener.close()
+        for pool in self.pools():
+            pool.close()
+        for worker in self._function_workers:
+            worker.close()
+        if getattr(self, "fetcher", None) is not None:
+            self.fetcher.close()
+        for tier in getattr(self, "tiers", {}).values():
+            for task in list(tier._background):
+                task.cancel()
+
     def stop(self):
-        if hasattr(self, "_stop"):
-            self._stop.set()
-        for server in self._servers:
-            if getattr(self, "_started", False):  # shutdown() waits for serve_forever
-                server.shutdown()
-            server.server_close()
+        if self._loop_thread.running:
+            try:
+                self.call(self._close(), timeout=30)
+            except (concurrent.futures.TimeoutError, RuntimeError):
+                pass
+        self._loop_thread.stop()
         for tier in getattr(self, "tiers", {}).values():
             if tier.standard_logs is not None:
                 tier.standard_logs.close()  # the last lines, as CloudFront delivers them too
-        for pool in self.pools():
-            pool.close()
-        for worker in getattr(self, "_function_workers", ()):
-            worker.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
         self.shipper.close()
-        if hasattr(self, "tls"):
-            self.tls.close()
+        self.tls.close()
 
     def __enter__(self):
         return self.start()

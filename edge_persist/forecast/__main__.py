@@ -1,10 +1,10 @@
-"""python -m edge_persist.forecast: how often will edge memory hold a session's data?
+"""edge-persist forecast: how often will edge memory hold a session's data?
 
-    python -m edge_persist.forecast --rps 1000 --duration 3600 --sessions 50000 \\
+    edge-persist forecast --rps 1000 --duration 3600 --sessions 50000 \\
         --session-requests 20 --regions us-east-1=0.5,eu-west-3=0.5 --json out/f.json --plot out/f.png
-    python -m edge_persist.forecast --sweep rps=10,100,1000,10000 --plot out/sweep.png
-    python -m edge_persist.forecast --from-report out/demo/sessions.json
-    python -m edge_persist.forecast --from-access-logs s3://my-logs/cf/ --workers 2
+    edge-persist forecast --sweep rps=10,100,1000,10000 --plot out/sweep.png
+    edge-persist forecast --from-report out/demo/sessions.json
+    edge-persist forecast --from-access-logs s3://my-logs/cf/ --workers 2
 """
 import argparse
 import json
@@ -64,7 +64,7 @@ def _sweep(text):
 
 
 def build_parser():
-    p = OneLineParser(prog="python -m edge_persist.forecast", description=__doc__,
+    p = OneLineParser(prog="edge-persist forecast", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     d = Parameters()
     traffic = p.add_argument_group("traffic")

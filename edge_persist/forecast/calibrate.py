@@ -38,7 +38,8 @@ def replayed(probes):
     """((seconds since the first probe, session index), ...) of a report's session probes."""
     asked = [p for p in probes if p.get("session") and p.get("status") == 200]
     if not asked:
-        raise UsageError("the report's probes carry no sessions: run verify.py with --sessions")
+        raise UsageError("the report's probes carry no sessions: run edge-persist verify "
+                         "with --sessions")
     first = min(_ts(p["sent_at"]) for p in asked)
     index = {}
     return tuple((_ts(p["sent_at"]) - first, index.setdefault(p["session"], len(index)))
@@ -48,7 +49,8 @@ def replayed(probes):
 def compare(report, params):
     sessions = report.get("sessions") if isinstance(report, dict) else None
     if not sessions or not report.get("probes"):
-        raise UsageError("the report has no sessions block: run verify.py with --sessions")
+        raise UsageError("the report has no sessions block: run edge-persist verify with "
+                         "--sessions")
     lifetimes = [e["lifetime_s"] for e in report.get("environments", [])]
     measured_envs = {region: row["environments"] for region, row in
                      sessions["per_region"].items()}

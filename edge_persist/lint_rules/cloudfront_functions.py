@@ -5,21 +5,13 @@ Limits come from edge_persist/edge_rules.py; the ImportSource checks from
 edge_persist/kvs_import.py; the syntax check is node's own parser (the runtime the emulator
 runs functions in, in --check mode).
 """
-import sys
-from pathlib import Path
-
 from cfnlint.rules import RuleMatch
 
-# cfn-lint imports this file by path; put the project on sys.path for its shared facts.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
 # Modules, not classes: cfn-lint registers every rule class it finds in this file's names.
-from edge_persist import edge_rules, kvs_import, preflight  # noqa: E402
-from edge_persist.cfn import resources  # noqa: E402
-from edge_persist.cfn_values import UNKNOWN_PART, known  # noqa: E402
-from edge_persist.errors import UsageError  # noqa: E402
+from edge_persist import edge_rules, kvs_import, preflight
+from edge_persist.cfn import resources
+from edge_persist.cfn_values import UNKNOWN_PART, known
+from edge_persist.errors import UsageError
 
 QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
 KVS_GUIDE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions.html"

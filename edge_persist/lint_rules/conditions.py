@@ -1,17 +1,9 @@
 """A template shape CloudFormation refuses and cfn-lint lets pass (same pack as
 lambda_edge.py): Conditions that name themselves through others."""
-import sys
-from pathlib import Path
-
 from cfnlint.rules import RuleMatch
 
-# cfn-lint imports this file by path; put the project on sys.path for its shared facts.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from edge_persist import preflight  # noqa: E402
-from edge_persist.cfn import cyclic_conditions  # noqa: E402
+from edge_persist import preflight
+from edge_persist.cfn import cyclic_conditions
 
 CONDITIONS_GUIDE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html"
 

@@ -9,22 +9,15 @@ Fn::If branch at a time, and fires only on what is provably wrong in a branch th
 taken; a shape it does not expect is one W9100 warning (preflight.EdgeRule), never a crash.
 """
 import os
-import sys
 from datetime import date
-from pathlib import Path
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-# cfn-lint imports this file by path; put the project on sys.path for its shared facts.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
 # Modules, not classes: cfn-lint registers every rule class it finds in this file's names.
-from edge_persist import edge_rules, preflight, runtimes  # noqa: E402
-from edge_persist.cfn import as_dict, asset_folder, properties, resources  # noqa: E402
-from edge_persist.cfn_values import boolean, known, number  # noqa: E402
-from edge_persist.preflight import (FUNCTION_TYPES, edge_uses, function_properties,  # noqa: E402
+from edge_persist import edge_rules, preflight, runtimes
+from edge_persist.cfn import as_dict, asset_folder, properties, resources
+from edge_persist.cfn_values import boolean, known, number
+from edge_persist.preflight import (FUNCTION_TYPES, edge_uses, function_properties,
                                     sam_role_trust, zipped_size)
 
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"

@@ -34,7 +34,7 @@ def _pause(text):
 
 
 def build_parser():
-    p = OneLineParser(prog="verify.py", description=__doc__)
+    p = OneLineParser(prog="edge-persist verify", description=__doc__)
     where = p.add_argument_group("target (first that applies wins: --url, outputs file, stack)")
     where.add_argument("--outputs-file", default="cdk-outputs.json",
                        help="written by `cdk deploy --outputs-file` (default: %(default)s)")
@@ -243,5 +243,5 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
         return run(args, console)
     except CliError as err:
-        print(f"verify.py: {err}", file=sys.stderr)
+        print(f"verify: {err}", file=sys.stderr)
         return err.exit_code

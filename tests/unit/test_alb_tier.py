@@ -1,4 +1,5 @@
 """The emulator's ALB tier: listener conditions and the Lambda response translation."""
+import asyncio
 import base64
 
 import pytest
@@ -32,8 +33,8 @@ def tier(conditions):
 ])
 def test_conditions_decide_between_the_rule_and_the_default(conditions, matching, other):
     alb = tier(conditions)
-    assert alb.handle(matching).status == 200
-    assert alb.handle(other).status == 403
+    assert asyncio.run(alb.handle(matching)).status == 200
+    assert asyncio.run(alb.handle(other)).status == 403
 
 
 def test_a_response_over_1_mb_is_a_502():

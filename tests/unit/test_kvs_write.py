@@ -1,14 +1,13 @@
 """verify's KeyValueStore write against the emulator's data plane (no AWS): the conflict
 retry, a store that keeps changing, a missing store; each failure one line and its exit code."""
 import json
-import threading
 
 import pytest
 
 from edge_persist import contract
 from edge_persist.verify import kvs_write
 from edge_persist.aws import Aws
-from edge_persist.emulator.frontend import http11
+from edge_persist.emulator.frontend.loop import served
 from edge_persist.emulator.cloudfront_functions.kvs import KeyValueStore, KvsApi, Stores
 from edge_persist.errors import EvidenceError, UsageError
 from edge_persist.verify.cli import main as verify
@@ -33,11 +32,8 @@ class RacedStore(KeyValueStore):
 def data_plane():
     stores = Stores()
     api = KvsApi(stores)
-    server = http11.Server(("127.0.0.1", 0), http11.handler_for(api))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield stores, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served(api) as listener:
+        yield stores, f"http://127.0.0.1:{listener.port}"
 
 
 def add(stores, store):

@@ -59,7 +59,9 @@ def test_no_class_name_defined_twice():
 
 def test_top_levels_stay_small():
     assert len([p for p in (PACKAGE / "emulator").iterdir() if p.is_file()]) <= 10
-    assert len(list(PACKAGE.glob("*.py"))) <= 14
+    # The shared facts and readers, the linter, cleanup, the demo, and the package's two
+    # entry points (cli.py, pytest_plugin.py).
+    assert len(list(PACKAGE.glob("*.py"))) <= 16
 
 
 def test_every_subpackage_says_what_it_owns():

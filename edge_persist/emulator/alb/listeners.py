@@ -2,12 +2,11 @@
 import base64
 import fnmatch
 import ipaddress
-import json
 import os
 from urllib.parse import parse_qsl
 
-from edge_persist import edge_rules
-from edge_persist.emulator.frontend.messages import HttpResponse
+from edge_persist.emulator.frontend.messages import HttpResponse, reason
+from edge_persist.emulator.function_results import InvalidResult, alb_response
 
 
 def _wildcard(pattern, value, case_sensitive):
@@ -61,19 +60,26 @@ class AlbTier:
         self.pools = pools
         self.multi_value = multi_value or {}
 
-    def handle(self, request):
+    async def handle(self, request):
         for rule in self.lb.rules:
             if all(_condition_matches(c, request) for c in rule.conditions):
-                return self._act(rule.action, request)
-        return self._act(self.lb.default_action, request)
+                return await self._act(rule.action, request)
+        return await self._act(self.lb.default_action, request)
 
-    def _act(self, action, request):
+    @staticmethod
+    def refusal(status, why):
+        """The ALB's answer to a request its listener refuses (bad framing, too large)."""
+        return HttpResponse(status, [("Content-Type", "text/html")],
+                            f"<html><body><h1>{status} {reason(status)}</h1></body></html>"
+                            .encode())
+
+    async def _act(self, action, request):
         kind = action.get("Type")
         if kind == "fixed-response":
             return _fixed(action["FixedResponseConfig"])
         if kind == "forward":
             group = action["TargetGroupArn"]["Ref"]
-            return self._invoke(group, request)
+            return await self._invoke(group, request)
         if kind == "redirect":
             config = action["RedirectConfig"]
             location = (f"{config.get('Protocol', 'http').lower()}://"
@@ -102,8 +108,8 @@ class AlbTier:
             event["headers"] = {k.lower(): v for k, v in request.headers}
         return event
 
-    def _invoke(self, group, request):
-        outcome = self.pools[group].invoke(self.event(group, request))
+    async def _invoke(self, group, request):
+        outcome = await self.pools[group].invoke(self.event(group, request))
         if outcome.kind != "ok":
             return _bad_gateway()
         return self._translate(outcome.result)
@@ -111,20 +117,10 @@ class AlbTier:
     @staticmethod
     def _translate(result):
         """The Lambda's response object as HTTP, or 502 as the ALB answers a bad one."""
-        if not isinstance(result, dict) or "statusCode" not in result:
-            return _bad_gateway()
-        if len(json.dumps(result).encode()) > edge_rules.ALB_MAX_LAMBDA_RESPONSE_BYTES:
-            return _bad_gateway()
         try:
-            status = int(result["statusCode"])
-            body = result.get("body") or ""
-            data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        except (TypeError, ValueError):
+            return alb_response(result)
+        except InvalidResult:
             return _bad_gateway()
-        headers = [(k, str(v)) for k, v in (result.get("headers") or {}).items()]
-        headers += [(k, str(v)) for k, values in (result.get("multiValueHeaders") or {}).items()
-                    for v in values]
-        return HttpResponse(status, headers, data)
 
 
 def _grouped(pairs):

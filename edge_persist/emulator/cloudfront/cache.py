@@ -28,9 +28,9 @@ Rules and their sources (CloudFront Developer Guide):
   requests): while a miss is on its way to the origin, other requests with the same cache
   key wait for its answer; served from the cache when it was cacheable, else sent on.
 """
+import asyncio
 import email.utils
 import re
-import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -167,51 +167,46 @@ class Entry:
 
 
 class Flights:
-    """Misses on their way to the origin, by (region, key): what request collapsing waits on."""
+    """Misses on their way to the origin, by (region, key): what request collapsing waits on.
+    On the emulator's event loop, as every cache structure here."""
 
     def __init__(self):
-        self._lock = threading.Lock()
         self._landed = {}
 
     def join(self, region, key):
         """(event set when the miss under way lands, whether this caller leads it)."""
-        with self._lock:
-            landed = self._landed.get((region, key))
-            if landed is not None:
-                return landed, False
-            landed = self._landed[(region, key)] = threading.Event()
-            return landed, True
+        landed = self._landed.get((region, key))
+        if landed is not None:
+            return landed, False
+        landed = self._landed[(region, key)] = asyncio.Event()
+        return landed, True
 
     def land(self, region, key):
-        with self._lock:
-            landed = self._landed.pop((region, key), None)
+        landed = self._landed.pop((region, key), None)
         if landed is not None:
             landed.set()
 
 
 class RegionalCaches:
-    """One store per (distribution, region); thread-safe."""
+    """One store per (distribution, region)."""
 
     def __init__(self):
         self._stores = {}
-        self._lock = threading.Lock()
         self._puts = 0
 
     def get(self, region, key):
         """(response, age) of a fresh entry, else None. An expired entry stays, for
         revalidation (stale())."""
         now = time.monotonic()
-        with self._lock:
-            entry = self._stores.get(region, {}).get(key)
-            if entry and entry.expires > now:
-                return entry.response, int(now - entry.stored)
+        entry = self._stores.get(region, {}).get(key)
+        if entry and entry.expires > now:
+            return entry.response, int(now - entry.stored)
         return None
 
     def stale(self, region, key):
         """The expired Entry under `key`, or None: what CloudFront revalidates with the
         origin, and serves when the origin answers 5xx."""
-        with self._lock:
-            entry = self._stores.get(region, {}).get(key)
+        entry = self._stores.get(region, {}).get(key)
         return entry if entry and entry.expires <= time.monotonic() else None
 
     def put(self, region, key, response, seconds):
@@ -219,14 +214,13 @@ class RegionalCaches:
             return
         now = time.monotonic()
         entry = Entry(response, now, now + seconds, *stale_windows(response))
-        with self._lock:
-            self._stores.setdefault(region, {})[key] = entry
-            self._puts += 1
-            if self._puts % SWEEP_EVERY == 0:
-                for store in self._stores.values():
-                    for old in [k for k, e in store.items() if e.expires + max(
-                            STALE_KEEP_S, e.while_revalidate, e.if_error or 0) < now]:
-                        del store[old]
+        self._stores.setdefault(region, {})[key] = entry
+        self._puts += 1
+        if self._puts % SWEEP_EVERY == 0:
+            for store in self._stores.values():
+                for old in [k for k, e in store.items() if e.expires + max(
+                        STALE_KEEP_S, e.while_revalidate, e.if_error or 0) < now]:
+                    del store[old]
 
     def invalidate(self, paths):
         """Drop every entry whose path matches one of the invalidation paths (`*` at the end
@@ -234,9 +228,12 @@ class RegionalCaches:
         matchers = [re.compile(re.escape(p[:-1]) + ".*" if p.endswith("*") else re.escape(p))
                     for p in paths]
         dropped = 0
-        with self._lock:
-            for store in self._stores.values():
-                for key in [k for k in store if any(m.fullmatch(k[1]) for m in matchers)]:
-                    del store[key]
-                    dropped += 1
+        for store in self._stores.values():
+            for key in [k for k in store if any(m.fullmatch(k[1]) for m in matchers)]:
+                del store[key]
+                dropped += 1
         return dropped
+
+    def clear(self):
+        """Empty every region's cache."""
+        self._stores.clear()

@@ -30,6 +30,11 @@ class ControlApi:
         self.tiers = tiers
         self.url = ""
 
+    @staticmethod
+    def refusal(status, why):
+        """The API's answer to a request its server refuses (bad framing, too large)."""
+        return _error(status, "InvalidRequest", why)
+
     def handle(self, request):
         match = INVALIDATION.match(request.path)
         if request.method != "POST" or not match:

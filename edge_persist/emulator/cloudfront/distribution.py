@@ -14,9 +14,10 @@ trigger a Lambda@Edge function":
 - viewer-response runs on every answer, hits included, unless the origin returned 400 or
   more (or a request trigger generated the answer at the viewer).
 """
+import asyncio
 import dataclasses
+import inspect
 import os
-import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -30,8 +31,7 @@ from edge_persist.emulator.cloudfront.cache import Flights, RegionalCaches, cach
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable, gateway_error
 from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator import ids
-from edge_persist.emulator.frontend import http11
-from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse, reason
 from edge_persist.emulator.lambda_edge import events
 
 # Which regional edge cache serves a request, and its POP's name in X-Amz-Cf-Pop.
@@ -155,7 +155,10 @@ class CloudFrontTier:
         self.domain = ""
         self.stats = triggers_.stats
         self.standard_logs = None  # standard_logs.StandardLogs, with the template's Logging
-        self._stages = [getattr(self, name) for name in self.REQUEST_PATH]
+        self._background = set()  # revalidations under way: held until they end
+        # (stage, whether it is a coroutine): only the stages that call out are awaited.
+        self._stages = [(stage, inspect.iscoroutinefunction(stage))
+                        for stage in (getattr(self, name) for name in self.REQUEST_PATH)]
 
     # --- routing ------------------------------------------------------------------------
 
@@ -185,7 +188,7 @@ class CloudFrontTier:
 
     # --- the request path -------------------------------------------------------------
 
-    def handle(self, request):
+    async def handle(self, request):
         # One id per request: the events' requestId, the X-Amz-Cf-Id sent to the origin and
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
@@ -194,8 +197,11 @@ class CloudFrontTier:
         if self.standard_logs is not None:  # the log line is of the request as it came
             exchange.viewer_request, exchange.started = dataclasses.replace(request), \
                 time.monotonic()
-        for stage in self._stages:
-            stage(exchange)
+        for stage, awaited in self._stages:
+            if awaited:
+                await stage(exchange)
+            else:
+                stage(exchange)
             if exchange.answered:
                 break
         response = self._finish(exchange)
@@ -229,7 +235,7 @@ class CloudFrontTier:
         if size > edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
             exchange.answer(_plain(494, "The request headers are too large.\n"))
 
-    def geo_restriction(self, exchange):
+    async def geo_restriction(self, exchange):
         """"Restrict the geographic distribution of your content": a viewer from a country
         the distribution keeps out gets 403 from CloudFront, or the distribution's custom
         error page for 403."""
@@ -240,7 +246,7 @@ class CloudFrontTier:
         _strip(request, viewers.COUNTRY_HEADER)
         if viewers.blocked(self.distribution.geo, exchange.connection.country):
             # A custom error page for 403 is what a blocked viewer sees, when there is one.
-            exchange.answer(self._error_page(exchange, 403) or _plain(
+            exchange.answer(await self._error_page(exchange, 403) or _plain(
                 403, "The Amazon CloudFront distribution is configured to block access from "
                      "your country.\n"))
 
@@ -264,7 +270,7 @@ class CloudFrontTier:
             return exchange.answer(_plain(403, "Send this request over HTTPS.\n"))
         status = 301 if request.method in ("GET", "HEAD") else 307
         location = f"https://{self._host(request)}{exchange.target}"
-        title = f"{status} {http11.reason(status)}"
+        title = f"{status} {reason(status)}"
         body = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>"
                 f"{title}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n"
                 "</html>\r\n").encode()
@@ -305,11 +311,11 @@ class CloudFrontTier:
         if exchange.request.path == "/" and root:
             exchange.request.path = "/" + root.lstrip("/")
 
-    def viewer_request_function(self, exchange):
+    async def viewer_request_function(self, exchange):
         behavior = exchange.behavior
         if VR not in behavior.functions:
             return
-        outcome = self.functions.run(behavior.functions[VR], VR, exchange.request_id,
+        outcome = await self.functions.run(behavior.functions[VR], VR, exchange.request_id,
                                      exchange.request, self.edge_location(exchange.region))
         if outcome.failed:
             return exchange.answer(outcome.failed)
@@ -320,12 +326,12 @@ class CloudFrontTier:
         exchange.request = function_events.to_request(exchange.request, outcome.request)
         exchange.origin_changes = outcome.origins
 
-    def viewer_request_trigger(self, exchange):
+    async def viewer_request_trigger(self, exchange):
         request, behavior = exchange.request, exchange.behavior
         exchange.viewer = forwarding.viewer_request(request, behavior)
         if VR not in behavior.associations:
             return
-        outcome = self.triggers.run(behavior.associations[VR], exchange.region,
+        outcome = await self.triggers.run(behavior.associations[VR], exchange.region,
                                     exchange.request_id, exchange.viewer)
         if outcome.failed:
             return exchange.answer(outcome.failed)
@@ -339,10 +345,10 @@ class CloudFrontTier:
                                        events.request_body(viewer, request.body),
                                        request.client_ip)
 
-    def cache_or_origin(self, exchange):
+    async def cache_or_origin(self, exchange):
         """A hit from this region's cache, or the origin's answer (cached when it may be). A
         viewer function's origin changes do not enter the cache key, as in CloudFront."""
-        response, x_cache, age = self._cached_or_fetched(
+        response, x_cache, age = await self._cached_or_fetched(
             exchange, exchange.request, exchange.behavior, exchange.origin_changes)
         if x_cache is None:  # a function failed: its answer goes back as it is
             return exchange.answer(response)
@@ -350,7 +356,7 @@ class CloudFrontTier:
         exchange.viewer_response_runs = exchange.x_cache != edge_rules.X_CACHE_ERROR and \
             exchange.response.status < edge_rules.VIEWER_RESPONSE_SKIPPED_FROM
 
-    def _cached_or_fetched(self, exchange, request, behavior, origin_changes=()):
+    async def _cached_or_fetched(self, exchange, request, behavior, origin_changes=()):
         """(response, X-Cache or None when a function failed, Age or None) for `request`
         under `behavior`: a fresh hit; an expired object within its stale-while-revalidate,
         revalidated in the background; else the origin (revalidating an expired object), the
@@ -359,7 +365,7 @@ class CloudFrontTier:
         key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
         if key is None:
             self.stats["misses"] += 1
-            return self._fetched(exchange, request, behavior, origin_changes, None)
+            return await self._fetched(exchange, request, behavior, origin_changes, None)
         cached = self.caches.get(region, key)
         if cached is not None:
             self.stats["hits"] += 1
@@ -368,40 +374,45 @@ class CloudFrontTier:
         landed, leader = self.flights.join(region, key)
         if stale is not None and stale.expired_for() <= stale.while_revalidate:
             if leader:  # one revalidation at a time; the viewer does not wait for it
-                threading.Thread(target=self._revalidate, daemon=True, args=(
-                    exchange, request, behavior, origin_changes, key)).start()
+                task = asyncio.get_running_loop().create_task(self._revalidate(
+                    exchange, request, behavior, origin_changes, key))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
             self.stats["hits"] += 1
             return stale.response, edge_rules.X_CACHE_HIT, int(
                 time.monotonic() - stale.stored)
         if not leader:
             # Request collapsing: the answer to the miss under way, when it was cacheable.
-            landed.wait(COLLAPSE_WAIT_S)
+            try:
+                await asyncio.wait_for(landed.wait(), COLLAPSE_WAIT_S)
+            except asyncio.TimeoutError:
+                pass
             cached = self.caches.get(region, key)
             if cached is not None:
                 self.stats["hits"] += 1
                 return cached[0], edge_rules.X_CACHE_HIT, cached[1]
             self.stats["misses"] += 1
-            return self._fetched(exchange, request, behavior, origin_changes, key)
+            return await self._fetched(exchange, request, behavior, origin_changes, key)
         try:
             self.stats["misses"] += 1
-            return self._fetched(exchange, request, behavior, origin_changes, key)
+            return await self._fetched(exchange, request, behavior, origin_changes, key)
         finally:
             self.flights.land(region, key)
 
-    def _revalidate(self, exchange, request, behavior, origin_changes, key):
+    async def _revalidate(self, exchange, request, behavior, origin_changes, key):
         try:
-            self._fetched(exchange, request, behavior, origin_changes, key)
+            await self._fetched(exchange, request, behavior, origin_changes, key)
         except Exception:  # noqa: BLE001 - a failed background refresh leaves the stale copy
             pass
         finally:
             self.flights.land(exchange.region, key)
 
-    def _fetched(self, exchange, request, behavior, origin_changes, key):
+    async def _fetched(self, exchange, request, behavior, origin_changes, key):
         """The origin's answer for `request` (revalidating the expired object under `key`),
         cached under `key` when it may be."""
         region = exchange.region
         stale = self.caches.stale(region, key) if key is not None else None
-        response, x_cache, cacheable = self._from_origin(
+        response, x_cache, cacheable = await self._from_origin(
             request, behavior, region, exchange.request_id, origin_changes,
             _conditional(stale.response if stale else None), exchange.connection)
         response, x_cache = _revalidated(stale, response, x_cache)
@@ -417,15 +428,15 @@ class CloudFrontTier:
             return ttl(behavior.cache_policy, response, error_min_ttl=custom.min_ttl)
         return ttl(behavior.cache_policy, response)
 
-    def custom_error_response(self, exchange):
+    async def custom_error_response(self, exchange):
         """"Generate custom error responses": for an error status with a ResponsePagePath,
         CloudFront answers with that object and ResponseCode."""
-        page = self._error_page(exchange, exchange.response.status)
+        page = await self._error_page(exchange, exchange.response.status)
         if page is not None:
             exchange.response, exchange.x_cache = page, edge_rules.X_CACHE_ERROR
             exchange.viewer_response_runs = False
 
-    def _error_page(self, exchange, status):
+    async def _error_page(self, exchange, status):
         """The custom error page for `status` with its ResponseCode, or None when the
         distribution has none or it cannot be had. CloudFront gets the object through the
         behavior its path matches, cached as any object; viewer-request does not run for it."""
@@ -436,7 +447,7 @@ class CloudFrontTier:
         page_request = HttpRequest("GET", custom.page_path, "", [], b"",
                                    exchange.request.client_ip)
         behavior = behavior_rules.choose(dist.behaviors, dist.default_behavior, page_request.path)
-        page, page_x_cache, _ = self._cached_or_fetched(exchange, page_request, behavior)
+        page, page_x_cache, _ = await self._cached_or_fetched(exchange, page_request, behavior)
         if page_x_cache is None or page.status >= 400:  # no page: the error goes back
             return None
         return HttpResponse(custom.response_code or status, page.headers, page.body)
@@ -448,23 +459,23 @@ class CloudFrontTier:
         exchange.response = delivery.compressed(exchange.request, exchange.response,
                                                 exchange.behavior)
 
-    def viewer_response_function(self, exchange):
+    async def viewer_response_function(self, exchange):
         behavior = exchange.behavior
         if VRESP not in behavior.functions or not exchange.viewer_response_runs:
             return
-        outcome = self.functions.run(behavior.functions[VRESP], VRESP, exchange.request_id,
+        outcome = await self.functions.run(behavior.functions[VRESP], VRESP, exchange.request_id,
                                      exchange.request, {}, exchange.response)
         if outcome.failed:
             return exchange.answer(outcome.failed)
         exchange.response = function_events.to_response(outcome.response,
                                                         exchange.response.body)
 
-    def viewer_response_trigger(self, exchange):
+    async def viewer_response_trigger(self, exchange):
         behavior = exchange.behavior
         if VRESP not in behavior.associations or not exchange.viewer_response_runs:
             return
         exchange.viewer.pop("body", None)
-        outcome = self.triggers.run(behavior.associations[VRESP], exchange.region,
+        outcome = await self.triggers.run(behavior.associations[VRESP], exchange.region,
                                     exchange.request_id, exchange.viewer,
                                     events.event_response(exchange.response))
         if outcome.failed:
@@ -518,7 +529,7 @@ class CloudFrontTier:
                                    domain=domain, target=known.target if known else
                                    self.distribution.mapped.get(domain))
 
-    def _from_origin(self, request, behavior, region, request_id, origin_changes=(),
+    async def _from_origin(self, request, behavior, region, request_id, origin_changes=(),
                      conditional=(), connection=viewers.Connection()):
         """(response, X-Cache, cacheable): origin-request, the origin (failing over within an
         origin group), origin-response. `conditional`: the If-None-Match / If-Modified-Since
@@ -532,8 +543,8 @@ class CloudFrontTier:
             cf_request = forwarding.origin_request(request, origin, behavior,
                                                    self._edge_host(region), connection)
             if OR in behavior.associations:
-                outcome = self.triggers.run(behavior.associations[OR], region, request_id,
-                                            cf_request)
+                outcome = await self.triggers.run(behavior.associations[OR], region,
+                                                  request_id, cf_request)
                 if outcome.failed:
                     return outcome.failed, None, False
                 if outcome.response is not None:  # cached; origin-response does not run
@@ -542,7 +553,8 @@ class CloudFrontTier:
                 cf_request = outcome.request
             to_origin = events.to_origin(cf_request, request.body, request_id)
             to_origin.headers += conditional
-            response, timed_out = self._fetch(self._origin_of(cf_request, origin), to_origin)
+            response, timed_out = await self._fetch(self._origin_of(cf_request, origin),
+                                                    to_origin)
             last = i == len(members) - 1
             if last or (response is not None and response.status not in status_codes):
                 break
@@ -553,8 +565,8 @@ class CloudFrontTier:
             response = None
         response = response or gateway_error(timed_out)
         if ORESP in behavior.associations:
-            outcome = self.triggers.run(behavior.associations[ORESP], region, request_id,
-                                        cf_request, events.event_response(response))
+            outcome = await self.triggers.run(behavior.associations[ORESP], region, request_id,
+                                              cf_request, events.event_response(response))
             if outcome.failed:
                 return outcome.failed, None, False
             response = events.http_response(outcome.response, response.body)
@@ -567,10 +579,10 @@ class CloudFrontTier:
         x_cache = edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_MISS
         return response, x_cache, True
 
-    def _fetch(self, origin, request):
+    async def _fetch(self, origin, request):
         """(the origin's answer or None when it gave none, whether that was a timeout)."""
         try:
-            return self.fetcher.fetch(origin, request), False
+            return await self.fetcher.fetch(origin, request), False
         except OriginUnreachable as unreachable:
             return None, unreachable.timed_out
 
@@ -590,6 +602,14 @@ class CloudFrontTier:
                                path=(named.get(kind) or {}).get("path", ""))
 
     # --- answers ------------------------------------------------------------------------
+
+    def refusal(self, status, why):
+        """CloudFront's answer to a request the server refuses before the request path
+        (bad framing, too large, too slow), shaped as every answer of this distribution."""
+        exchange = Exchange(HttpRequest("GET", "/", "", []), ids.cloudfront_request_id(),
+                            region=self.regions[0])
+        exchange.answer(_plain(status, f"{why}\n"))
+        return self._finish(exchange)
 
     def _finish(self, exchange):
         response, region, age = exchange.response, exchange.region, exchange.age

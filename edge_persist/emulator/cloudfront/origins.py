@@ -14,18 +14,18 @@ Sources (CloudFront Developer Guide): "Origin settings" (OriginPath, custom head
 origin is tried on the configured status codes or a connection failure, and origin-request
 runs again for it), "Restrict access to an Amazon S3 origin" (403 without s3:ListBucket).
 """
+import asyncio
 import base64
-import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from edge_persist import cfn
-from edge_persist.emulator.frontend import http11
 from edge_persist.emulator.cloudfront.websites import website_domain
+from edge_persist.emulator.frontend import client, fields
 from edge_persist.emulator.frontend.messages import HttpResponse
+from edge_persist.emulator.function_results import InvalidResult, function_url_response
 
 # CloudFront's defaults for a custom origin ("Origin settings"): the response timeout
 # (OriginReadTimeout) and how long an idle origin connection is kept (OriginKeepaliveTimeout).
@@ -146,31 +146,37 @@ def gateway_error(timed_out):
 
 
 class Fetcher:
-    """Sends an origin request to whichever kind of origin it names."""
+    """Sends an origin request to whichever kind of origin it names, on the emulator's event
+    loop. S3 and website origins are read from the moto server with boto3, in `executor`'s
+    threads; custom origins through one pool of kept-alive connections."""
 
-    def __init__(self, albs, buckets, function_urls):
+    def __init__(self, albs, buckets, function_urls, executor=None):
         """albs: logical id -> AlbTier; buckets: buckets.Buckets; function_urls: logical id
         -> Pool of the function behind the URL."""
         self.albs, self.buckets, self.function_urls = albs, buckets, function_urls
-        self._local = threading.local()
+        self.executor = executor
+        self.connections = client.OriginPool()
 
-    def fetch(self, origin, request):
+    async def fetch(self, origin, request):
         if origin.kind == "alb":
-            return self.albs[origin.target].handle(request)
-        if origin.kind == "s3":
-            bucket = self.buckets.names.get(origin.target, origin.target)
-            return self.buckets.get_object(
-                bucket, origin.path + request.path, request.method,
-                [(k.lower(), v) for k, v in request.headers
-                 if k.lower() in ("if-none-match", "if-modified-since")])
-        if origin.kind == "s3-website":
-            return self.buckets.website(self.buckets.names.get(origin.target, origin.target),
-                                        request.method, origin.path + request.path)
+            return await self.albs[origin.target].handle(request)
+        if origin.kind in ("s3", "s3-website"):
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, self._bucket, origin, request)
         if origin.kind == "function-url":
-            return self._function_url(origin, request)
-        return self._custom(origin, request)
+            return await self._function_url(origin, request)
+        return await self._custom(origin, request)
 
-    def _custom(self, origin, request):
+    def _bucket(self, origin, request):
+        bucket = self.buckets.names.get(origin.target, origin.target)
+        if origin.kind == "s3-website":
+            return self.buckets.website(bucket, request.method, origin.path + request.path)
+        return self.buckets.get_object(
+            bucket, origin.path + request.path, request.method,
+            [(k.lower(), v) for k, v in request.headers
+             if k.lower() in ("if-none-match", "if-modified-since")])
+
+    async def _custom(self, origin, request):
         if not origin.target:
             raise OriginUnreachable(f"custom origin {origin.domain} is not mapped: pass "
                                     f"--origin {origin.domain}=http://127.0.0.1:PORT")
@@ -179,32 +185,30 @@ class Fetcher:
                   (f"?{request.query}" if request.query else ""))
         headers = [("Host", origin.domain)] + [(k, v) for k, v in request.headers
                                               if k.lower() not in ("host", "content-length")]
-        # One keep-alive connection per request thread and origin, as CloudFront keeps origin
-        # connections open (keepaliveTimeout).
-        clients = self._local.__dict__.setdefault("clients", {})
-        for attempt in (1, 2):  # a kept connection the origin closed is retried once, fresh
-            client = clients.get((split.netloc, origin.read_timeout))
-            if client is None:
-                client = clients[(split.netloc, origin.read_timeout)] = http11.OriginClient(
-                    split.hostname, split.port or 80, origin.read_timeout)
-            try:
-                status, answer_headers, body = client.exchange(request.method, target, headers,
-                                                               request.body)
-                return HttpResponse(status, answer_headers, body)
-            except TimeoutError as err:  # no answer within OriginReadTimeout: not retried
-                client.close()
-                raise OriginUnreachable(f"{origin.domain}: {err}", timed_out=True) from None
-            except (OSError, ValueError, IndexError, http11.BadMessage) as err:
-                client.close()
-                if attempt == 2:
-                    raise OriginUnreachable(f"{origin.domain}: {err}") from None
+        try:
+            status, answer_headers, body = await self.connections.exchange(
+                split.scheme, split.hostname, split.port or (443 if split.scheme == "https"
+                                                             else 80),
+                request.method, target, headers, request.body, origin.read_timeout,
+                origin.keepalive_timeout)
+        except client.OriginTimeout as err:  # no answer within OriginReadTimeout
+            raise OriginUnreachable(f"{origin.domain}: {err}", timed_out=True) from None
+        except (client.OriginFailed, fields.InvalidField) as err:
+            raise OriginUnreachable(f"{origin.domain}: {err}") from None
+        return HttpResponse(status, answer_headers, body)
 
-    def _function_url(self, origin, request):
+    async def _function_url(self, origin, request):
         pool = self.function_urls[origin.target]
-        outcome = pool.invoke(function_url_event(request, origin.domain))
+        outcome = await pool.invoke(function_url_event(request, origin.domain))
         if outcome.kind != "ok":
             return gateway_error(False)
-        return function_url_response(outcome.result)
+        try:
+            return function_url_response(outcome.result)
+        except InvalidResult:
+            return gateway_error(False)
+
+    def close(self):
+        self.connections.close()
 
 
 def function_url_event(request, domain):
@@ -242,22 +246,6 @@ def function_url_event(request, domain):
     if request.body:
         event["body"] = body
     return event
-
-
-def function_url_response(result):
-    """A Function URL response: a dict with statusCode is taken as it is; anything else is
-    a 200 with the value as JSON (Lambda guide, "Response payload format")."""
-    if not isinstance(result, dict) or "statusCode" not in result:
-        return HttpResponse(200, [("Content-Type", "application/json")],
-                            json.dumps(result).encode())
-    try:
-        body = result.get("body") or ""
-        data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-        headers = [(k, str(v)) for k, v in (result.get("headers") or {}).items()]
-        headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
-        return HttpResponse(int(result["statusCode"]), headers, data)
-    except (TypeError, ValueError):
-        return gateway_error(False)
 
 
 def s3_error(status, code, message):

@@ -12,7 +12,7 @@ import base64
 from edge_persist import edge_rules
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 from edge_persist.emulator.cloudfront.cache import cookies_of
-from edge_persist.emulator.frontend.http11 import reason
+from edge_persist.emulator.frontend.messages import reason
 from edge_persist.emulator.lambda_edge.events import HOP_BY_HOP
 
 VR = edge_rules.VIEWER_REQUEST

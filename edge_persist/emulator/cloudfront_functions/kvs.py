@@ -180,6 +180,11 @@ class KvsApi:
         except KvsError as err:
             return _error(err)
 
+    @staticmethod
+    def refusal(status, why):
+        """The API's answer to a request its server refuses (bad framing, too large)."""
+        return _error(KvsError("ValidationException", status, why))
+
     def _route(self, request):
         if not request.path.startswith(self.PREFIX):
             raise KvsError("ResourceNotFoundException", 404, f"{request.path} is not emulated")
@@ -236,8 +241,12 @@ class KvsApi:
     @staticmethod
     def _update(store, if_match, body):
         document = _body(body)
-        puts = [(p.get("Key"), p.get("Value")) for p in document.get("Puts") or []]
-        deletes = [d.get("Key") for d in document.get("Deletes") or []]
+        puts, deletes = document.get("Puts") or [], document.get("Deletes") or []
+        if not isinstance(puts, list) or not isinstance(deletes, list) or not all(
+                isinstance(item, dict) for item in puts + deletes):
+            raise KvsError("ValidationException", 400, "Puts and Deletes are lists of objects")
+        puts = [(p.get("Key"), p.get("Value")) for p in puts]
+        deletes = [d.get("Key") for d in deletes]
         if len(puts) + len(deletes) > edge_rules.KVS_MAX_UPDATE_KEYS:
             raise KvsError("ValidationException", 400, "UpdateKeys takes at most "
                            f"{edge_rules.KVS_MAX_UPDATE_KEYS} keys")
@@ -251,7 +260,7 @@ class KvsApi:
 def _body(body):
     try:
         document = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise KvsError("ValidationException", 400, "the body is not JSON") from None
     if not isinstance(document, dict):
         raise KvsError("ValidationException", 400, "the body is not a JSON object")

@@ -15,11 +15,8 @@ Per run (CloudFront guide, "Restrictions on CloudFront Functions", "Edge functio
   budget 503 FunctionThrottledError;
 - memory is not limited: node:vm cannot cap one context at the 2 MB CloudFront allows.
 """
-import contextlib
+import asyncio
 import os
-import queue
-import select
-import signal
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,7 +27,8 @@ import orjson
 from edge_persist import edge_rules
 from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator.frontend.messages import HttpResponse
-from edge_persist.emulator.children import project_env
+from edge_persist.emulator import children
+from edge_persist.emulator.children import DEAD, ChildPipes
 from edge_persist.emulator.environments.languages import node_binary
 from edge_persist.emulator.lambda_edge.triggers import failure
 from edge_persist.errors import UsageError
@@ -76,99 +74,113 @@ def syntax_error(code, runtime):
 
 
 class NodeFunction:
-    """One function's worker: a node process running its code, one run at a time."""
+    """One function's worker: a node process running its code, one run at a time, on the
+    emulator's event loop. Made by `await NodeFunction.start()`."""
 
     def __init__(self, spec, code, store):
         self.spec, self.code, self.store = spec, code, store
-        size = len(code.encode())
+        size = len(code.encode("utf-8", "replace"))
         if size > edge_rules.FUNCTION_MAX_CODE_BYTES:
             raise UsageError(f"CloudFront function {spec.name}: its code is {size} bytes, over "
                              f"the {edge_rules.FUNCTION_MAX_CODE_BYTES} bytes CloudFront takes")
-        self._process = None
+        self._transport = self._pipes = None
         self._kvs_version = None
-        self._start()
 
-    def _start(self):
-        self._process = subprocess.Popen(
-            [node_binary(), str(RUNTIME)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            process_group=0, env=project_env())
+    @classmethod
+    async def start(cls, spec, code, store):
+        function = cls(spec, code, store)
+        await function._start()
+        return function
+
+    async def _start(self):
+        loop = asyncio.get_running_loop()
+        self._transport, self._pipes = await loop.subprocess_exec(
+            lambda: ChildPipes(lambda _line: None), node_binary(), str(RUNTIME),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         self._kvs_version = None
-        answer = self._ask({"op": "load", "code": self.code, "runtime": self.spec.runtime,
-                            "kvsId": self.store.id if self.store else None},
-                           timeout=LOAD_TIMEOUT_S)
+        answer = await self._ask({"op": "load", "code": self.code, "runtime": self.spec.runtime,
+                                  "kvsId": self.store.id if self.store else None},
+                                 timeout=LOAD_TIMEOUT_S)
         if "error" in answer:
             self.close()
-            lines = answer["error"].strip().splitlines() or ["no answer"]
+            lines = str(answer["error"]).strip().splitlines() or ["no answer"]
             where = f" ({lines[1]})" if len(lines) > 1 else ""
             raise UsageError(f"CloudFront function {self.spec.name}: its code does not run: "
                              f"{lines[0]}{where}")
 
-    def _ask(self, message, timeout=RUN_TIMEOUT_S):
+    async def _ask(self, message, timeout=RUN_TIMEOUT_S):
         self._send(message)
-        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
-        if not ready:  # an endless loop: CloudFront stops it and answers as an exception
+        answer = await self._pipes.message(timeout)
+        if answer is None:  # an endless loop: CloudFront stops it and answers as an exception
             self.close()
             return {"error": f"the function did not return within {timeout:g} s", "ms":
                     timeout * 1000}
-        line = self._process.stdout.readline()
-        if not line:
+        if answer is DEAD:
             self.close()
-            return {"error": "the function's runtime exited"}
-        return orjson.loads(line)
+            return {"error": "the function's runtime exited, or answered what JSON cannot "
+                             "carry"}
+        return answer
 
     def _send(self, message):
-        self._process.stdin.write(orjson.dumps(message) + b"\n")
-        self._process.stdin.flush()
+        self._transport.get_pipe_transport(0).write(orjson.dumps(message) + b"\n")
 
-    def run(self, event, edge, raw_query):
+    @property
+    def alive(self):
+        return self._transport is not None and not self._pipes.exited
+
+    async def run(self, event, edge, raw_query):
         """One run; the caller holds this worker alone (FunctionPool hands each one out)."""
         try:
-            if self._process is None or self._process.poll() is not None:
-                self._start()
+            if not self.alive:
+                await self._start()
             if self.store is not None:
                 version, data, meta = self.store.view(self._kvs_version)
                 if data is not None:
                     self._send({"op": "kvs", "data": data, "meta": meta})
                     self._kvs_version = version
-            return self._ask({"op": "run", "event": event, "edge": edge, "raw": raw_query})
-        except (OSError, UsageError) as err:
+            return await self._ask({"op": "run", "event": event, "edge": edge,
+                                    "raw": raw_query})
+        except (OSError, UsageError, AttributeError) as err:
             self.close()
             return {"error": f"the function's runtime failed: {err}", "logs": [], "ms": 0}
 
     def close(self):
-        if self._process is not None:
-            # Its own process group, killed whole: nothing it started may outlive it.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
-            for stream in (self._process.stdin, self._process.stdout):
-                stream.close()
-            self._process = None
+        if self._transport is not None:
+            # Its own session, killed whole: nothing it started may outlive it.
+            children.kill_tree(self._transport.get_pid())
+            self._transport.close()
+            self._transport = None
 
 
 class FunctionPool:
     """Several workers of one function, so that concurrent requests do not queue behind one
-    node process; each run takes an idle one."""
+    node process; each run takes an idle one. Made by `await FunctionPool.start()`."""
 
-    def __init__(self, spec, code, store, size=WORKERS_PER_FUNCTION):
+    def __init__(self, spec):
         self.spec = spec
-        self._idle = queue.SimpleQueue()
+        self._idle = asyncio.Queue()
         self._all = []
+
+    @classmethod
+    async def start(cls, spec, code, store, size=WORKERS_PER_FUNCTION):
+        pool = cls(spec)
         try:
             for _ in range(size):
-                worker = NodeFunction(spec, code, store)
-                self._all.append(worker)
-                self._idle.put(worker)
+                worker = await NodeFunction.start(spec, code, store)
+                pool._all.append(worker)
+                pool._idle.put_nowait(worker)
         except Exception:
-            self.close()
+            pool.close()
             raise
+        return pool
 
-    def run(self, event, edge, raw_query):
-        worker = self._idle.get()
+    async def run(self, event, edge, raw_query):
+        worker = await self._idle.get()
         try:
-            return worker.run(event, edge, raw_query)
+            return await worker.run(event, edge, raw_query)
         finally:
-            self._idle.put(worker)
+            self._idle.put_nowait(worker)
 
     def close(self):
         for worker in self._all:
@@ -186,13 +198,13 @@ class Functions:
         self.enforce_compute = enforce_compute
         self.domain = ""
 
-    def run(self, spec, event_type, request_id, request, edge, response=None):
+    async def run(self, spec, event_type, request_id, request, edge, response=None):
         """`edge`: cf.edgeLocation, empty for viewer-response (the caller's to give)."""
         worker = self.workers[spec.logical_id]
         context = {"distributionDomainName": self.domain, "distributionId": self.distribution_id,
                    "requestId": request_id}
         event = function_events.event(event_type, context, request.client_ip, request, response)
-        answer = worker.run(event, edge, request.query or None)
+        answer = await worker.run(event, edge, request.query or None)
         budget = edge_rules.FUNCTION_COMPUTE_BUDGET_MS
         utilization = round(answer.get("ms", 0) / budget * 100)
         lines = [f"START DistributionID: {self.distribution_id}", *answer.get("logs", [])]

@@ -1,10 +1,11 @@
-"""Execution environments: real processes, reused, recycled and multiplied like Lambda's."""
+"""Execution environments: real processes, reused, recycled and multiplied like Lambda's,
+run on the emulator's event loop."""
+import asyncio
 import contextlib
 import json
 import math
 import os
 import random
-import selectors
 import signal
 import subprocess
 import sys
@@ -16,13 +17,13 @@ from pathlib import Path
 
 import orjson
 
-from edge_persist.emulator import ids
+from edge_persist.emulator import children, ids
+from edge_persist.emulator.children import DEAD, ChildPipes
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.python_worker import AUDIT_ENV, CRASH_ERRORS
 
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
-DEAD = {"dead": True}  # what _read_message returns when the worker's pipe closes
 
 
 class InitFailed(RuntimeError):
@@ -76,7 +77,7 @@ class Invocation:
 
 
 class Environment:
-    """One worker process serving one invoke at a time."""
+    """One worker process serving one invoke at a time. Made by `await Environment.start()`."""
 
     def __init__(self, spec, region, shipper):
         self.spec, self.region, self.shipper = spec, region, shipper
@@ -85,24 +86,38 @@ class Environment:
         day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
         self.stream = f"{day}/[{spec.version}]{self.id}"
         self.group = spec.log_group()
-        self._buffer = b""
+        self.invocations = 0
+        self.busy = False
         self._closed = False
-        self._exited = False  # set when the worker's stderr closes: it is gone
-        # A session of its own: close() kills the whole group, children a handler forked too.
-        self.process = subprocess.Popen(
-            languages.command(spec),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self._environment_variables(), cwd=spec.code_dir, start_new_session=True)
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self.process.stdout.fileno(), selectors.EVENT_READ)
+        self.transport = self.worker = None
+
+    @classmethod
+    async def start(cls, spec, region, shipper):
+        """A started environment whose handler has loaded; InitFailed when it did not."""
+        env = cls(spec, region, shipper)
+        loop = asyncio.get_running_loop()
         started = time.monotonic()
-        ready = self._read_message(started + INIT_TIMEOUT_S)
-        self.init_ms = (ready or {}).get("init_ms", 0.0) if ready is not DEAD else 0.0
-        if ready and ready is not DEAD and ready.get("logs"):
-            self._log(ready["logs"])
-        if not ready or ready is DEAD or not ready.get("ready"):
-            self._init_failed(ready, (time.monotonic() - started) * 1000)
+        try:
+            # A session of its own, and a token in its environment: close() kills the whole
+            # group and every process that carries the token, whatever session it made.
+            env.transport, env.worker = await loop.subprocess_exec(
+                lambda: ChildPipes(env._log), *languages.command(spec), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=env._environment_variables(), cwd=spec.code_dir, start_new_session=True)
+        except OSError as err:
+            raise InitFailed(spec, {"errorType": "Runtime.ExitError",
+                                    "errorMessage": f"the runtime did not start: {err}"}) from None
+        ready = await env.worker.message(INIT_TIMEOUT_S)
+        env.init_ms = ready.get("init_ms", 0.0) if isinstance(ready, dict) else 0.0
+        if isinstance(ready, dict) and isinstance(ready.get("logs"), str) and ready["logs"]:
+            env._log(ready["logs"])
+        if not isinstance(ready, dict) or ready.get("ready") is not True:
+            env._init_failed(ready, (time.monotonic() - started) * 1000)
+        return env
+
+    @property
+    def pid(self):
+        return self.transport.get_pid() if self.transport else None
 
     def _init_failed(self, ready, elapsed_ms):
         """Log the failure as Lambda does (error lines, then INIT_REPORT) and raise.
@@ -118,14 +133,14 @@ class Environment:
             self._log(f"INIT_REPORT Init Duration: {elapsed_ms:.2f} ms\tPhase: init\t"
                       "Status: timeout")
         else:
-            error = (ready.get("error") if ready is not DEAD else None) or {
+            error = _error_of(ready.get("error") if isinstance(ready, dict) else None) or {
                 "errorType": "Runtime.ExitError", "errorMessage": "Runtime exited with error: "
-                f"exit status {self.process.returncode}"}
+                f"exit status {self.transport.get_returncode()}"}
             trace = error.get("stackTrace") or []
-            if not (ready and ready is not DEAD and ready.get("error_logged")):
+            if not (isinstance(ready, dict) and ready.get("error_logged")):
                 self._log("\n".join([f"[ERROR] {error['errorType']}: {error['errorMessage']}",
                                      *(["Traceback (most recent call last):"] if trace else []),
-                                     *trace]))
+                                     *map(str, trace)]))
             self._log(f"INIT_REPORT Init Duration: {self.init_ms or elapsed_ms:.2f} ms\t"
                       f"Phase: init\tStatus: error\tError Type: {error['errorType']}")
         raise InitFailed(self.spec, error)
@@ -144,6 +159,7 @@ class Environment:
             "NODE_PATH": str(spec.code_dir),
         }
         env.update(spec.environment)
+        env[children.TOKEN_ENV] = self.id
         if os.environ.get(AUDIT_ENV):  # -I ignores PYTHONPATH: pass the audit on explicitly
             env[AUDIT_ENV] = os.environ[AUDIT_ENV]
         return env
@@ -151,63 +167,47 @@ class Environment:
     def _log(self, text):
         self.shipper.put(self.region, self.group, self.stream, text)
 
-    def _pump_stderr(self):
-        for line in self.process.stderr:
-            self._log(line.decode("utf-8", "replace"))
-        self._exited = True
-
-    def _read_message(self, deadline):
-        """One protocol line; None on timeout; DEAD when the worker is gone."""
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._selector.select(remaining):
-                return None
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return DEAD
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return orjson.loads(line)
-
-    def invoke(self, event, request_id, cold):
+    async def invoke(self, event, request_id, cold):
         started = time.monotonic()
         deadline_ms = time.time() * 1000 + self.spec.timeout_s * 1000
+        self.invocations += 1
         # One hand-over to the shipper per invoke, START to REPORT: fewer calls on the path
         # every request takes.
         lines = [f"START RequestId: {request_id} Version: {self.spec.version}"]
         try:
             # orjson, not json: encoding every event and decoding every answer ran at about
             # a quarter of the main process (py-spy --gil); the worker keeps the stdlib.
-            self.process.stdin.write(orjson.dumps({"event": event, "request_id": request_id,
-                                                   "deadline_ms": deadline_ms}) + b"\n")
-            self.process.stdin.flush()
-            answer = self._read_message(started + self.spec.timeout_s)
-        except OSError:  # the worker died before it could read the event
+            self.transport.get_pipe_transport(0).write(orjson.dumps(
+                {"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + b"\n")
+            answer = await self.worker.message(self.spec.timeout_s)
+        except (OSError, AttributeError):  # the worker died before it could read the event
             answer = DEAD
         self.last_used = time.monotonic()
         elapsed_ms = (self.last_used - started) * 1000
+        if answer is not None and answer is not DEAD and not _answer_ok(answer):
+            answer = DEAD  # a protocol message without its fields: the worker is broken
         if answer is None or answer is DEAD:
             timed_out = answer is None
             self.close()
             kind = "timeout" if timed_out else "crash"
             message = (f"Task timed out after {self.spec.timeout_s:.2f} seconds" if timed_out
                        else "Runtime exited with error: exit status "
-                            f"{self.process.returncode}")
+                            f"{self.transport.get_returncode()}")
             lines += [f"{_now()} {request_id} {message}",
                       *self._report(request_id, elapsed_ms, 0, cold)]
             self._log("\n".join(lines))
             return Invocation(kind, error={"errorMessage": message})
-        if answer.get("logs"):
+        if isinstance(answer.get("logs"), str) and answer["logs"]:
             lines.append(answer["logs"])
-        if answer.get("error") and not answer.get("error_logged"):
-            lines.append(json.dumps(answer["error"]))
+        error = _error_of(answer.get("error"))
+        if error and not answer.get("error_logged"):
+            lines.append(json.dumps(error))
         lines += self._report(request_id, answer["duration_ms"], answer["max_memory_mb"], cold)
         self._log("\n".join(lines))
-        kind = "ok" if answer["ok"] else "error"
-        if not answer["ok"] and answer["error"].get("errorType") in CRASH_ERRORS:
+        kind = "ok" if answer["ok"] is True else "error"
+        if kind == "error" and (error or {}).get("errorType") in CRASH_ERRORS:
             kind = "crash"
-        return Invocation(kind, answer.get("result"), answer.get("error"))
+        return Invocation(kind, answer.get("result"), error)
 
     def _report(self, request_id, duration_ms, memory_mb, cold):
         """The END and REPORT lines of one invoke."""
@@ -219,22 +219,32 @@ class Environment:
 
     @property
     def alive(self):
-        # From the stderr pipe's end, not Popen.poll(): two waitpid calls per invoke under
-        # the pool's lock showed in the main process's profile (py-spy --gil).
-        return not (self._exited or self._closed)
+        return not (self._closed or self.worker is None or self.worker.exited)
 
     def close(self):
-        """Kill the worker, whatever it forked, and release its pipes; safe to call again."""
+        """Kill the worker and everything it started, whatever session it made; safe to
+        call again."""
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(ProcessLookupError):  # the group is already empty
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=5)
-        self._selector.close()
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):  # a dead worker's pipe may not flush
-                stream.close()
+        if self.transport is not None:
+            children.kill_tree(self.transport.get_pid(), self.id)
+            self.transport.close()
+
+
+def _answer_ok(answer):
+    """Whether a worker's answer has what the protocol promises."""
+    return isinstance(answer.get("ok"), bool) and isinstance(
+        answer.get("duration_ms"), (int, float)) and isinstance(answer.get("max_memory_mb"),
+                                                                (int, float))
+
+
+def _error_of(error):
+    """A worker's error object with string type and message, or None."""
+    if not isinstance(error, dict):
+        return None
+    return {**error, "errorType": str(error.get("errorType") or "Error"),
+            "errorMessage": str(error.get("errorMessage") or "")}
 
 
 def _now():
@@ -242,7 +252,7 @@ def _now():
 
 
 class Pool:
-    """The environments of one function in one region.
+    """The environments of one function in one region, on the emulator's event loop.
 
     An environment serves one request at a time, so concurrent requests start new ones.
     Idle ones are reused by `routing` (mru, lru or random; forecast/model.py uses the same
@@ -259,51 +269,48 @@ class Pool:
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self._idle = []
         self._busy = set()
-        self._lock = threading.Lock()
 
     def _expired(self, env, now):
         return (not env.alive or now - env.last_used >= self.idle_timeout
                 or now - env.created >= self.max_lifetime)
 
-    def invoke(self, event):
+    async def invoke(self, event):
         """Run one invoke; its request id is Lambda's own, a UUID per invocation ("the AWS
         request ID generated by the Lambda service"), not the caller's."""
         if not self.supported:  # warned about at start
             return Invocation("error", error={"errorMessage": f"runtime {self.spec.runtime} is "
                                                           "not emulated"})
         request_id = ids.lambda_request_id()
-        env, cold = self._acquire()
+        env, cold = await self._acquire()
         if env is None:
             return Invocation("crash", error={"errorMessage": "environment failed to start"})
-        outcome = env.invoke(event, request_id, cold)
+        try:
+            outcome = await env.invoke(event, request_id, cold)
+        except BaseException:  # cancelled with the emulator: the environment is not reused
+            self._release(env, healthy=False)
+            raise
         self._release(env, healthy=outcome.kind in ("ok", "error"))
         return outcome
 
-    def _acquire(self):
+    async def _acquire(self):
         now = time.monotonic()
-        retired = []
-        with self._lock:
-            env = None
-            while self._idle:
-                candidate = self._idle.pop(self._pick())
-                if self._expired(candidate, now):
-                    retired.append(candidate)
-                else:
-                    env = candidate
-                    break
-            if env is not None:
-                self._busy.add(env)
-        for old in retired:
-            old.close()
+        env = None
+        while self._idle:
+            candidate = self._idle.pop(self._pick())
+            if self._expired(candidate, now):
+                candidate.close()
+            else:
+                env = candidate
+                break
         if env is not None:
+            self._busy.add(env)
             return env, False
         try:
-            env = Environment(self.spec, self.region, self.shipper)
+            env = await Environment.start(self.spec, self.region, self.shipper)
         except InitFailed as failure:
             self.init_errors.say(failure)
             return None, True
-        with self._lock:
-            self._busy.add(env)
+        self._busy.add(env)
         return env, True
 
     def _pick(self):
@@ -316,37 +323,47 @@ class Pool:
         return -1
 
     def _release(self, env, healthy):
-        with self._lock:
-            self._busy.discard(env)
-            keep = healthy and env.alive and time.monotonic() - env.created < self.max_lifetime
-            if keep:
-                self._idle.append(env)
-        if not keep:
+        self._busy.discard(env)
+        if healthy and env.alive and time.monotonic() - env.created < self.max_lifetime:
+            self._idle.append(env)
+        else:
             env.close()
 
     def reap(self):
         """Retire idle environments past their idle timeout or lifetime."""
         now = time.monotonic()
-        with self._lock:
-            expired = [e for e in self._idle if self._expired(e, now)]
-            self._idle = [e for e in self._idle if e not in expired]
+        expired = [e for e in self._idle if self._expired(e, now)]
+        self._idle = [e for e in self._idle if e not in expired]
         for env in expired:
             env.close()
         return len(expired)
 
+    def environments(self):
+        """Every live environment: the idle ones, then the busy ones."""
+        return [e for e in self._idle + list(self._busy) if e.alive]
+
+    def recycle(self):
+        """Retire every idle environment now, and each busy one when its request is done:
+        the next request starts a fresh one, as a new version would."""
+        for env in self._idle:
+            env.close()
+        self._idle = []
+        for env in self._busy:
+            env.created = -math.inf  # past any lifetime: not kept once released
+        return len(self.environments())
+
     def kill_one(self):
-        """Fault injection: kill one environment's process, as a crash would."""
-        with self._lock:
-            victims = list(self._idle) + list(self._busy)
-        for env in victims:
-            if env.alive:
-                env.process.kill()
+        """Fault injection: kill one environment's process, as a crash would. Safe to call
+        from any thread: it only sends a signal; the loop sees the death."""
+        for env in list(self._idle) + list(self._busy):
+            if env.alive and env.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(env.pid, signal.SIGKILL)
                 return True
         return False
 
     def close(self):
-        with self._lock:
-            envs = self._idle + list(self._busy)
-            self._idle, self._busy = [], set()
+        envs = self._idle + list(self._busy)
+        self._idle, self._busy = [], set()
         for env in envs:
             env.close()

@@ -128,18 +128,33 @@ def main():
         context = Context(request["request_id"], request["deadline_ms"])
         started = time.perf_counter()
         result, error, logs = _captured(lambda: handler(request["event"], context))
-        answer = {"ok": error is None, "result": result, "error": error, "logs": logs,
-                  "duration_ms": (time.perf_counter() - started) * 1000,
+        answer = {"ok": error is None, "result": result, "error": error,
+                  "logs": _printable(logs), "duration_ms": (time.perf_counter() - started) * 1000,
                   "max_memory_mb": _max_memory_mb()}
-        try:
-            text = json.dumps(answer)
-        except (TypeError, ValueError) as err:
-            text = json.dumps({**answer, "ok": False, "result": None, "error": {
-                "errorType": "Runtime.MarshalError", "errorMessage": str(err)}})
-        protocol.write(text + "\n")
+        protocol.write(_encoded(answer) + "\n")
         if error and error["errorType"] in CRASH_ERRORS:
             return 1
     return 0
+
+
+def _printable(text):
+    """Log text as UTF-8 can carry it: a lone surrogate becomes U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _encoded(answer):
+    """The answer as one line of strict JSON. A result JSON cannot carry (NaN, an infinity,
+    a lone surrogate, a set, nesting deeper than the interpreter recurses) is Lambda's
+    Runtime.MarshalError, as the Python runtime reports it, never a broken line."""
+    try:
+        text = json.dumps(answer, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+        return text
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as err:
+        return json.dumps({**answer, "ok": False, "result": None, "error": {
+            "errorType": "Runtime.MarshalError",
+            "errorMessage": f"Unable to marshal response: {_printable(str(err))}"}},
+            ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,13 @@
 """The HTTP messages every tier passes to the next: what a viewer sent, what it gets back."""
 from dataclasses import dataclass, field
+from http import HTTPStatus
+
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
+def reason(status):
+    """The standard phrase of a status, or "" for one HTTP does not name."""
+    return _REASONS.get(status, "")
 
 
 class _Headers:
@@ -20,6 +28,7 @@ class HttpRequest(_Headers):
     protocol: str = "http"       # how the viewer connected: "http", or "https" over TLS
     http_version: str = "1.1"    # of the viewer's request line: "1.0" or "1.1"
     tls: tuple = None            # over https: (TLS version, cipher), as negotiated
+    client_port: int = 0         # the viewer's source port
 
 
 @dataclass

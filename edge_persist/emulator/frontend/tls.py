@@ -3,8 +3,9 @@
 CloudFront's viewer protocol policy answers plain HTTP with a redirect to the https:// URL
 (`redirect-to-https`) or 403 (`https-only`). So the https:// URL must work locally: every port
 speaks both, told apart by the first byte a client sends (a TLS handshake begins with 0x16,
-an HTTP request with a letter). The certificate is self-signed, for 127.0.0.1 and localhost,
-made fresh each start into a temporary folder that lives as long as the emulator; the outputs
+an HTTP request with a letter; frontend/server.py looks). The certificate is self-signed, for
+127.0.0.1 and localhost, made fresh each start into a temporary folder that lives as long as
+the emulator; the outputs
 file's Emulator block names it (`Certificate`): `curl --cacert FILE`,
 `requests.get(url, verify=FILE)`.
 """
@@ -12,7 +13,6 @@ import datetime
 import ipaddress
 import os
 import shutil
-import socket
 import ssl
 import tempfile
 
@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-HANDSHAKE = 0x16  # the first byte of a TLS record carrying a handshake
 VALID_DAYS = 30
 
 
@@ -73,15 +72,6 @@ class ViewerTls:
         self.context.load_cert_chain(self.certificate, key_file)
         os.unlink(key_file)  # loaded; the key never outlives the start on disk
         self._folder = folder
-
-    def accept(self, sock):
-        """(socket, (TLS version, cipher) or None): `sock` wrapped in TLS when its client
-        began a handshake, as it was otherwise."""
-        first = sock.recv(1, socket.MSG_PEEK)
-        if first and first[0] == HANDSHAKE:
-            wrapped = self.context.wrap_socket(sock, server_side=True)
-            return wrapped, (wrapped.version(), wrapped.cipher()[0])
-        return sock, None
 
     def close(self):
         shutil.rmtree(self._folder, ignore_errors=True)

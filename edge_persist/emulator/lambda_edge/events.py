@@ -9,7 +9,7 @@
 import base64
 
 from edge_persist import edge_rules
-from edge_persist.emulator.frontend.http11 import reason
+from edge_persist.emulator.frontend.messages import reason
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 
 # Hop-by-hop headers never travel past a proxy, nor into an event.

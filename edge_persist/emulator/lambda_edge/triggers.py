@@ -6,7 +6,6 @@ Failures answer as CloudFront does ("Restrictions on Lambda@Edge", HTTP status c
 invalid result 502 LambdaValidationError, an exception 503 LambdaExecutionError, a timeout or
 throttle 503 LambdaLimitExceeded; each is logged to /aws/cloudfront/LambdaEdge/<id>.
 """
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -31,23 +30,21 @@ class TriggerOutcome:
 
 
 class Throttle:
-    """Lambda@Edge's concurrent executions per region, counted across every function."""
+    """Lambda@Edge's concurrent executions per region, counted across every function, on the
+    emulator's event loop."""
 
     def __init__(self, limit):
         self.limit = limit
         self._running = {}
-        self._lock = threading.Lock()
 
     def enter(self, region):
-        with self._lock:
-            if self._running.get(region, 0) >= self.limit:
-                return False
-            self._running[region] = self._running.get(region, 0) + 1
-            return True
+        if self._running.get(region, 0) >= self.limit:
+            return False
+        self._running[region] = self._running.get(region, 0) + 1
+        return True
 
     def leave(self, region):
-        with self._lock:
-            self._running[region] -= 1
+        self._running[region] -= 1
 
 
 class Triggers:
@@ -59,7 +56,7 @@ class Triggers:
         self.distribution_id, self.stats = distribution_id, stats
         self.domain = ""
 
-    def run(self, association, region, request_id, cf_request, cf_response=None):
+    async def run(self, association, region, request_id, cf_request, cf_response=None):
         event_type = association.event_type
         record = {"config": {"distributionDomainName": self.domain,
                              "distributionId": self.distribution_id,
@@ -74,7 +71,7 @@ class Triggers:
         try:
             # The worker gets the event as JSON, so cf_request and cf_response stay intact
             # as the "before" that validation compares against.
-            outcome = self.pools(association.function, region).invoke(
+            outcome = await self.pools(association.function, region).invoke(
                 {"Records": [{"cf": record}]})
         finally:
             self.throttle.leave(region)

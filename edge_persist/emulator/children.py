@@ -97,18 +97,21 @@ class ChildPipes(asyncio.SubprocessProtocol):
         self._put(DEAD)
 
     async def message(self, timeout):
-        """The next protocol message, decoded; None after `timeout`; DEAD when the worker is
+        """The next protocol message, decoded; None after `timeout`; DEAD when the child is
         gone, wrote something that is not one JSON object, or wrote past the cap."""
         if self._lines:
             line = self._lines.popleft()
         else:
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            timer = loop.call_later(timeout, _expire, waiter)
             try:
-                line = await asyncio.wait_for(self._waiter, timeout)
-            except asyncio.TimeoutError:
-                return None
+                line = await waiter
             finally:
+                timer.cancel()
                 self._waiter = None
+        if line is None:
+            return None
         if line is DEAD or line is _OVERSIZED:
             return DEAD
         try:
@@ -116,6 +119,11 @@ class ChildPipes(asyncio.SubprocessProtocol):
         except orjson.JSONDecodeError:
             return DEAD
         return message if isinstance(message, dict) else DEAD
+
+
+def _expire(waiter):
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _processes():

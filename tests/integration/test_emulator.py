@@ -108,7 +108,7 @@ def broken_edge(cdk_out_copy):
     ('    request["headers"]["x-edge-secret"] = [{"key": "X-Edge-Secret", "value": "1"}]',
      "blacklisted header: x-edge-secret"),
     ('    del request["headers"]["via"]', "delete read-only header: via"),
-    ('    request["headers"]["x-evil"] = [{"key": "x-evil", "value": "a\\r\\nb"}]', "CR or LF"),
+    ('    request["headers"]["x-evil"] = [{"key": "x-evil", "value": "a\\r\\nb"}]', "CR, LF"),
     ('    request["headers"]["X-Upper"] = [{"key": "X-Upper", "value": "v"}]', "lowercase"),
     ('    request["headers"]["x-big"] = [{"key": "x-big", "value": "v" * 21000}]', "20480"),
 ])

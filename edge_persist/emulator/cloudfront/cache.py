@@ -73,8 +73,12 @@ def _matcher(names):
 
 
 def cookies_of(request):
+    """(name, value) of every cookie the viewer sent."""
+    sent = request.header_values("cookie")
+    if not sent:  # most requests: no parse at all
+        return []
     jar = SimpleCookie()
-    for value in request.header_values("cookie"):
+    for value in sent:
         try:
             jar.load(value)
         except Exception:  # noqa: BLE001 - a malformed cookie header is the viewer's problem

@@ -18,13 +18,26 @@
 //   Runtime.MalformedHandlerName, Runtime.UserCodeSyntaxError, or the error thrown at load.
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
 const [codeDir, handlerSpec] = process.argv.slice(2);
-const protocolWrite = process.stdout.write.bind(process.stdout);
+// The protocol's descriptor, written synchronously (the handler's stdout is captured). Node
+// makes the pipe non-blocking: a full pipe (a large result the emulator is still reading)
+// is waited on, a millisecond at a time.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function protocolWrite(text) {
+  let data = Buffer.from(text);
+  while (data.length) {
+    try {
+      data = data.subarray(fs.writeSync(1, data));
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 let requestId = 'undefined';  // what the runtime prints before the first invoke
 let captured = [];
 
@@ -154,9 +167,12 @@ function pendingWork() {
   return process.getActiveResourcesInfo().filter((kind) => !['PipeWrap', 'TTYWrap', 'FSEventWrap'].includes(kind)).length;
 }
 
+// Resolves once the handler's own work is done; never, when it outlasts the timeout: Lambda
+// then ends the invoke as timed out, whatever the callback said (the emulator's timeout fires).
 async function emptyEventLoop(deadlineMs) {
-  while (pendingWork() > 0 && Date.now() < deadlineMs) {
-    await new Promise((resolve) => setImmediate(resolve));
+  while (pendingWork() > 0) {
+    if (Date.now() >= deadlineMs) return new Promise(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
@@ -203,27 +219,49 @@ async function main() {
     process.exit(1);
   }
   send({ ready: true, error: null, logs: takeLogs(), init_ms: performance.now() - started });
-  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    const request = JSON.parse(line);
-    requestId = request.request_id;
-    const begun = performance.now();
-    const ctx = context(requestId, request.deadline_ms);
-    const { error, result } = await run(handler, request.event, ctx, request.deadline_ms);
-    if (error) logError('Invoke Error', error);
-    let answer = {
-      ok: !error, result: error ? null : (result === undefined ? null : result), error,
-      logs: takeLogs(), duration_ms: performance.now() - begun,
-      max_memory_mb: Math.round(process.resourceUsage().maxRSS / 1024), error_logged: true,
-    };
-    let text;
-    try {
-      text = JSON.stringify(answer);
-    } catch (err) {
-      answer = { ...answer, ok: false, result: null, error: { errorType: 'Runtime.MarshalError', errorMessage: String(err.message) } };
-      text = JSON.stringify(answer);
+  serve(handler);
+}
+
+// Invokes arrive one JSON line each on stdin; each answer is written before the next is read.
+// Plain 'data' events and a synchronous write, not readline's stream of promises: a worker
+// wakes for every request it gets, and this is the cheapest path through node's loop.
+function serve(handler) {
+  const waiting = [];
+  let pending = '';
+  let busy = false;
+  async function answerAll() {
+    busy = true;
+    while (waiting.length) protocolWrite(await answer(handler, JSON.parse(waiting.shift())));
+    busy = false;
+  }
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      waiting.push(pending.slice(0, end));
+      pending = pending.slice(end + 1);
     }
-    protocolWrite(text + '\n');
+    if (!busy && waiting.length) answerAll();
+  });
+  process.stdin.on('end', () => process.exit(0));  // the emulator is gone: so is this worker
+}
+
+async function answer(handler, request) {
+  requestId = request.request_id;
+  const begun = performance.now();
+  const ctx = context(requestId, request.deadline_ms);
+  const { error, result } = await run(handler, request.event, ctx, request.deadline_ms);
+  if (error) logError('Invoke Error', error);
+  let reply = {
+    ok: !error, result: error ? null : (result === undefined ? null : result), error,
+    logs: takeLogs(), duration_ms: performance.now() - begun,
+    max_memory_mb: Math.round(process.resourceUsage().maxRSS / 1024), error_logged: true,
+  };
+  try {
+    return JSON.stringify(reply) + '\n';
+  } catch (err) {
+    reply = { ...reply, ok: false, result: null, error: { errorType: 'Runtime.MarshalError', errorMessage: String(err.message) } };
+    return JSON.stringify(reply) + '\n';
   }
 }
 

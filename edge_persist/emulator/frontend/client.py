@@ -42,13 +42,15 @@ def request_bytes(method, target, headers, body):
     problem = fields.path_problem(path) or (fields.query_problem(query) if query else None)
     if problem:
         raise fields.InvalidField(problem)
-    lines = [b"%s %s HTTP/1.1" % (method.encode(), fields.encoded(target))]
-    lines += [name.encode() + b": " + fields.encoded(value)
-              for name, value in fields.checked_headers(headers)
-              if name.lower() not in ("content-length", "transfer-encoding", "connection")]
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(b"Content-Length: %d" % len(body))
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    length = b"Content-Length: %d\r\n" % len(body) if body or method in (
+        "POST", "PUT", "PATCH") else b""
+    return b"%s %s HTTP/1.1\r\n%s%s\r\n%s" % (
+        method.encode(), fields.encoded(target), fields.field_lines(headers, FRAMING), length,
+        body)
+
+
+# Fields the client writes itself, from the message's framing.
+FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 class _Exchange(asyncio.Protocol):

@@ -83,11 +83,27 @@ def query_problem(query):
 
 def headers_problem(headers):
     """The first reason [(name, value)] cannot be written as header fields, or None."""
+    try:
+        field_lines(headers)
+        return None
+    except InvalidField as err:
+        return str(err)
+
+
+def _first_problem(headers):
     for name, value in headers:
         problem = name_problem(name) or value_problem(name, value)
         if problem:
             return problem
     return None
+
+
+def capitalized(name):
+    """A lowercase field name as CloudFront writes a header that came without its own
+    spelling: each hyphen-separated part with an initial capital (`example-header` is
+    `Example-Header`; "CloudFront Functions event structure", "Lambda@Edge event
+    structure")."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 def encoded(text):
@@ -99,9 +115,27 @@ def encoded(text):
         return text.encode("utf-8")
 
 
-def checked_headers(headers):
-    """`headers` when every field can be written; InvalidField otherwise."""
-    problem = headers_problem(headers)
-    if problem:
-        raise InvalidField(problem)
-    return headers
+# A block of field lines as they go on a wire, checked in one pass: every name a token, every
+# value free of control characters.
+_FIELD_LINES = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+: [^\x00-\x08\x0a-\x1f\x7f]*\r\n)*")
+
+
+def field_lines(headers, skip=frozenset()):
+    """The header fields (but those whose lowercase name is in `skip`) as they go on the
+    wire, a `name: value` CRLF line each; InvalidField when one cannot be written."""
+    if not all(type(name) is str and type(value) is str for name, value in headers):
+        raise InvalidField(_first_problem(headers) or "a header name or value is not text")
+    lines = [f"{name}: {value}\r\n" for name, value in headers if name.lower() not in skip]
+    text = "".join(lines)
+    # A CR LF inside a name or value would make one field two lines, each well formed.
+    if text.count("\r\n") != len(lines) or not _FIELD_LINES.fullmatch(text):
+        raise InvalidField(_first_problem(headers) or "a header field cannot be written")
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:  # a value beyond ISO-8859-1: that value goes as UTF-8
+        try:
+            return b"".join(name.encode() + b": " + encoded(value) + b"\r\n"
+                            for name, value in headers if name.lower() not in skip)
+        except UnicodeEncodeError:
+            raise InvalidField(_first_problem(headers) or "a header value is not valid "
+                               "Unicode") from None

@@ -66,20 +66,19 @@ def http_date():
     return _date[1]
 
 
+# Fields the server writes itself, from the message's framing.
+FRAMING = frozenset({"content-length", "connection", "date", "transfer-encoding"})
+
+
 def response_head(response, body_length, close):
     """The status line and header fields of `response`, checked (fields.InvalidField)."""
     problem = fields.status_problem(response.status)
     if problem:
         raise fields.InvalidField(problem)
-    lines = [b"HTTP/1.1 %d %s" % (response.status, reason(response.status).encode())]
-    for name, value in fields.checked_headers(response.headers):
-        if name.lower() not in ("content-length", "connection", "date", "transfer-encoding"):
-            lines.append(name.encode() + b": " + fields.encoded(value))
-    lines.append(b"Date: " + http_date())
-    lines.append(b"Content-Length: %d" % body_length)
-    if close:
-        lines.append(b"Connection: close")
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+    return b"HTTP/1.1 %d %s\r\n%sDate: %s\r\nContent-Length: %d\r\n%s\r\n" % (
+        response.status, reason(response.status).encode(),
+        fields.field_lines(response.headers, FRAMING), http_date(), body_length,
+        b"Connection: close\r\n" if close else b"")
 
 
 class ViewerConnection(asyncio.Protocol):

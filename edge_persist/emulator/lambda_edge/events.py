@@ -9,8 +9,8 @@
 import base64
 
 from edge_persist import edge_rules
-from edge_persist.emulator.frontend.messages import reason
-from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+from edge_persist.emulator.frontend.fields import capitalized
+from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse, reason
 
 # Hop-by-hop headers never travel past a proxy, nor into an event.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer",
@@ -26,8 +26,10 @@ def event_headers(pairs):
 
 
 def flat_headers(headers):
-    return [(e.get("key", name), e["value"]) for name, entries in (headers or {}).items()
-            for e in entries]
+    """[(name, value)] of an event's headers object; an entry without `key` is written with
+    initial capitals, as CloudFront writes it."""
+    return [(e["key"] if "key" in e else capitalized(name), e["value"])
+            for name, entries in (headers or {}).items() for e in entries]
 
 
 def event_body(data, event_type):

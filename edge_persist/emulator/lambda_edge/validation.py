@@ -7,36 +7,48 @@ import base64
 import binascii
 
 from edge_persist import edge_rules
+from edge_persist.emulator.frontend import fields
 
 
-def _entries_ok(name, entries, problems):
-    if not isinstance(entries, list):
-        problems.append(f"header {name!r}: the value must be a list of {{key, value}} objects")
-        return False
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
-            problems.append(f"header {name!r}: every entry needs a string 'value'")
-            return False
-        key = entry.get("key", name)
-        if not isinstance(key, str) or key.lower() != name:
-            problems.append(f"header {name!r}: entry key {key!r} does not match the lowercase name")
-            return False
-        if "\r" in entry["value"] or "\n" in entry["value"]:
-            problems.append(f"header {name!r}: the value contains CR or LF")
-            return False
-    return True
+def _pairs(after, problems):
+    """[(name as written, value)] of a result's headers object, shape checked: a lowercase
+    name, a list of {key, value} entries, a `key` (optional) that is the name in any case.
+    Shape problems go to `problems`; None when there is one."""
+    pairs = []
+    for name, entries in after.items():
+        if not isinstance(name, str) or name != name.lower():
+            problems.append(f"header name {name!r} must be lowercase")
+            return None
+        if not isinstance(entries, list):
+            problems.append(f"header {name!r}: the value must be a list of {{key, value}} "
+                            "objects")
+            return None
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                problems.append(f"header {name!r}: every entry needs a string 'value'")
+                return None
+            key = entry.get("key", name)
+            if not isinstance(key, str) or key.lower() != name:
+                problems.append(f"header {name!r}: entry key {key!r} does not match the "
+                                "lowercase name")
+                return None
+            pairs.append((key, entry["value"]))
+    return pairs
 
 
 def _headers_problems(event_type, before, after, read_only=None):
     problems = []
     if not isinstance(after, dict):
         return ["request.headers must be an object"]
+    pairs = _pairs(after, problems)
+    if pairs is None:
+        return problems
+    # Names are tokens and values hold no CR, LF, NUL or other control character (RFC 9110,
+    # field syntax): what could not be written never passes.
+    problem = fields.headers_problem(pairs)
+    if problem:
+        return [problem]
     for name, entries in after.items():
-        if not isinstance(name, str) or name != name.lower():
-            problems.append(f"header name {name!r} must be lowercase")
-            continue
-        if not _entries_ok(name, entries, problems):
-            continue
         if edge_rules.is_disallowed_header(name) and entries != before.get(name):
             problems.append(f"The function tried to add a blacklisted header: {name}")
     for name in edge_rules.read_only_headers(event_type) if read_only is None else read_only:
@@ -54,25 +66,36 @@ def _size(request):
     return total
 
 
+def status_of(response):
+    """A response object's status as a number: an integer, or a string of digits."""
+    status = response.get("status")
+    if isinstance(status, str) and status.strip().isdigit():
+        return int(status)
+    return status if isinstance(status, int) and not isinstance(status, bool) else None
+
+
 def _status_problems(response):
-    try:
-        status = int(response["status"])
-    except (KeyError, TypeError, ValueError):
+    status = status_of(response)
+    if status is None:
         return ["a response needs a numeric status"]
     if not edge_rules.MIN_STATUS <= status <= edge_rules.MAX_STATUS:
         return [f"status {status} is out of range {edge_rules.MIN_STATUS} to "
                 f"{edge_rules.MAX_STATUS}"]
+    description = response.get("statusDescription", "")
+    if not isinstance(description, str) or fields.CONTROL.search(description):
+        return ["statusDescription must be text without control characters"]
     return []
 
 
 def _decoded_size(data, encoding):
-    """Bytes of a body as CloudFront counts them: base64 decoded, text as UTF-8."""
-    if encoding == "base64":
-        try:
+    """Bytes of a body as CloudFront counts them: base64 decoded, text as UTF-8; None when
+    it is neither valid base64 nor valid Unicode text."""
+    try:
+        if encoding == "base64":
             return len(base64.b64decode(data, validate=True))
-        except (binascii.Error, ValueError):
-            return None
-    return len(data.encode("utf-8", "surrogatepass"))
+        return len(data.encode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
 
 
 def _response_body_problems(event_type, response, headers_bytes=0):
@@ -87,7 +110,7 @@ def _response_body_problems(event_type, response, headers_bytes=0):
         return [f"bodyEncoding must be text or base64, not {encoding!r}"]
     size = _decoded_size(body, encoding)
     if size is None:
-        return ["the body is not valid base64"]
+        return [f"the body is not valid {'base64' if encoding == 'base64' else 'Unicode'}"]
     limit = edge_rules.limits_for(event_type)["generated_response_bytes"]
     if size + headers_bytes > limit:
         return [f"the generated response, headers and body, exceeds {limit} bytes"]
@@ -140,9 +163,46 @@ def _request_body_problems(event_type, body):
     if body.get("action") == "replace":
         size = _decoded_size(body.get("data", ""), body.get("encoding", "base64"))
         if size is None:
-            return ["body.data is not valid base64"]
+            return ["body.data is not valid base64, or not valid Unicode text"]
         if size > limit:  # the body's own bytes, not its base64 text
             return [f"the replacement body exceeds {limit} bytes"]
+    return []
+
+
+def _origin_problems(origin):
+    """The event's `origin`, as a function may change it ("Lambda@Edge event structure":
+    exactly one of custom or s3; a custom origin's port, protocol and timeouts in range)."""
+    if not isinstance(origin, dict) or len(origin) != 1 or \
+            next(iter(origin)) not in ("custom", "s3"):
+        return ["request.origin must be an object with exactly one of custom or s3"]
+    kind, config = next(iter(origin.items()))
+    if not isinstance(config, dict):
+        return [f"request.origin.{kind} must be an object"]
+    domain = config.get("domainName")
+    if not isinstance(domain, str) or not domain or fields.TARGET_FORBIDDEN.search(domain):
+        return [f"request.origin.{kind}.domainName must be a host name"]
+    path = config.get("path", "")
+    if not isinstance(path, str) or (path and fields.path_problem(path)):
+        return [f"request.origin.{kind}.path must be empty or start with /"]
+    custom = config.get("customHeaders", {})
+    problems = []
+    pairs = _pairs(custom, problems) if isinstance(custom, dict) else None
+    if pairs is None:
+        return problems or [f"request.origin.{kind}.customHeaders must be an object"]
+    problem = fields.headers_problem(pairs)
+    if problem:
+        return [f"request.origin.{kind}.customHeaders: {problem}"]
+    if kind == "custom":
+        for field, low, high in (("keepaliveTimeout", 1, 60), ("readTimeout", 4, 60)):
+            value = config.get(field, low)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                return [f"request.origin.custom.{field} must be {low} to {high}"]
+        port = config.get("port", 443)
+        if isinstance(port, bool) or not isinstance(port, int) or \
+                not (port in (80, 443) or 1024 <= port <= 65535):
+            return ["request.origin.custom.port must be 80, 443 or 1024 to 65535"]
+        if config.get("protocol", "https") not in ("http", "https"):
+            return ["request.origin.custom.protocol must be http or https"]
     return []
 
 
@@ -156,11 +216,15 @@ def validate(event_type, before, result):
     if "status" in result:
         return _generated_problems(event_type, result)
     problems = []
-    uri = result.get("uri")
-    if not isinstance(uri, str) or not uri.startswith("/"):
-        problems.append(f"uri must be a string starting with '/', got {uri!r}")
-    if not isinstance(result.get("querystring", ""), str):
-        problems.append("querystring must be a string")
+    uri, query = result.get("uri"), result.get("querystring", "")
+    target = fields.path_problem(uri) or fields.query_problem(query)
+    if target:
+        problems.append(target)
+    elif len(uri) + len(query) >= edge_rules.MAX_URL_BYTES:
+        problems.append(f"the URI and query string are over {edge_rules.MAX_URL_BYTES} "
+                        "characters")
+    if "origin" in result or "origin" in before:
+        problems += _origin_problems(result.get("origin"))
     for field in edge_rules.READ_ONLY_REQUEST_FIELDS:
         if result.get(field) != before.get(field):
             problems.append(f"The function tried to modify read-only field: {field}")

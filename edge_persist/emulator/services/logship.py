@@ -1,11 +1,18 @@
-"""Ship log lines to CloudWatch Logs (a moto server on loopback) in batches, off the request path.
+"""Ship log lines to CloudWatch Logs (a moto server on loopback) in batches, off the request
+path, and show them in the terminal as they happen.
 
-Two halves. In the emulator, put() queues lines and a thread groups them by stream once a
-second. The boto3 calls run in a child process (`python -m edge_persist.emulator.services.logship
-ENDPOINT`), fed one JSON batch per line on its stdin and answering one line per batch: a
-py-spy profile with --gil put boto3's serialization at a quarter of the emulator's main
-process, where the interpreter lock makes every microsecond count. CloudWatch itself takes
-seconds to show Lambda's lines, so a second of delay is realistic.
+Two halves. In the emulator, put() queues a function's text (one item however many lines)
+and a thread splits it into lines, hands each to the terminal `tap` at once, and groups them
+by stream once a second. The boto3 calls run in a child process (`python -m
+edge_persist.emulator.services.logship ENDPOINT`), fed one JSON batch per line on its stdin
+and answering one JSON line per batch: the streams it could not write. A py-spy profile
+with --gil put boto3's serialization at a quarter of the emulator's main process, where the
+interpreter lock makes every microsecond count. CloudWatch itself takes seconds to show
+Lambda's lines, so a second of delay is realistic.
+
+Nothing is lost: lines the moto server did not take (it stopped, it refused them) are
+appended to `spill` (JSON lines: region, group, stream, timestamp, message), and the first
+time that happens one line on stderr says where.
 """
 import contextlib
 import json
@@ -15,6 +22,7 @@ import sys
 import threading
 import time
 
+import orjson
 from botocore.config import Config
 
 from edge_persist.aws import Aws
@@ -29,13 +37,16 @@ SHIPPER_CONFIG = Config(parameter_validation=False, retries={"mode": "standard",
 
 
 class LogShipper:
-    def __init__(self, endpoint_url):
+    def __init__(self, endpoint_url, spill=None, tap=None):
+        """`spill`: the file lines no one took go to; `tap(region, group, line)`: shown each
+        line as it comes (the terminal), or None."""
+        self.spill, self.tap = spill, tap
+        self._spilled = False
         # Its own process group: a Ctrl-C at the terminal must leave it to ship the last
         # lines; it ends when its stdin closes, also when the emulator is killed.
         self._child = subprocess.Popen(
             [sys.executable, "-m", __name__, endpoint_url], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, process_group=0,
-            env=project_env())
+            stdout=subprocess.PIPE, process_group=0, env=project_env())
         self._queue = queue.SimpleQueue()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -45,12 +56,13 @@ class LogShipper:
     def put(self, region, group, stream, text, timestamp_ms=None):
         """Queue every line of `text`; never blocks the caller on the network."""
         ts = int(timestamp_ms if timestamp_ms is not None else time.time() * 1000)
-        for line in text.split("\n"):  # as Lambda splits stdout: on \n only
-            if line.strip():
-                self._queue.put((region, group, stream, ts, line))
+        self._queue.put((region, group, stream, ts, text))
+        if self.tap is not None:
+            self._wake.set()  # the terminal shows a line now, not at the next batch
 
     def flush(self, timeout=10.0):
-        """Ship everything queued so far now; True once it is in CloudWatch Logs."""
+        """Ship everything queued so far now; True once it is in CloudWatch Logs (or, when
+        moto did not take it, in the spill file)."""
         done = threading.Event()
         self._queue.put(done)
         self._wake.set()
@@ -69,40 +81,66 @@ class LogShipper:
             self._child.kill()
             self._child.wait()
 
-    def _drain(self):
-        batches, markers, count = {}, [], 0
+    def _drain(self, batches):
+        """Move what is queued into `batches`; the flush markers met, and whether the batch
+        is full."""
+        markers, count = [], sum(len(events) for events in batches.values())
         with contextlib.suppress(queue.Empty):
             while count < MAX_BATCH:
                 item = self._queue.get_nowait()
                 if isinstance(item, threading.Event):
                     markers.append(item)
                     continue
-                region, group, stream, ts, line = item
-                batches.setdefault((region, group, stream), []).append(
-                    {"timestamp": ts, "message": line})
-                count += 1
-        return batches, markers, count
+                region, group, stream, ts, text = item
+                events = batches.setdefault((region, group, stream), [])
+                for line in text.split("\n"):  # as Lambda splits stdout: on \n only
+                    if line.strip():
+                        events.append({"timestamp": ts, "message": line})
+                        count += 1
+                        if self.tap is not None:
+                            self.tap(region, group, line)
+        return markers, count >= MAX_BATCH
 
     def _run(self):
-        while not self._stop.is_set():
-            batches, markers, count = self._drain()
-            if batches:
+        batches, shipped_at = {}, time.monotonic()
+        while not self._stop.is_set() or not self._queue.empty():
+            markers, full = self._drain(batches)
+            due = time.monotonic() - shipped_at >= FLUSH_EVERY_S
+            if batches and (markers or full or due or self._stop.is_set()):
                 self._send(batches)
+                batches, shipped_at = {}, time.monotonic()
             for marker in markers:
                 marker.set()
-            if count < MAX_BATCH:  # drained: wait for the next tick or a flush
+            if not full:  # drained: wait for the next tick, a flush or a line to show
                 self._wake.wait(FLUSH_EVERY_S)
                 self._wake.clear()
 
     def _send(self, batches):
-        """One JSON line to the child, then its acknowledgement: shipped, or given up."""
-        line = json.dumps([[*key, events] for key, events in batches.items()]) + "\n"
+        """One JSON line to the child, then its answer: the streams it could not write."""
+        line = orjson.dumps([[*key, events] for key, events in batches.items()]) + b"\n"
         try:
-            self._child.stdin.write(line.encode())
+            self._child.stdin.write(line)
             self._child.stdin.flush()
-            self._child.stdout.readline()
-        except OSError:
-            pass  # the child is gone (the emulator is stopping): nothing more can ship
+            answer = self._child.stdout.readline()
+            failed = {tuple(key) for key in json.loads(answer)} if answer else set(batches)
+        except (OSError, ValueError):
+            failed = set(batches)  # the child is gone: nothing more reaches CloudWatch Logs
+        if failed:
+            self._keep({key: events for key, events in batches.items() if key in failed})
+
+    def _keep(self, batches):
+        """Append lines CloudWatch Logs did not take to the spill file; say where, once."""
+        if self.spill is None:
+            return
+        with open(self.spill, "ab") as out:
+            for (region, group, stream), events in batches.items():
+                for event in events:
+                    out.write(orjson.dumps({"region": region, "group": group, "stream": stream,
+                                            **event}) + b"\n")
+        if not self._spilled:
+            self._spilled = True
+            print(f"emulator: CloudWatch Logs did not take some log lines; they are in "
+                  f"{self.spill}", file=sys.stderr, flush=True)
 
 
 class Sender:
@@ -111,9 +149,9 @@ class Sender:
     def __init__(self, endpoint_url):
         self._aws = Aws(endpoint_url=endpoint_url, config=SHIPPER_CONFIG)
         self._known = set()
-        self._warned = False
 
     def ship(self, region, group, stream, events):
+        """True once CloudWatch Logs holds `events`."""
         client = self._aws.client("logs", region)
         key = (region, group, stream)
         try:
@@ -127,19 +165,19 @@ class Sender:
                 self._known.add(key)
             events.sort(key=lambda e: e["timestamp"])  # PutLogEvents wants them in order
             client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-        except Exception as err:  # noqa: BLE001 - best effort, like Lambda@Edge's own logs
-            if not self._warned:  # say it once: a dead endpoint would repeat it forever
-                self._warned = True
-                print(f"emulator: could not ship logs to {group} in {region}: {err}",
-                      file=sys.stderr, flush=True)
+            return True
+        except Exception:  # noqa: BLE001 - moto gone or refusing: the emulator keeps the lines
+            self._known.discard((region, group))
+            self._known.discard(key)
+            return False
 
 
 def main(endpoint_url):
     sender = Sender(endpoint_url)
     for line in sys.stdin:  # EOF: the emulator is gone or done
-        for region, group, stream, events in json.loads(line):
-            sender.ship(region, group, stream, events)
-        sys.stdout.write("shipped\n")
+        failed = [[region, group, stream] for region, group, stream, events in json.loads(line)
+                  if not sender.ship(region, group, stream, events)]
+        sys.stdout.write(json.dumps(failed) + "\n")
         sys.stdout.flush()
 
 

@@ -39,6 +39,19 @@ def logical_id(value):
     return None
 
 
+def number(value, low, high, what, kind=float):
+    """A template's number (a number, or a string of one) within [low, high]; ValueError,
+    naming `what`, for anything else: not a number, NaN, an infinity, out of range."""
+    try:
+        found = kind(float(value)) if kind is int and isinstance(value, str) else kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be a number from {low} to {high}, not {value!r}") \
+            from None
+    if not low <= found <= high:  # NaN compares false: refused too
+        raise ValueError(f"{what} must be a number from {low} to {high}, not {value!r}")
+    return found
+
+
 def referenced_ids(value):
     """Every logical id a Ref or GetAtt anywhere inside `value` points at, in order."""
     found = []
@@ -97,10 +110,16 @@ def stacks(cdk_out):
     document = read_json(manifest)
     artifacts = document.get("artifacts") if isinstance(document, dict) else None
     for name, artifact in (artifacts if isinstance(artifacts, dict) else {}).items():
-        if artifact.get("type") == "aws:cloudformation:stack":
-            region = artifact.get("environment", "").rsplit("/", 1)[-1]
-            yield (name, Path(cdk_out) / artifact["properties"]["templateFile"],
-                   HOME_REGION if not region or region.startswith("unknown") else region)
+        if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template = as_dict(artifact.get("properties")).get("templateFile")
+        environment = artifact.get("environment")
+        if not isinstance(template, str) or not isinstance(environment, (str, type(None))):
+            raise UsageError(f"{manifest}: the stack artifact {name} has no templateFile in its "
+                             "properties: rerun `make synth`")
+        region = (environment or "").rsplit("/", 1)[-1]
+        yield (name, Path(cdk_out) / template,
+               HOME_REGION if not region or region.startswith("unknown") else region)
 
 
 def _assets_manifest(template_path):

@@ -68,21 +68,58 @@ def number(kind, minimum, maximum=math.inf):
     return parse
 
 
+# No input this project reads nests deeper: a CloudFormation template is about 20 levels
+# deep, a report or outputs file fewer. Deeper is refused before any reader walks it.
+MAX_JSON_DEPTH = 100
+
+
 def read_json(path, fix=""):
     """A JSON file the user pointed at, parsed; any way it cannot be read is one UsageError
-    line naming the file, with `fix` (what to do about it) appended."""
+    line naming the file, with `fix` (what to do about it) appended. Every tool reads its
+    input files through here."""
     suffix = f": {fix}" if fix else ""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory, not a file{suffix}") from None
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from None
     except UnicodeDecodeError as err:
         raise UsageError(f"{path} is not UTF-8 text (byte {err.start}){suffix}") from None
+    try:
+        return parse_json(text)
+    except ValueError as err:
+        raise UsageError(f"{path} {err}{suffix}") from None
+
+
+def parse_json(text):
+    """JSON text parsed; ValueError ("is not valid JSON ...", "nests deeper than ...") when
+    it cannot be, a nesting too deep included."""
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as err:
-        raise UsageError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})"
-                         f"{suffix}") from None
+        raise ValueError(f"is not valid JSON ({err.msg} at line {err.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels") from None
+    if depth_of(document) > MAX_JSON_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
+    return document
+
+
+def depth_of(value):
+    """How deep lists and objects nest in `value` (a scalar is 0), counted without
+    recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        todo.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def prepare_outputs(json_path=None, plot_path=None):

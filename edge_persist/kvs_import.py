@@ -4,11 +4,10 @@ keys, the file at most 5 MB, keys at most 512 bytes, values at most 1 KB).
 
 The emulator fills its stores from these files; the linter checks them before deploy.
 """
-import json
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
-from edge_persist.errors import UsageError
+from edge_persist.errors import UsageError, read_json
 
 
 def pair_problem(key, value):
@@ -51,10 +50,10 @@ def read_import(path):
     if path.stat().st_size > edge_rules.KVS_MAX_STORE_BYTES:
         raise UsageError(f"{path.name} is over the {edge_rules.KVS_MAX_STORE_BYTES} bytes a "
                          "key value store can import")
+    document = read_json(path, "not a key value store import file")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
         pairs = [(item["key"], item["value"]) for item in document["data"]]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise UsageError(f"{path.name} is not the import shape "
                          '{"data": [{"key": ..., "value": ...}]}') from None
     data = {}

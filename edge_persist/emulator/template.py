@@ -324,8 +324,12 @@ class StackReader:
             name=self.resolve(props.get("FunctionName")) or logical_id,
             code_dir=code_dir or self.cdk_out,
             handler=props.get("Handler", "index.handler"), runtime=runtime,
-            memory_mb=int(props.get("MemorySize", 128)), timeout_s=float(props.get("Timeout", 3)),
-            version=version, edge=edge,
+            memory_mb=cfn.number(self.resolve(props.get("MemorySize", 128)), 128, 10240,
+                                 f"{logical_id}'s MemorySize", int),
+            timeout_s=cfn.number(self.resolve(props.get("Timeout", 3)), 1, 900,
+                                 f"{logical_id}'s Timeout"),
+            version=version, edge=edge, logical_id=logical_id,
+            cdk_path=cdk_path(self.resources[logical_id]),
             environment={k: str(v) for k, v in variables.items()})
 
     # --- the stack ----------------------------------------------------------------------
@@ -444,9 +448,12 @@ class StackReader:
                 continue
             code = item.get("ResponseCode")
             ttl = item.get("ErrorCachingMinTTL")
-            found[int(item["ErrorCode"])] = ErrorResponse(
-                item.get("ResponsePagePath") or None, int(code) if code not in (None, "") else None,
-                float(ttl) if ttl not in (None, "") else None)
+            found[cfn.number(item["ErrorCode"], 400, 599, "ErrorCode", int)] = ErrorResponse(
+                item.get("ResponsePagePath") or None,
+                cfn.number(code, 200, 599, "ResponseCode", int)
+                if code not in (None, "") else None,
+                cfn.number(ttl, 0, 31536000, "ErrorCachingMinTTL")
+                if ttl not in (None, "") else None)
         return found
 
     def _logging(self, config):
@@ -533,8 +540,9 @@ class StackReader:
         if len(stores) > edge_rules.FUNCTION_MAX_KEY_VALUE_STORES:
             raise UsageError(f"CloudFront function {name}: {len(stores)} key value stores; "
                              f"CloudFront allows {edge_rules.FUNCTION_MAX_KEY_VALUE_STORES}")
-        spec = cloudfront_functions.CloudFrontFunctionSpec(logical, name, runtime,
-                                                 props.get("FunctionCode", ""), stores)
+        spec = cloudfront_functions.CloudFrontFunctionSpec(
+            logical, name, runtime, props.get("FunctionCode", ""), stores,
+            cdk_path(self.resources.get(logical)))
         self.viewer_functions[logical] = spec
         return spec
 
@@ -605,14 +613,16 @@ class StackReader:
         if not listeners:
             raise UsageError(f"load balancer {alb_id} has no listener")
         listener_id, listener = listeners[0]
-        rules = sorted((Rule(int(p["Priority"]), self.resolve(p.get("Conditions", [])),
+        rules = sorted((Rule(cfn.number(self.resolve(p["Priority"]), 1, 50000, "Priority", int),
+                             self.resolve(p.get("Conditions", [])),
                              p["Actions"][0])
                         for p in (v["Properties"] for v in self._of_type(
                             "AWS::ElasticLoadBalancingV2::ListenerRule").values())
                         if p.get("ListenerArn") == {"Ref": listener_id}),
                        key=lambda r: r.priority)
         attributes = {a["Key"]: str(a["Value"]) for a in alb.get("LoadBalancerAttributes", [])}
-        model = LoadBalancer(alb_id, int(listener.get("Port", 80)), rules,
+        model = LoadBalancer(alb_id, cfn.number(self.resolve(listener.get("Port", 80)), 1, 65535,
+                                                "the listener's Port", int), rules,
                              listener["DefaultActions"][0], attributes)
         for action in [r.action for r in rules] + [model.default_action]:
             if action.get("Type") == "forward":
@@ -633,6 +643,12 @@ class StackReader:
         fn_id, fn_props = self._resource(targets[0]["Id"], "AWS::Lambda::Function",
                                          f"target group {group_id}")
         return self.function(fn_id, fn_props, edge=False)
+
+
+def cdk_path(resource):
+    """CDK's construct path of a resource (its aws:cdk:path metadata), or ""."""
+    path = ((resource or {}).get("Metadata") or {}).get("aws:cdk:path")
+    return path if isinstance(path, str) else ""
 
 
 def _unreadable(where, err):

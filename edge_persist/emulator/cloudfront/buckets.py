@@ -53,9 +53,12 @@ class Buckets:
         return bucket
 
     def create(self, stack, template, resolve):
-        """Create every AWS::S3::Bucket of one stack; returns their names by logical id."""
+        """Create every AWS::S3::Bucket of one stack (a bucket made before, when the app is
+        read again, is kept with its content); returns their names by logical id."""
         suffix = os.urandom(4).hex()
         for logical, bucket in cfn.resources(template, "AWS::S3::Bucket").items():
+            if logical in self.names:
+                continue
             name = resolve(cfn.properties(bucket).get("BucketName")) or \
                 f"{stack}-{logical}"[:50].lower() + f"-{suffix}"
             self.client.create_bucket(Bucket=name)

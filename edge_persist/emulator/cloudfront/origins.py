@@ -66,21 +66,26 @@ def read_origin(config, resources, resolve, mapped):
     custom = config.get("CustomOriginConfig")
     protocol = "http" if custom and custom.get("OriginProtocolPolicy") == "http-only" \
         else "https"
-    port = int((custom or {}).get("HTTPPort" if protocol == "http" else "HTTPSPort",
-                                  80 if protocol == "http" else 443))
-    headers = {h["HeaderName"]: resolve(h["HeaderValue"])
+    custom_config = resolve(custom or {})
+    http_port = cfn.number(custom_config.get("HTTPPort", 80), 1, 65535, "HTTPPort", int)
+    port = http_port if protocol == "http" else cfn.number(
+        custom_config.get("HTTPSPort", 443), 1, 65535, "HTTPSPort", int)
+    headers = {str(resolve(h["HeaderName"])): str(resolve(h["HeaderValue"]))
                for h in config.get("OriginCustomHeaders") or []}
+    problem = fields.headers_problem(list(headers.items()))
+    if problem:
+        raise ValueError(f"origin {origin_id}'s OriginCustomHeaders: {problem}")
     oai = resolve((config.get("S3OriginConfig") or {}).get("OriginAccessIdentity"))
     policy = (custom or {}).get("OriginProtocolPolicy")
     common = {"id": origin_id, "path": resolve(config.get("OriginPath") or ""),
-              "http_port": int((custom or {}).get("HTTPPort", 80)),
-              "match_viewer": policy == "match-viewer",
+              "http_port": http_port, "match_viewer": policy == "match-viewer",
               "auth_method": "origin-access-identity" if oai else "none",
               "custom_headers": headers, "port": port, "protocol": protocol,
-              "read_timeout": float(resolve((custom or {}).get("OriginReadTimeout"))
-                                    or ORIGIN_TIMEOUT_S),
-              "keepalive_timeout": float(resolve((custom or {}).get("OriginKeepaliveTimeout"))
-                                         or KEEPALIVE_TIMEOUT_S)}
+              "read_timeout": cfn.number(custom_config.get("OriginReadTimeout") or
+                                         ORIGIN_TIMEOUT_S, 1, 180, "OriginReadTimeout"),
+              "keepalive_timeout": cfn.number(custom_config.get("OriginKeepaliveTimeout") or
+                                              KEEPALIVE_TIMEOUT_S, 1, 180,
+                                              "OriginKeepaliveTimeout")}
     website = _website_bucket(config.get("DomainName"), resources)
     if website:
         return Origin(kind="s3-website", target=website, domain=website_domain(website),
@@ -126,7 +131,8 @@ def read_group(config):
     criteria = (config.get("FailoverCriteria") or {}).get("StatusCodes") or {}
     return OriginGroup(config["Id"],
                        [m["OriginId"] for m in (config.get("Members") or {}).get("Items") or []],
-                       frozenset(int(c) for c in criteria.get("Items") or []))
+                       frozenset(cfn.number(c, 400, 599, "a failover status code", int)
+                                 for c in criteria.get("Items") or []))
 
 
 class OriginUnreachable(Exception):

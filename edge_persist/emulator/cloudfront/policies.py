@@ -7,7 +7,7 @@ Each setting is kept as (behavior, names), the way a custom policy writes it.
 """
 from dataclasses import dataclass
 
-from edge_persist import edge_rules
+from edge_persist import cfn, edge_rules
 from edge_persist.errors import UsageError
 
 
@@ -56,13 +56,20 @@ def _config(ref, resources, managed, type_name, config_key, what):
     return None, resource["Properties"][config_key]
 
 
+def _ttls(config):
+    """(min, default, max) TTL of a policy or legacy behavior: finite seconds, at most a
+    hundred years (a ValueError names what is not)."""
+    return tuple(cfn.number(config.get(name, default), 0, 3_153_600_000, name)
+                 for name, default in (("MinTTL", 0), ("DefaultTTL", 86400),
+                                       ("MaxTTL", 31536000)))
+
+
 def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
     """`resolve` turns intrinsics into values (a TTL may be a template parameter's Ref)."""
     behavior = resolve(behavior)
     if ref is None:  # legacy: TTLs and ForwardedValues on the behavior
         forwarded = _legacy(behavior)
-        ttls = (float(behavior.get("MinTTL", 0)), float(behavior.get("DefaultTTL", 86400)),
-                float(behavior.get("MaxTTL", 31536000)))
+        ttls = _ttls(behavior)
         if forwarded["headers"][0] == "allViewer":
             # "Cache content based on request headers": with every header forwarded,
             # CloudFront caches nothing for the behavior and sends every request on.
@@ -80,8 +87,7 @@ def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
     config = resolve(config)
     key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
     return CachePolicy(
-        float(config.get("MinTTL", 0)), float(config.get("DefaultTTL", 86400)),
-        float(config.get("MaxTTL", 31536000)),
+        *_ttls(config),
         _listed(key.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
         _listed(key.get("CookiesConfig"), "CookieBehavior", "Cookies"),
         _listed(key.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings"),

@@ -27,7 +27,6 @@ with the codes it is known to send (`MissingKey`, `InvalidKey`, `AccessDenied`,
 import base64
 import hashlib
 import ipaddress
-import json
 import re
 import time
 from http.cookies import SimpleCookie
@@ -36,6 +35,8 @@ from urllib.parse import parse_qsl, unquote
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from edge_persist.errors import parse_json
 
 URL_PARAMETERS = ("Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm")
 COOKIE_PREFIX = "CloudFront-"
@@ -133,7 +134,7 @@ def refusal(keys, request, scheme, host, path, now=None):
     if values.get("Policy"):
         try:
             policy_text = _b64(values["Policy"])
-            statement = json.loads(policy_text)["Statement"][0]
+            statement = parse_json(policy_text)["Statement"][0]
             condition = statement["Condition"]
             less_than = float(condition["DateLessThan"]["AWS:EpochTime"])
             greater_than = float(condition["DateGreaterThan"]["AWS:EpochTime"]) \
@@ -141,7 +142,7 @@ def refusal(keys, request, scheme, host, path, now=None):
             network = ipaddress.ip_network(condition["IpAddress"]["AWS:SourceIp"],
                                            strict=False) if "IpAddress" in condition else None
             resource = statement.get("Resource")
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError):
             return MALFORMED
     elif values.get("Expires", "").isdigit():
         less_than, greater_than, network, resource = int(values["Expires"]), None, None, url

@@ -20,6 +20,7 @@ never reaches the origin, or `Redirect` for the viewer protocol policy's redirec
 """
 import gzip
 import os
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -57,11 +58,14 @@ def _header(request, name):
 class StandardLogs:
     """One distribution's log lines, delivered to its bucket in the moto server."""
 
-    def __init__(self, distribution_id, domain, config, s3_client, bucket):
+    def __init__(self, distribution_id, domain, config, s3_client, bucket, spill=None):
+        """`spill`: the folder a file goes to when the bucket does not take it."""
+        self.spill = spill
         self.distribution_id, self.domain = distribution_id, domain
         self.prefix = config.prefix
         self.include_cookies = config.include_cookies
         self.s3, self.bucket = s3_client, bucket
+        self._spilled = False
         self._lines = []           # (hour, line)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -115,7 +119,24 @@ class StandardLogs:
         for hour, found in by_hour.items():
             key = f"{self.prefix}{self.distribution_id}.{hour}.{os.urandom(4).hex()}.gz"
             body = gzip.compress((access_logs.header() + "".join(found)).encode())
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+            try:
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+            except Exception as err:  # noqa: BLE001 - the moto server stopped or refused it
+                self._keep(key, body, err)
+
+    def _keep(self, key, body, err):
+        """A file the bucket did not take, kept in the spill folder under its key; the
+        first time, one line says where."""
+        if self.spill is None:
+            return
+        path = os.path.join(self.spill, key.replace("/", os.sep))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(body)
+        if not self._spilled:
+            self._spilled = True
+            print(f"emulator: the standard logs bucket did not take a log file "
+                  f"({type(err).__name__}); kept in {self.spill}", file=sys.stderr, flush=True)
 
     def close(self):
         self._stop.set()

@@ -44,16 +44,24 @@ class KeyValueStore:
         self.name = name
         self.id = str(uuid.uuid4())
         self.arn = f"arn:aws:cloudfront::{ACCOUNT}:key-value-store/{self.id}"
-        self.data = dict(data)
-        self.etag = self._new_etag()
-        self.created = self.modified = time.time()
+        self.initial = dict(data)
         self.propagation = propagation
         self._lock = threading.Lock()
-        # What functions read, and the writes still on their way to it.
-        self._view = dict(data)
-        self._view_modified = self.created
         self.view_version = 0
-        self._pending = deque()
+        self.reset()
+
+    def reset(self):
+        """Back to the data the store started with (its ImportSource), a new ETag, and
+        nothing on its way to the functions."""
+        with self._lock:
+            self.data = dict(self.initial)
+            self.etag = self._new_etag()
+            self.created = self.modified = time.time()
+            # What functions read, and the writes still on their way to it.
+            self._view = dict(self.initial)
+            self._view_modified = self.created
+            self.view_version += 1
+            self._pending = deque()
 
     @staticmethod
     def _new_etag():
@@ -126,7 +134,8 @@ class Stores:
         self.by_arn = {}
 
     def create(self, model):
-        """The template's stores, each filled from its ImportSource asset."""
+        """The template's stores, each filled from its ImportSource asset. A store the
+        emulator already has (by name) is kept, with what was written to it."""
         for logical, resource in cfn.resources(model.template,
                                                "AWS::CloudFront::KeyValueStore").items():
             props = cfn.properties(resource)
@@ -142,9 +151,11 @@ class Stores:
                     data = read_import(path)
                 except UsageError as err:
                     raise UsageError(f"key value store {logical}: {err}") from None
-            store = KeyValueStore(model.resolve(props.get("Name")) or logical, data,
-                                  self.propagation)
-            self.by_arn[store.arn] = store
+            name = model.resolve(props.get("Name")) or logical
+            store = next((s for s in self.by_arn.values() if s.name == name), None)
+            if store is None:
+                store = KeyValueStore(name, data, self.propagation)
+                self.by_arn[store.arn] = store
             model.resolve.known.update({(logical, "Arn"): store.arn, (logical, "Id"): store.id,
                                         (logical, "Ref"): store.name})
 

@@ -52,6 +52,10 @@ class CloudFrontFunctionSpec:
     runtime: str
     code: object
     kvs_arns: list
+    cdk_path: str = ""     # CDK's construct path (aws:cdk:path), when CDK made it
+
+    def log_group(self):
+        return edge_rules.FUNCTION_LOG_GROUP.format(name=self.name)
 
 
 @dataclass
@@ -157,14 +161,14 @@ class FunctionPool:
     """Several workers of one function, so that concurrent requests do not queue behind one
     node process; each run takes an idle one. Made by `await FunctionPool.start()`."""
 
-    def __init__(self, spec):
-        self.spec = spec
+    def __init__(self, spec, code, store):
+        self.spec, self.code, self.store = spec, code, store
         self._idle = asyncio.Queue()
         self._all = []
 
     @classmethod
     async def start(cls, spec, code, store, size=WORKERS_PER_FUNCTION):
-        pool = cls(spec)
+        pool = cls(spec, code, store)
         try:
             for _ in range(size):
                 worker = await NodeFunction.start(spec, code, store)
@@ -182,9 +186,14 @@ class FunctionPool:
         finally:
             self._idle.put_nowait(worker)
 
-    def close(self):
+    def restart(self):
+        """End every worker: each starts again, fresh, at its next run (nothing a run left
+        in the function's globals survives)."""
         for worker in self._all:
             worker.close()
+
+    def close(self):
+        self.restart()
 
 
 class Functions:
@@ -240,7 +249,6 @@ class Functions:
 
     def _log(self, spec, request_id, lines):
         now = datetime.now(timezone.utc)
-        self.shipper.put(edge_rules.FUNCTION_LOG_REGION,
-                         edge_rules.FUNCTION_LOG_GROUP.format(name=spec.name),
+        self.shipper.put(edge_rules.FUNCTION_LOG_REGION, spec.log_group(),
                          f"{now:%Y/%m/%d}/{self.distribution_id}",
                          "\n".join(f"{request_id} {line}" for line in lines))

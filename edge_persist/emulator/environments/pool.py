@@ -63,10 +63,21 @@ class LambdaFunctionSpec:
     version: str = "$LATEST"
     edge: bool = False
     environment: dict = field(default_factory=dict)
+    logical_id: str = ""   # in its template
+    cdk_path: str = ""     # CDK's construct path (aws:cdk:path), when CDK made it
 
     def log_group(self):
         # Lambda@Edge replicas are named us-east-1.<fn> in every region they run in.
         return f"/aws/lambda/us-east-1.{self.name}" if self.edge else f"/aws/lambda/{self.name}"
+
+    @property
+    def identity(self):
+        """What makes two specs the same code and configuration: a pool serves one identity,
+        and a change to any of it (a new asset, a new timeout) gets fresh environments."""
+        # The asset folder's name, not its path: CDK names it by the hash of its content,
+        # and each synth of an unchanged app writes the same name into another folder.
+        return (self.name, self.version, Path(self.code_dir).name, self.handler, self.runtime,
+                self.memory_mb, self.timeout_s, tuple(sorted(self.environment.items())))
 
 
 @dataclass
@@ -87,7 +98,6 @@ class Environment:
         self.stream = f"{day}/[{spec.version}]{self.id}"
         self.group = spec.log_group()
         self.invocations = 0
-        self.busy = False
         self._closed = False
         self.transport = self.worker = None
 
@@ -221,6 +231,10 @@ class Environment:
     def alive(self):
         return not (self._closed or self.worker is None or self.worker.exited)
 
+    @property
+    def age(self):
+        return time.monotonic() - self.created
+
     def close(self):
         """Kill the worker and everything it started, whatever session it made; safe to
         call again."""
@@ -268,7 +282,7 @@ class Pool:
         self.routing = routing
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self._idle = []
-        self._busy = set()
+        self.busy = set()
 
     def _expired(self, env, now):
         return (not env.alive or now - env.last_used >= self.idle_timeout
@@ -303,14 +317,14 @@ class Pool:
                 env = candidate
                 break
         if env is not None:
-            self._busy.add(env)
+            self.busy.add(env)
             return env, False
         try:
             env = await Environment.start(self.spec, self.region, self.shipper)
         except InitFailed as failure:
             self.init_errors.say(failure)
             return None, True
-        self._busy.add(env)
+        self.busy.add(env)
         return env, True
 
     def _pick(self):
@@ -323,7 +337,7 @@ class Pool:
         return -1
 
     def _release(self, env, healthy):
-        self._busy.discard(env)
+        self.busy.discard(env)
         if healthy and env.alive and time.monotonic() - env.created < self.max_lifetime:
             self._idle.append(env)
         else:
@@ -340,7 +354,7 @@ class Pool:
 
     def environments(self):
         """Every live environment: the idle ones, then the busy ones."""
-        return [e for e in self._idle + list(self._busy) if e.alive]
+        return [e for e in self._idle + list(self.busy) if e.alive]
 
     def recycle(self):
         """Retire every idle environment now, and each busy one when its request is done:
@@ -348,14 +362,14 @@ class Pool:
         for env in self._idle:
             env.close()
         self._idle = []
-        for env in self._busy:
+        for env in self.busy:
             env.created = -math.inf  # past any lifetime: not kept once released
         return len(self.environments())
 
     def kill_one(self):
         """Fault injection: kill one environment's process, as a crash would. Safe to call
         from any thread: it only sends a signal; the loop sees the death."""
-        for env in list(self._idle) + list(self._busy):
+        for env in list(self._idle) + list(self.busy):
             if env.alive and env.pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(env.pid, signal.SIGKILL)
@@ -363,7 +377,7 @@ class Pool:
         return False
 
     def close(self):
-        envs = self._idle + list(self._busy)
-        self._idle, self._busy = [], set()
+        envs = self._idle + list(self.busy)
+        self._idle, self.busy = [], set()
         for env in envs:
             env.close()

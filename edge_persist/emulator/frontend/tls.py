@@ -1,15 +1,19 @@
-"""HTTPS beside HTTP on each of the emulator's ports, with a certificate made at start.
+"""HTTPS beside HTTP on each of the emulator's ports, with a certificate that stays.
 
 CloudFront's viewer protocol policy answers plain HTTP with a redirect to the https:// URL
 (`redirect-to-https`) or 403 (`https-only`). So the https:// URL must work locally: every port
 speaks both, told apart by the first byte a client sends (a TLS handshake begins with 0x16,
-an HTTP request with a letter; frontend/server.py looks). The certificate is self-signed, for
-127.0.0.1 and localhost, made fresh each start into a temporary folder that lives as long as
-the emulator; the outputs
-file's Emulator block names it (`Certificate`): `curl --cacert FILE`,
-`requests.get(url, verify=FILE)`.
+an HTTP request with a letter; frontend/server.py looks).
+
+The certificate is self-signed, for 127.0.0.1 and localhost, and kept: in a per-user cache
+folder ($XDG_CACHE_HOME/edge-persist/tls, else ~/.cache/edge-persist/tls) or `--cert-dir`, made
+once and presented by every later start, so that a browser or a test trusts it once. It is
+made again a week before it expires. The outputs file's Emulator block names it
+(`Certificate`): `curl --cacert FILE`, `requests.get(url, verify=FILE)`. Where the cache
+folder cannot be written, a temporary one serves that run alone.
 """
 import datetime
+import fcntl
 import ipaddress
 import os
 import shutil
@@ -21,7 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-VALID_DAYS = 30
+VALID_DAYS = 365
+RENEW_BEFORE_DAYS = 7
 
 
 def certificate_pem():
@@ -55,24 +60,58 @@ def certificate_pem():
                               serialization.NoEncryption()))
 
 
+def cache_folder():
+    """Where the certificate is kept between starts, by default."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "edge-persist", "tls")
+
+
+def _still_valid(certificate):
+    """Whether the certificate in the file is valid for at least a week more."""
+    try:
+        with open(certificate, "rb") as found:
+            cert = x509.load_pem_x509_certificate(found.read())
+    except (OSError, ValueError):
+        return False
+    left = cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
+    return left > datetime.timedelta(days=RENEW_BEFORE_DAYS)
+
+
 class ViewerTls:
     """The server side: the certificate file viewers trust, and the context that serves it."""
 
-    def __init__(self):
-        cert, key = certificate_pem()
-        folder = tempfile.mkdtemp(prefix="edge-persist-tls-")
-        self.certificate = os.path.join(folder, "emulator-cert.pem")
+    def __init__(self, folder=None):
+        self._temporary = None
+        try:
+            self.certificate, self.context = self._kept(folder or cache_folder())
+        except OSError:  # a read-only home: a certificate for this run alone
+            self._temporary = tempfile.mkdtemp(prefix="edge-persist-tls-")
+            self.certificate, self.context = self._kept(self._temporary)
+
+    @staticmethod
+    def _kept(folder):
+        """(certificate file, server context) from `folder`, the pair made when missing or
+        expiring. Two emulators starting at once take turns (a lock file), so neither reads
+        a key beside another start's certificate."""
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        certificate = os.path.join(folder, "emulator-cert.pem")
         key_file = os.path.join(folder, "emulator-key.pem")
-        with open(self.certificate, "wb") as out:
-            out.write(cert)
-        with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as out:
-            out.write(key)
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.context.load_cert_chain(self.certificate, key_file)
-        os.unlink(key_file)  # loaded; the key never outlives the start on disk
-        self._folder = folder
+        with open(os.path.join(folder, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (os.path.isfile(key_file) and _still_valid(certificate)):
+                cert, key = certificate_pem()
+                with os.fdopen(os.open(key_file + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                                       0o600), "wb") as out:
+                    out.write(key)
+                with open(certificate + ".new", "wb") as out:
+                    out.write(cert)
+                os.replace(key_file + ".new", key_file)
+                os.replace(certificate + ".new", certificate)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            context.load_cert_chain(certificate, key_file)
+        return certificate, context
 
     def close(self):
-        shutil.rmtree(self._folder, ignore_errors=True)
-
+        if self._temporary:
+            shutil.rmtree(self._temporary, ignore_errors=True)

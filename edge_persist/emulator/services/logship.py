@@ -40,7 +40,7 @@ class LogShipper:
     def __init__(self, endpoint_url, spill=None, tap=None):
         """`spill`: the file lines no one took go to; `tap(region, group, line)`: shown each
         line as it comes (the terminal), or None."""
-        self.spill, self.tap = spill, tap
+        self.endpoint_url, self.spill, self.tap = endpoint_url, spill, tap
         self._spilled = False
         # Its own process group: a Ctrl-C at the terminal must leave it to ship the last
         # lines; it ends when its stdin closes, also when the emulator is killed.
@@ -60,11 +60,29 @@ class LogShipper:
         if self.tap is not None:
             self._wake.set()  # the terminal shows a line now, not at the next batch
 
+    def drain(self, timeout=10.0):
+        """Wait until every line queued so far has reached the tap (not CloudWatch Logs):
+        what a reader of the tap's store needs. True once it has."""
+        if self.tap is None:
+            return True
+        done = threading.Event()
+        self._queue.put((done, False))
+        self._wake.set()
+        return done.wait(timeout)
+
+    def delete_groups(self, groups):
+        """Delete these (log group, region) from CloudWatch Logs; best effort, from the
+        calling thread."""
+        aws = Aws(endpoint_url=self.endpoint_url, config=SHIPPER_CONFIG)
+        for group, region in groups:
+            with contextlib.suppress(Exception):  # noqa: BLE001 - gone already, or moto is
+                aws.client("logs", region).delete_log_group(logGroupName=group)
+
     def flush(self, timeout=10.0):
         """Ship everything queued so far now; True once it is in CloudWatch Logs (or, when
         moto did not take it, in the spill file)."""
         done = threading.Event()
-        self._queue.put(done)
+        self._queue.put((done, True))
         self._wake.set()
         return done.wait(timeout)
 
@@ -82,13 +100,13 @@ class LogShipper:
             self._child.wait()
 
     def _drain(self, batches):
-        """Move what is queued into `batches`; the flush markers met, and whether the batch
-        is full."""
+        """Move what is queued into `batches`; the markers met (an Event, and whether it
+        waits for shipping), and whether the batch is full."""
         markers, count = [], sum(len(events) for events in batches.values())
         with contextlib.suppress(queue.Empty):
             while count < MAX_BATCH:
                 item = self._queue.get_nowait()
-                if isinstance(item, threading.Event):
+                if len(item) == 2:
                     markers.append(item)
                     continue
                 region, group, stream, ts, text = item
@@ -105,11 +123,15 @@ class LogShipper:
         batches, shipped_at = {}, time.monotonic()
         while not self._stop.is_set() or not self._queue.empty():
             markers, full = self._drain(batches)
+            for marker, shipping in markers:
+                if not shipping:
+                    marker.set()  # the tap has seen every line before it
+            flushing = [marker for marker, shipping in markers if shipping]
             due = time.monotonic() - shipped_at >= FLUSH_EVERY_S
-            if batches and (markers or full or due or self._stop.is_set()):
+            if batches and (flushing or full or due or self._stop.is_set()):
                 self._send(batches)
                 batches, shipped_at = {}, time.monotonic()
-            for marker in markers:
+            for marker in flushing:
                 marker.set()
             if not full:  # drained: wait for the next tick, a flush or a line to show
                 self._wake.wait(FLUSH_EVERY_S)

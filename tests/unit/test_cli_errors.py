@@ -90,7 +90,38 @@ CASES = [
                            UNREACHABLE], EVIDENCE, "cannot reach the AWS endpoint"),
     ("cleanup", lambda t: ["--regions", "mars-1", "--endpoint-url", UNREACHABLE], USAGE,
      "unknown region"),
+    # Hostile files, the same in every tool: nesting deep enough to exhaust a recursive
+    # reader, a manifest artifact without its properties, conditions that name themselves.
+    *[(tool, argv, USAGE, "nests deeper than 100 levels") for tool, argv in (
+        ("emulator", lambda t: ["--cdk-out", _assembly(t, template=DEEP)]),
+        ("emulator", lambda t: ["--cdk-out", _assembly(t, manifest=DEEP)]),
+        ("preflight", lambda t: [_assembly(t, template=DEEP)]),
+        ("verify", lambda t: ["--outputs-file", _file(t, "o.json", DEEP)]),
+        ("cleanup", lambda t: ["--outputs-file", _file(t, "o.json", DEEP), "--endpoint-url",
+                               UNREACHABLE]),
+        ("forecast", lambda t: ["--from-report", _file(t, "r.json", DEEP)]),
+        ("forecast", lambda t: ["--pop-regions", _file(t, "p.json", DEEP),
+                                "--from-access-logs", str(t)]),
+    )],
+    ("emulator", lambda t: ["--cdk-out", _assembly(t, manifest=json.dumps({"artifacts": {
+        "S": {"type": "aws:cloudformation:stack"}}}).encode())], USAGE, "no templateFile"),
+    ("preflight", lambda t: [_assembly(t, manifest=json.dumps({"artifacts": {
+        "S": {"type": "aws:cloudformation:stack", "properties": []}}}).encode())], USAGE,
+     "no templateFile"),
+    ("emulator", lambda t: ["--cdk-out", _assembly(t, template=json.dumps({
+        "Conditions": {"A": {"Fn::Not": [{"Condition": "B"}]},
+                       "B": {"Fn::Not": [{"Condition": "A"}]}},
+        "Resources": {}}).encode())], USAGE, "conditions A, B depend on themselves"),
+    ("emulator", lambda t: ["--origin", "api.example.com=http://127.0.0.1:99999"], USAGE,
+     "port 1 to 65535"),
+    ("emulator", lambda t: ["--origin", "api.example.com=http://127.0.0.1:0"], USAGE,
+     "port 0"),
+    ("emulator", lambda t: ["--logs-endpoint", "http://logs.example.com:4566"], USAGE,
+     "loopback only"),
+    ("emulator", lambda t: ["--logs-endpoint", "file:///etc/passwd"], USAGE, "loopback only"),
 ]
+# JSON nested 100,000 deep: json.loads itself recurses.
+DEEP = b"[" * 100_000 + b"]" * 100_000
 TOOLS = {"verify": verify_tool.main, "emulator": emulator_tool.main,
          "preflight": preflight.main, "cleanup": cleanup.main, "forecast": forecast_tool.main}
 

@@ -163,13 +163,16 @@ class CloudFrontTier:
     # --- routing ------------------------------------------------------------------------
 
     def pick_region(self, request):
-        """A forced region (x-emulator-region) wins; else by viewer IP, or round-robin."""
+        """A forced region (x-emulator-region) wins; else by viewer IP, in turn, or always
+        the first region."""
         forced = request.header_values(REGION_HEADER)
         if forced:
             return forced[-1] if forced[-1] in self.regions else None
         if self.routing == "round-robin":
             self._turn += 1
             return self.regions[self._turn % len(self.regions)]
+        if self.routing == "first":
+            return self.regions[0]
         return self.regions[zlib.crc32(request.client_ip.encode()) % len(self.regions)]
 
     def _edge_host(self, region):

@@ -358,13 +358,14 @@ class Pool:
 
     def recycle(self):
         """Retire every idle environment now, and each busy one when its request is done:
-        the next request starts a fresh one, as a new version would."""
+        the next request starts a fresh one, as a new version would. How many were live."""
+        live = len(self.environments())
         for env in self._idle:
             env.close()
         self._idle = []
         for env in self.busy:
             env.created = -math.inf  # past any lifetime: not kept once released
-        return len(self.environments())
+        return live
 
     def kill_one(self):
         """Fault injection: kill one environment's process, as a crash would. Safe to call

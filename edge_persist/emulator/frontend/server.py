@@ -25,8 +25,11 @@ why)`, the answer it gives for a request the server refuses itself.
 """
 import asyncio
 import collections
+import os
 import socket
+import sys
 import time
+import traceback
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -312,6 +315,7 @@ class Listener:
                  read_timeout=READ_TIMEOUT_S):
         self.handler, self.tls = handler, tls
         self.idle_timeout, self.read_timeout = idle_timeout, read_timeout
+        self.error_log = None  # where the traceback of an error of the emulator's own goes
         self.loop = None
         self.connections = set()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -387,15 +391,23 @@ class Listener:
                 response = await response
             return response
         except Exception as err:  # noqa: BLE001 - an emulator bug must not end the server
-            self.report(err)
+            self.report(request, err)
             return handler.refusal(500, "the emulator failed on this request; see its stderr")
 
-    @staticmethod
-    def report(err):
-        import sys
-        import traceback
-        print("emulator: internal error, answered 500:", file=sys.stderr)
-        traceback.print_exception(err, file=sys.stderr)
+    def report(self, request, err):
+        """One line on stderr for an error of the emulator's own, and its whole traceback in
+        `error_log` (when set): enough to report it, and no traceback in the terminal."""
+        frame = traceback.extract_tb(err.__traceback__)[-1]
+        where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+        kept = ""
+        if self.error_log:
+            with open(self.error_log, "a", encoding="utf-8") as log:
+                log.write(f"{request.method} {request.path}\n")
+                log.write("".join(traceback.format_exception(err)))
+            kept = f"; the traceback is in {self.error_log}"
+        print(f"emulator: internal error on {request.method} {request.path}: "
+              f"{type(err).__name__}: {err} ({where}); answered 500{kept}", file=sys.stderr,
+              flush=True)
 
     def close(self):
         if self.loop is not None:

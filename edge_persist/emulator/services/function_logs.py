@@ -24,6 +24,7 @@ FUNCTION_PREFIX = "/aws/cloudfront/function/"
 CLOUDFRONT_PREFIX = "/aws/cloudfront/LambdaEdge/"
 # Lines Lambda writes itself around each invoke: shown with -v only.
 BOOKENDS = ("START RequestId:", "END RequestId:", "REPORT RequestId:")
+FUNCTION_BOOKENDS = ("START DistributionID:", "END ComputeUtilization:")
 
 
 def function_of(group):
@@ -78,6 +79,8 @@ class Terminal:
         self.stream = stream or sys.stderr
 
     def __call__(self, region, group, line):
-        if not self.verbose and line.startswith(BOOKENDS):
+        # A CloudFront function's lines begin with the request id: look past it.
+        if not self.verbose and (line.startswith(BOOKENDS) or line.partition(" ")[2]
+                                 .startswith(FUNCTION_BOOKENDS)):
             return
         print(f"[{function_of(group)} {region}] {line}", file=self.stream, flush=True)

@@ -173,25 +173,31 @@ class Sender:
         self._known = set()
 
     def ship(self, region, group, stream, events):
-        """True once CloudWatch Logs holds `events`."""
+        """True once CloudWatch Logs holds `events`. A group deleted since it was made (the
+        control API's reset deletes them) is made again."""
         client = self._aws.client("logs", region)
-        key = (region, group, stream)
-        try:
-            if (region, group) not in self._known:
-                with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-                    client.create_log_group(logGroupName=group)
-                self._known.add((region, group))
-            if key not in self._known:
-                with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-                    client.create_log_stream(logGroupName=group, logStreamName=stream)
-                self._known.add(key)
-            events.sort(key=lambda e: e["timestamp"])  # PutLogEvents wants them in order
-            client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-            return True
-        except Exception:  # noqa: BLE001 - moto gone or refusing: the emulator keeps the lines
-            self._known.discard((region, group))
-            self._known.discard(key)
-            return False
+        events.sort(key=lambda e: e["timestamp"])  # PutLogEvents wants them in order
+        for _attempt in range(2):
+            try:
+                self._ensure(client, region, group, stream)
+                client.put_log_events(logGroupName=group, logStreamName=stream,
+                                      logEvents=events)
+                return True
+            except Exception:  # noqa: BLE001 - moto gone or refusing: the emulator keeps them
+                self._known.discard((region, group))
+                self._known.discard((region, group, stream))
+        return False
+
+    def _ensure(self, client, region, group, stream):
+        """The group and the stream, made once each."""
+        if (region, group) not in self._known:
+            with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+                client.create_log_group(logGroupName=group)
+            self._known.add((region, group))
+        if (region, group, stream) not in self._known:
+            with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+                client.create_log_stream(logGroupName=group, logStreamName=stream)
+            self._known.add((region, group, stream))
 
 
 def main(endpoint_url):

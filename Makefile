@@ -72,6 +72,7 @@ bench: synth
 	$(PY) -m bench.forecast
 	$(PY) -m bench.functions
 	$(PY) -m bench.peer
+	$(PY) -m bench.http_parsers
 	$(PY) -m bench.access_logs
 
 # The README's worked example of the forecast, and its committed plot.

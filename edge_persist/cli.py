@@ -10,6 +10,7 @@ Each subcommand is the tool's own command line (`python -m edge_persist.<tool>` 
 one). A tool whose extra is not installed says which one, in one line.
 """
 import importlib
+import signal
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
@@ -34,6 +35,14 @@ TOOLS = {
                 "remove what cdk destroy leaves: the edge function and its regional log "
                 "groups"),
 }
+def quiet_stop_until_started():
+    """The emulator stops on SIGTERM or Ctrl-C with exit 0, from the first instant: during
+    its imports (half a second) there is nothing to clean up yet; its main() then installs
+    the handler that unwinds what it started."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
+
+
 def usage():
     lines = ["usage: edge-persist COMMAND [ARGS...]", "", __doc__.split("\n\n")[0], "",
              "commands:"]
@@ -62,6 +71,8 @@ def main(argv=None):
               "(see --help)", file=sys.stderr)
         return EXIT_USAGE
     module_name, _extra, _ = TOOLS[argv[0]]
+    if argv[0] == "emulate":
+        quiet_stop_until_started()
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:

@@ -12,7 +12,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from edge_persist import contract, edge_rules, regions
+if __name__ == "__main__":  # python -m: quiet on a signal from the first instant, as the CLI
+    from edge_persist.cli import quiet_stop_until_started
+    quiet_stop_until_started()
+
+from edge_persist import contract, edge_rules, regions  # noqa: E402 - after the handler
 from edge_persist.aws import is_loopback
 from edge_persist.emulator.cloudfront.distribution import REGION_HEADER
 from edge_persist.emulator.cloudfront.viewers import COUNTRY_HEADER

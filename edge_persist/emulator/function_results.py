@@ -75,11 +75,19 @@ def _body(result):
         raise InvalidResult("body is not valid Unicode (a lone surrogate)") from None
 
 
+def _json(result):
+    """The result as JSON bytes, as the service measures and passes it on."""
+    try:
+        return orjson.dumps(result)
+    except TypeError as err:  # a lone surrogate, an integer JSON numbers cannot hold
+        raise InvalidResult(f"the response is not valid JSON: {err}") from None
+
+
 def alb_response(result):
     """An ALB target's response object as HTTP; InvalidResult when the ALB refuses it."""
     if not isinstance(result, dict) or "statusCode" not in result:
         raise InvalidResult("a Lambda target must return an object with statusCode")
-    if len(orjson.dumps(result)) > edge_rules.ALB_MAX_LAMBDA_RESPONSE_BYTES:
+    if len(_json(result)) > edge_rules.ALB_MAX_LAMBDA_RESPONSE_BYTES:
         raise InvalidResult("the response is over 1 MB")
     return HttpResponse(_status(result["statusCode"]), _headers(result, True), _body(result))
 
@@ -87,7 +95,7 @@ def alb_response(result):
 def function_url_response(result):
     """A Function URL's answer as HTTP; InvalidResult when it cannot be sent."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        return HttpResponse(200, [("Content-Type", "application/json")], orjson.dumps(result))
+        return HttpResponse(200, [("Content-Type", "application/json")], _json(result))
     headers = _headers(result, False)
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):

@@ -43,6 +43,12 @@ NO_ORIGIN_FETCH = "no_origin_fetch"
 NO_SESSION_KEY = "no_session_key"
 UNKNOWN_POP = "unknown_pop"
 MALFORMED = "malformed"
+TOO_LONG = "line_too_long"
+
+# No log line CloudFront writes comes near this (its URL and header quotas add up to tens of
+# KiB); a longer one, a file with no line breaks say, is skipped in pieces of this size, so
+# the reader's memory stays bounded whatever it is given.
+MAX_LINE_CHARS = 1 << 20
 
 
 @dataclass
@@ -191,6 +197,18 @@ def _open(location, endpoint_url):
 
 # --- reading one file -------------------------------------------------------------------------
 
+def bounded_lines(stream, cap=MAX_LINE_CHARS):
+    """The stream's lines, each at most `cap` characters; None stands for a longer one, read
+    past in pieces of `cap`."""
+    while line := stream.readline(cap):
+        if len(line) < cap or line.endswith("\n"):
+            yield line
+            continue
+        while (rest := stream.readline(cap)) and not rest.endswith("\n"):
+            pass
+        yield None
+
+
 def parse_file(location, session_key, pop_regions=None, endpoint_url=None):
     """One file, read line by line into a Parsed. A file without a `#Fields` line is a
     UsageError; a malformed line is counted and skipped, never fatal."""
@@ -198,8 +216,12 @@ def parse_file(location, session_key, pop_regions=None, endpoint_url=None):
     parsed = Parsed()
     reader = None
     try:
-        with _open(location, endpoint_url) as lines:
-            for line in lines:
+        with _open(location, endpoint_url) as stream:
+            for line in bounded_lines(stream):
+                if line is None:
+                    parsed.lines_read += 1
+                    parsed.skip(TOO_LONG)
+                    continue
                 if line[0] == "#":
                     if line.startswith("#Fields:"):
                         reader = _line_reader(_field_index(line, location, session_key),

@@ -55,3 +55,27 @@ def test_a_match_viewer_origin_takes_the_viewers_protocol_and_its_port():
     assert forwarding.event_origin(origin, "http")["custom"]["port"] == 8080
     assert forwarding.event_origin(origin, "https")["custom"]["protocol"] == "https"
     assert forwarding.event_origin(origin, "https")["custom"]["port"] == 8443
+
+
+def test_a_function_may_return_the_timeouts_it_was_given_and_only_set_them_in_range():
+    """Page: Lambda@Edge event structure
+    Rule: a custom origin's keepaliveTimeout a function sets is 1 to 60 seconds, its
+    readTimeout 4 to 60. Assumed: a value CloudFront itself put in the event (OriginReadTimeout
+    may be 1 to 180 seconds since the page was written) passes when returned unchanged."""
+    from edge_persist import edge_rules
+    from edge_persist.emulator.lambda_edge.validation import validate
+    origin = origin_of({"Id": "c", "DomainName": "api.example.com", "CustomOriginConfig": {
+        "OriginProtocolPolicy": "http-only", "OriginReadTimeout": 1,
+        "OriginKeepaliveTimeout": 120}})
+    request = {"clientIp": "203.0.113.9", "method": "GET", "uri": "/", "querystring": "",
+               "headers": {"host": [{"key": "Host", "value": "d.cloudfront.net"}]},
+               "origin": origin}
+
+    def problems(**custom):
+        result = {**request, "origin": {"custom": {**origin["custom"], **custom}}}
+        return validate(edge_rules.ORIGIN_REQUEST, request, result)
+    assert problems() == []
+    assert problems(readTimeout=4, keepaliveTimeout=60) == []
+    assert problems(readTimeout=3) and problems(readTimeout=61)
+    assert problems(keepaliveTimeout=0) and problems(keepaliveTimeout=61)
+    assert problems(readTimeout="1")

@@ -166,3 +166,73 @@ def test_watch_reloads_an_edited_function_on_the_same_port(folder):
         assert requests.get(url, timeout=30).text == "after"  # the previous app serves
     finally:
         emulator.stop()
+
+
+def _group(pid):
+    """The live processes of the emulator's session (it was started in a new one)."""
+    import psutil
+    found = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if os.getsid(process.pid) == pid and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
+    return found
+
+
+def test_when_the_local_aws_dies_no_log_is_lost_and_the_stop_is_clean(cloud_assembly_with_logs,
+                                                                     folder):
+    """The moto server killed under a running emulator: viewers still get CloudFront's
+    answers, function logs and standard logs go to files it names in one line, and SIGTERM
+    ends it with exit 0 and no traceback."""
+    import psutil
+    emulator = Running(["--cdk-out", str(cloud_assembly_with_logs), "--no-logs"], folder,
+                       folder / "outputs.json")
+    block = emulator.ready()
+    url = next(iter(block["Distributions"].values()))
+    assert requests.get(url, verify=block["Certificate"], timeout=30).status_code == 200
+    (moto,) = [p for p in psutil.Process(emulator.process.pid).children(recursive=True)
+               if "moto" in " ".join(p.cmdline())]
+    moto.kill()
+    deadline = time.monotonic() + 10  # until gone, or a zombie its parent has yet to reap
+    while moto.is_running() and moto.status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    answers = [requests.get(url, verify=block["Certificate"], timeout=30) for _ in range(3)]
+    assert all(a.status_code == 200 and a.headers["X-Cache"] == "Miss from cloudfront"
+               for a in answers)
+    probe = answers[-1].headers["x-custom-header-seen"]
+    assert emulator.stop() == 0
+    err = emulator.err.read_text()
+    assert "Traceback" not in err and "Traceback" not in emulator.out.read_text()
+    (kept,) = re.findall(r"kept (\S+): it holds logs the moto server did not take", err)
+    spilled = (Path(kept) / "undelivered-logs.jsonl").read_text()
+    assert probe in spilled  # the origin's log line of the last request
+    assert list((Path(kept) / "undelivered-standard-logs").rglob("*.gz"))
+    assert not _group(emulator.process.pid)
+
+
+@pytest.mark.parametrize("command", [[COMMAND, "emulate"],
+                                     [sys.executable, "-m", "edge_persist.emulator"]])
+@pytest.mark.parametrize("delay_s", [0.15, 0.4, 1.5])
+def test_a_signal_during_start_leaves_nothing_behind(cloud_assembly, folder, command, delay_s):
+    """SIGTERM to the command at any moment of its start, its imports included: exit 0, no
+    traceback, no process of its session left, nothing left in its temporary folder. (Only
+    the interpreter's own start, some 50 ms, comes before any handler can be.)"""
+    tmp = folder / "tmp"
+    tmp.mkdir()
+    process = subprocess.Popen(
+        [*command, "--cdk-out", str(cloud_assembly), "--cert-dir", str(folder / "tls")],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp)})
+    time.sleep(delay_s)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert b"Traceback" not in out + err
+    deadline = time.monotonic() + 10
+    while _group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group(process.pid)
+    assert not list(tmp.iterdir())

@@ -72,6 +72,29 @@ def test_malformed_lines_are_counted_and_skipped(tmp_path):
     assert len(parsed.by_region["us-east-1"].times) == 2
 
 
+@pytest.mark.parametrize("newline", ["\n", ""])
+def test_a_line_past_the_cap_is_skipped_in_bounded_memory(tmp_path, newline):
+    """A gzip of 64 MiB with no line break (or one very long line) is read in pieces: the
+    peak memory stays a small multiple of the cap, and the lines around it still count."""
+    import gzip
+    import tracemalloc
+    text = write(tmp_path / "x.log", sequential("us-east-1", 1, 2)).read_text()
+    path = tmp_path / "long.gz"
+    with gzip.open(path, "wt") as out:
+        out.write(text)
+        for _ in range(64):
+            out.write("a" * (1 << 20))
+        out.write(newline + "".join(text.splitlines(keepends=True)[2:]))
+    tracemalloc.start()
+    parsed = parse(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16 * access_logs.MAX_LINE_CHARS
+    assert parsed.skipped.get(access_logs.TOO_LONG) == 1
+    # With no line break the long run swallows the next log line, as it would any reader.
+    assert len(parsed.by_region["us-east-1"].times) == (4 if newline else 3)
+
+
 def test_pops_map_to_the_regions_the_emulator_serves_them_from():
     from edge_persist import regions
     for region, pop in regions.EMULATOR_POPS.items():

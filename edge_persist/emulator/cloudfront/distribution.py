@@ -46,6 +46,12 @@ ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 COLLAPSE_WAIT_S = 120.0
 
 
+def _hit(response):
+    """X-Cache for an answer from the cache. Assumed, as the guide shows no cached error: an
+    error kept for its error caching TTL still says Error, as when it was fetched."""
+    return edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_HIT
+
+
 def _plain(status, text, x_cache=edge_rules.X_CACHE_ERROR):
     return HttpResponse(status, [("Content-Type", "text/plain"), ("X-Cache", x_cache)],
                         text.encode())
@@ -372,7 +378,7 @@ class CloudFrontTier:
         cached = self.caches.get(region, key)
         if cached is not None:
             self.stats["hits"] += 1
-            return cached[0], edge_rules.X_CACHE_HIT, cached[1]
+            return cached[0], _hit(cached[0]), cached[1]
         stale = self.caches.stale(region, key)
         landed, leader = self.flights.join(region, key)
         if stale is not None and stale.expired_for() <= stale.while_revalidate:
@@ -382,7 +388,7 @@ class CloudFrontTier:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             self.stats["hits"] += 1
-            return stale.response, edge_rules.X_CACHE_HIT, int(
+            return stale.response, _hit(stale.response), int(
                 time.monotonic() - stale.stored)
         if not leader:
             # Request collapsing: the answer to the miss under way, when it was cacheable.
@@ -393,7 +399,7 @@ class CloudFrontTier:
             cached = self.caches.get(region, key)
             if cached is not None:
                 self.stats["hits"] += 1
-                return cached[0], edge_rules.X_CACHE_HIT, cached[1]
+                return cached[0], _hit(cached[0]), cached[1]
             self.stats["misses"] += 1
             return await self._fetched(exchange, request, behavior, origin_changes, key)
         try:

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
+import botocore.exceptions
+
 from edge_persist import cfn
 from edge_persist.emulator.cloudfront.websites import website_domain
 from edge_persist.emulator.frontend import client, fields
@@ -168,7 +170,10 @@ class Fetcher:
             return await self.albs[origin.target].handle(request)
         if origin.kind in ("s3", "s3-website"):
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.executor, self._bucket, origin, request)
+            try:
+                return await loop.run_in_executor(self.executor, self._bucket, origin, request)
+            except botocore.exceptions.BotoCoreError as err:  # the local S3 is gone
+                raise OriginUnreachable(f"{origin.domain}: {err}") from None
         if origin.kind == "function-url":
             return await self._function_url(origin, request)
         return await self._custom(origin, request)

@@ -79,7 +79,10 @@ const BOOTSTRAP = `
       out.done = true; out.error = e; return;
     }
     Promise.resolve(result).then(
-      (value) => { out.done = true; out.value = JSON.stringify(value); },
+      (value) => {
+        out.done = true;
+        try { out.value = JSON.stringify(value); } catch (e) { out.error = e; }  // cycles, BigInt
+      },
       (e) => { out.done = true; out.error = e; });
   };
 })`;

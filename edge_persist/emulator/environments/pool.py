@@ -22,6 +22,9 @@ from edge_persist.emulator.children import DEAD, ChildPipes
 from edge_persist.emulator.environments import languages
 from edge_persist.emulator.environments.python_worker import AUDIT_ENV, CRASH_ERRORS
 
+# Errors after which the environment is not used again: the runtime's own crashes, and a
+# result the worker protocol could not carry (the worker's state is not to be trusted).
+RECYCLED_ERRORS = (*CRASH_ERRORS, "Runtime.MarshalError")
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
 
@@ -215,7 +218,7 @@ class Environment:
         lines += self._report(request_id, answer["duration_ms"], answer["max_memory_mb"], cold)
         self._log("\n".join(lines))
         kind = "ok" if answer["ok"] is True else "error"
-        if kind == "error" and (error or {}).get("errorType") in CRASH_ERRORS:
+        if kind == "error" and (error or {}).get("errorType") in RECYCLED_ERRORS:
             kind = "crash"
         return Invocation(kind, answer.get("result"), error)
 

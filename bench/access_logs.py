@@ -24,6 +24,7 @@ from pathlib import Path
 from edge_persist import regions
 from edge_persist.forecast import access_logs, replay
 from edge_persist.forecast.model import Parameters
+from bench.common import run
 
 REGIONS = ("us-east-1", "eu-west-3")
 SESSIONS = 5_000       # per region
@@ -115,4 +116,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

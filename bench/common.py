@@ -50,3 +50,15 @@ def paired_ratio(fn, baseline, pairs=7, number=20000):
     return statistics.median(
         min(timeit.repeat(fn, number=number, repeat=3)) /
         min(timeit.repeat(baseline, number=number, repeat=3)) for _ in range(pairs))
+
+
+def run(main):
+    """A benchmark's entry point: a usage error (no cdk.out, say: `make synth` first) is one
+    line and its exit code, as in every tool."""
+    import sys
+    from edge_persist.errors import CliError
+    try:
+        main()
+    except CliError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)

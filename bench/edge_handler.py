@@ -8,7 +8,7 @@ import subprocess
 import sys
 import zipfile
 
-from bench.common import best_per_call, paired_ratio, row
+from bench.common import best_per_call, paired_ratio, row, run
 from tests.conftest import ROOT, fresh_module, load_event
 
 ARTICLE_VALUE = "2026-11-23T00:00:00.000Z"
@@ -105,4 +105,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -6,9 +6,12 @@ Two emulators run in their own processes (as `make demo` runs one), logs shipped
 server: this project's app, where every request is a miss through Lambda@Edge and the ALB
 (its viewer protocol policy set to allow-all in a copy, so that it is measured over plain
 HTTP as the baseline is), and the test feature app, where every request is a cache hit that still runs viewer-request
-and viewer-response. The baseline, in a third process, answers the miss run's bytes. This
-process is the load: 8 keep-alive connections, 2,000 requests per mode and round, sent in 8
-slices taken in turn (A B C A B C ...), three rounds.
+and viewer-response. Two baselines answer the miss run's bytes, each in a process of its own:
+the standard library's threaded HTTP server (the baseline of earlier figures), and the
+emulator's own HTTP front end with nothing behind it (what CloudFront's stages, the functions
+and the origin cost over the floor of the server they run in). This process is the load: 8
+keep-alive connections, 2,000 requests per mode and round, sent in 8 slices taken in turn
+(A B C D A B C D ...), three rounds.
 """
 import http.client
 import json
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import STOP_GRACE_S, row, start_helper, stop_helper
+from bench.common import STOP_GRACE_S, row, start_helper, stop_helper, run
 from bench.load import CONCURRENCY, load
 from edge_persist.emulator.services.motoserver import MotoServer
 from tests.conftest import edited_copy, fresh_module, load_event
@@ -69,8 +72,9 @@ def shipped_origin_lines(moto_url, group):
     return sum(len(page["events"]) for page in pages)
 
 
-def bare_server(port_queue, status, headers, body):
-    """The floor of any Python front end: a keep-alive loopback server answering fixed bytes."""
+def stdlib_server(port_queue, status, headers, body):
+    """A keep-alive loopback server of the standard library (threads, http.server) answering
+    fixed bytes: the baseline of the figures before the emulator moved to an event loop."""
     import socket
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -97,6 +101,27 @@ def bare_server(port_queue, status, headers, body):
     server.serve_forever()
 
 
+def floor_server(port_queue, status, headers, body):
+    """The floor of the emulator's own front end: its HTTP server (llhttp on uvloop, the same
+    field checks on the way out) answering fixed bytes, with nothing behind it."""
+    import signal
+
+    from edge_persist.emulator.frontend.loop import served
+    from edge_persist.emulator.frontend.messages import HttpResponse
+    from edge_persist.emulator.frontend.server import PlainHandler
+
+    class Fixed(PlainHandler):
+        def handle(self, request):
+            return HttpResponse(status, headers, body)
+
+    with served(Fixed()) as listener:
+        port_queue.put(listener.port)
+        signal.pause()  # until terminate()
+
+
+BASELINES = {"stdlib": stdlib_server, "floor": floor_server}
+
+
 def sample(host, port, path):
     connection = http.client.HTTPConnection(host, port, timeout=30)
     connection.request("GET", path)
@@ -107,9 +132,9 @@ def sample(host, port, path):
     return response.status, headers, body
 
 
-def start_bare(answer):
+def start_bare(server, answer):
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=bare_server, args=(queue, *answer), daemon=True)
+    process = multiprocessing.Process(target=server, args=(queue, *answer), daemon=True)
     process.start()
     return process, queue.get(timeout=10)
 
@@ -165,11 +190,13 @@ def main():
             hit_host, hit_port = hit_outputs["DistributionUrl"].split("//")[1].split(":")
             targets = {"miss": (miss_host, int(miss_port), "/?probe=b"),
                        "hit": (hit_host, int(hit_port), HIT_PATH)}
-            bare_process, bare_port = start_bare(sample(*targets["miss"]))
-            targets["bare"] = ("127.0.0.1", bare_port, "/")
+            answer = sample(*targets["miss"])
+            bare = {name: start_bare(server, answer) for name, server in BASELINES.items()}
+            targets.update({name: ("127.0.0.1", port, "/") for name, (_, port) in bare.items()})
             rounds = [measure(targets) for _ in range(ROUNDS)]
-            bare_process.terminate()
-            bare_process.join(STOP_GRACE_S)
+            for process, _ in bare.values():
+                process.terminate()
+                process.join(STOP_GRACE_S)
             expected = ROUNDS * (REQUESTS + WARMUP_ROUNDS * CONCURRENCY) + 1
             deadline = time.monotonic() + 15  # the shipper sends a batch every second
             while True:
@@ -186,17 +213,18 @@ def main():
     for mode, what in (("miss", "miss (viewer -> Lambda@Edge -> ALB -> origin Lambda)"),
                        ("hit", "cache hit (viewer-request + viewer-response on each hit)")):
         print(f"{what}:")
-        row_spread("  requests/s vs the bare server, same round",
-                   [r[mode]["rps"] / r["bare"]["rps"] for r in rounds])
-        row_spread("  p50 vs the bare server, same round",
-                   [r[mode]["p50"] / r["bare"]["p50"] for r in rounds])
-        row_spread("  p99 vs the bare server, same round",
-                   [r[mode]["p99"] / r["bare"]["p99"] for r in rounds])
+        for name in BASELINES:
+            row_spread(f"  requests/s vs the {name} server, same round",
+                       [r[mode]["rps"] / r[name]["rps"] for r in rounds])
+            row_spread(f"  p50 vs the {name} server, same round",
+                       [r[mode]["p50"] / r[name]["p50"] for r in rounds])
         row_spread("  requests/s (absolute, not comparable across machines)",
                    [r[mode]["rps"] for r in rounds], "req/s")
+        row_spread("  p50 (absolute)", [r[mode]["p50"] * 1000 for r in rounds], "ms")
         print(f"  non-200 answers: {sum(r[mode]['errors'] for r in rounds)}")
-    row_spread("bare loopback server requests/s (the baseline)",
-               [r["bare"]["rps"] for r in rounds], "req/s")
+    for name in BASELINES:
+        row_spread(f"{name} server requests/s (a baseline)",
+                   [r[name]["rps"] for r in rounds], "req/s")
     row("emulator miss p50 / both handlers in-process p50",
         statistics.median(r["miss"]["p50"] for r in rounds) / baseline, "x")
     row("origin log lines shipped (incl. warm-up and the sample)", shipped, "", str(expected))
@@ -207,4 +235,4 @@ def row_spread(label, values, unit="x"):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,7 +18,7 @@ import tracemalloc
 
 import simpy
 
-from bench.common import row
+from bench.common import row, run
 from edge_persist.forecast.model import Parameters, Simulation
 
 TRAFFIC = {"rps": 2000, "sessions": 50_000, "session_requests": 20, "think_time": 30,
@@ -119,4 +119,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -13,7 +13,7 @@ slices taken in turn (A B A B ...), three rounds.
 import tempfile
 from pathlib import Path
 
-from bench.common import stop_helper
+from bench.common import stop_helper, run
 from bench.emulator import measure, row_spread, start_emulator
 from edge_persist.emulator.services.motoserver import MotoServer
 from tests.integration.apps import functions_app
@@ -48,4 +48,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -14,6 +14,7 @@ import timeit
 
 import h11
 import httptools
+from bench.common import run
 
 REQUEST = (b"GET /products/42?ref=home&lang=en HTTP/1.1\r\nHost: d111111abcdef8.cloudfront.net"
            b"\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0\r\nAccept: text/html,"
@@ -114,4 +115,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

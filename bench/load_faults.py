@@ -19,6 +19,7 @@ from edge_persist import contract, edge_rules
 from edge_persist.verify import logs
 from edge_persist.emulator.services.motoserver import MotoServer
 from edge_persist.emulator.server import Emulator
+from bench.common import run
 
 CLOUDFRONT_FAILURES = {x_cache for _, x_cache in (edge_rules.VALIDATION_FAILURE,
                                                    edge_rules.EXECUTION_FAILURE,
@@ -114,4 +115,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -10,8 +10,12 @@ standalone: its plugin class without the Serverless CLI, logging and its cache o
 every request in one shared Node.js module: no execution environments, no validation, no
 logs. Ours runs each invocation in a real environment, validates the result as CloudFront
 does, and ships the logs to a moto server. The same load generator drives both, A B A B,
-three rounds after a warm-up, at concurrency 8 and then 1, for each mode.
+three rounds after a warm-up, at concurrency 8 and then 1, for each mode. Then, for each
+side, where the CPU goes: one more load at concurrency 8, and each process's CPU time
+(/proc, through psutil) over it, per request.
 """
+import contextlib
+import os
 import socket
 import statistics
 import subprocess
@@ -20,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import start_helper, stop_helper
+import psutil
+
+from bench.common import start_helper, stop_helper, run
 from bench.load import load
 from edge_persist.emulator.environments.languages import node_binary
 from bench.peer_app import app as bench_app
@@ -75,26 +81,60 @@ def main():
         (handler_dir / "handler.js").write_text((HERE / "handler.js").read_text())
         origin_port, peer_port = free_port(), free_port()
         origin_url = f"http://127.0.0.1:{origin_port}"
-        ours = {}
+        ours, servers = {}, {}
         try:
-            processes.append(node(HERE / "origin.js", origin_port))
-            processes.append(node(HERE / "peer.js", plugin, handler_dir, peer_port, origin_url))
+            origin = node(HERE / "origin.js", origin_port)
+            peer = node(HERE / "peer.js", plugin, handler_dir, peer_port, origin_url)
+            processes += [origin, peer]
             for language in bench_app.LANGUAGES:
                 cdk_out, ours[language] = tmp / f"{language}.out", free_port()
                 bench_app.build(cdk_out, language).synth()
-                processes.append(start_helper(
+                servers[language] = start_helper(
                     [sys.executable, "-m", "edge_persist.emulator", "--cdk-out", str(cdk_out),
                      "--port", str(ours[language]), "--logs-endpoint", moto.url,
                      "--origin", f"{bench_app.ORIGIN_DOMAIN}={origin_url}",
                      "--outputs-file", str(tmp / f"{language}.json")],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                processes.append(servers[language])
             for port in (origin_port, peer_port, *ours.values()):
                 wait_for(port)
             for language, port in ours.items():
                 report(language, port, peer_port)
+                where_cpu_goes(language, {
+                    "this emulator": (servers[language], port, {"moto": moto.process}),
+                    "peer": (peer, peer_port, {})}, origin)
         finally:
             for process in processes:
                 stop_helper(process)
+
+
+def where_cpu_goes(language, sides, origin, count=4000):
+    """CPU seconds per request of every process on each side's path, over one load at
+    concurrency 8. `sides`: name -> (its server process, its port, its helper processes by
+    role)."""
+    print(f"{language} mode, where the CPU goes at concurrency 8 ({count} requests), "
+          "microseconds per request:")
+    for name, (server, port, helpers) in sides.items():
+        roles = {server.pid: "main process", origin.pid: "origin",
+                 **{h.pid: role for role, h in helpers.items()}}
+        tree = [psutil.Process(pid) for pid in roles]
+        tree += [c for pid in (server.pid, *[h.pid for h in helpers.values()])
+                 for c in psutil.Process(pid).children(recursive=True)]
+        before = {p.pid: sum(p.cpu_times()[:2]) for p in tree}
+        mine = os.times()
+        load("127.0.0.1", port, count, "/", 8)
+        after = os.times()
+        spent = {"load generator": after.user + after.system - mine.user - mine.system}
+        for process in tree:
+            with contextlib.suppress(psutil.Error):
+                role = roles.get(process.pid) or (
+                    "log shipper" if "logship" in " ".join(process.cmdline())
+                    else "environments")
+                spent[role] = spent.get(role, 0.0) + sum(process.cpu_times()[:2]) - \
+                    before[process.pid]
+        print(f"  {name:<14} " + ", ".join(
+            f"{role} {seconds / count * 1e6:.0f}"
+            for role, seconds in sorted(spent.items(), key=lambda kv: -kv[1])))
 
 
 def report(language, ours_port, peer_port):
@@ -117,4 +157,4 @@ def report(language, ours_port, peer_port):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

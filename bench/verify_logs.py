@@ -5,7 +5,7 @@
 import json
 import time
 
-from bench.common import row
+from bench.common import row, run
 from edge_persist.verify import logs
 from edge_persist.regions import EDGE_LOG_REGIONS
 
@@ -73,4 +73,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

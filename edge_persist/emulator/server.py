@@ -88,7 +88,7 @@ class Emulator:
         self.logs = FunctionLogs(terminal)
         self.shipper = LogShipper(logs_endpoint,
                                   os.path.join(spill, "undelivered-logs.jsonl") if spill else None,
-                                  tap=self.logs.tap)
+                                  tap=self.logs.tap, live=terminal is not None)
         self._loop_thread = LoopThread()
         self.loop, self.call = self._loop_thread.loop, self._loop_thread.call
         self.throttle = Throttle(concurrency_limit)

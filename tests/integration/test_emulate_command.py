@@ -157,7 +157,7 @@ def test_watch_reloads_an_edited_function_on_the_same_port(folder):
         synth = float(re.search(r"synthesized and reloaded in ([\d.]+) s",
                                 emulator.err.read_text()).group(1))
         assert took < synth + 2, (took, synth)
-        (folder / "code" / "answer.py").write_text("def handler(:\n")  # a broken save
+        # A save that breaks the app: its synth fails, and the app as it was serves on.
         (folder / "app.py").write_text(APP.replace("app.synth()", "raise SystemExit(3)"))
         deadline = time.monotonic() + 120
         while "still serving the app as it was" not in emulator.err.read_text():

@@ -145,7 +145,8 @@ class NodeFunction:
                     self._kvs_version = version
             return await self._ask({"op": "run", "event": event, "edge": edge,
                                     "raw": raw_query})
-        except (OSError, UsageError, AttributeError) as err:
+        # OSError or uvloop's RuntimeError: the worker's pipe closed under us.
+        except (OSError, RuntimeError, UsageError, AttributeError) as err:
             self.close()
             return {"error": f"the function's runtime failed: {err}", "logs": [], "ms": 0}
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,7 +74,7 @@ class LambdaFunctionSpec:
         # Lambda@Edge replicas are named us-east-1.<fn> in every region they run in.
         return f"/aws/lambda/us-east-1.{self.name}" if self.edge else f"/aws/lambda/{self.name}"
 
-    @property
+    @cached_property  # asked on every invoke
     def identity(self):
         """What makes two specs the same code and configuration: a pool serves one identity,
         and a change to any of it (a new asset, a new timeout) gets fresh environments."""
@@ -193,7 +194,9 @@ class Environment:
             self.transport.get_pipe_transport(0).write(orjson.dumps(
                 {"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + b"\n")
             answer = await self.worker.message(self.spec.timeout_s)
-        except (OSError, AttributeError):  # the worker died before it could read the event
+        # The worker died before it could read the event: its pipe is gone (OSError), closed
+        # under us (uvloop's RuntimeError on a closed transport), or never was.
+        except (OSError, RuntimeError, AttributeError):
             answer = DEAD
         self.last_used = time.monotonic()
         elapsed_ms = (self.last_used - started) * 1000

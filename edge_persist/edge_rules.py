@@ -55,6 +55,9 @@ READ_ONLY_HEADERS = {
                                 "warning", "via"}),
 }
 READ_ONLY_REQUEST_FIELDS = ("clientIp", "method")
+# CloudFront adds it after the viewer request event: a Lambda@Edge viewer-request function
+# that adds or changes it fails validation ("Restrictions on Lambda@Edge", CloudFront headers).
+VIEWER_REQUEST_REFUSED_HEADERS = frozenset({"cloudfront-viewer-country"})
 # "Quotas", general quotas: a request or an origin response, headers and query string
 # included and the body not, is at most 20,480 bytes; a URL at most 8,192.
 MAX_HEADERS_AND_QUERY_BYTES = 20_480

@@ -11,10 +11,19 @@ from tests.integration.fixed_origin import FixedOrigin
 
 
 @pytest.fixture(scope="module")
-def emu(feature_assembly, moto_url):
+def all_viewer_origin():
+    """The /allviewer/* behavior's custom origin: records what reaches it."""
+    origin = FixedOrigin(200, b"recorded")
+    yield origin
+    origin.stop()
+
+
+@pytest.fixture(scope="module")
+def emu(feature_assembly, moto_url, all_viewer_origin):
     primary = FixedOrigin(503)
     emulator = Emulator(feature_assembly, moto_url, ["us-east-1"],
-                        origins={features_app.PRIMARY_DOMAIN: primary.url}).start()
+                        origins={features_app.PRIMARY_DOMAIN: primary.url,
+                                 features_app.ALL_VIEWER_DOMAIN: all_viewer_origin.url}).start()
     yield emulator
     emulator.stop()
     primary.stop()

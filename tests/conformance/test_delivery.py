@@ -16,15 +16,16 @@ def request(*headers, method="GET"):
     return HttpRequest(method, "/x", "", list(headers))
 
 
-def whole(content_type="text/html", body=TEXT):
-    return HttpResponse(200, [("Content-Type", content_type)], body)
+def whole(content_type="text/html", body=TEXT, status=200, *more):
+    return HttpResponse(status, [("Content-Type", content_type),
+                                 ("Content-Length", str(len(body))), *more], body)
 
 
-def behavior(compress=True, policy_compress=True):
+def behavior(compress=True, policy_compress=True, brotli=True):
     return Behavior(path_pattern=None, target_origin_id="o", allowed_methods=("GET", "HEAD"),
                     cached_methods=("GET", "HEAD"),
                     cache_policy=CachePolicy(0, 60, 600, ("none", ()), ("none", ()),
-                                             ("none", ()), policy_compress),
+                                             ("none", ()), policy_compress, brotli),
                     request_policy=None, compress=compress)
 
 
@@ -93,20 +94,56 @@ def test_compressed_for_200_403_and_404_only():
     Rule: CloudFront compresses an answer only when its status code is 200, 403 or 404."""
     accept = request(("Accept-Encoding", "gzip"))
     for status in (200, 403, 404):
-        answer = delivery.compressed(accept, HttpResponse(status, [("Content-Type",
-                                                                    "text/html")], TEXT),
-                                     behavior())
+        answer = delivery.compressed(accept, whole("text/html", TEXT, status), behavior())
         assert answer.status == status and ("Content-Encoding", "gzip") in answer.headers
     for status in (201, 206, 500):
-        original = HttpResponse(status, [("Content-Type", "text/html")], TEXT)
+        original = whole("text/html", TEXT, status)
         assert delivery.compressed(accept, original, behavior()) is original
 
 
-def test_the_etag_of_a_compressed_file_is_removed():
+def test_a_strong_etag_becomes_weak_and_an_invalid_one_is_removed():
     """Page: Serve compressed files
-    Rule: when CloudFront compresses a file, it removes the ETag header of that response."""
-    tagged = HttpResponse(200, [("Content-Type", "text/html"), ("ETag", '"abc"')], TEXT)
-    answer = delivery.compressed(request(("Accept-Encoding", "br")), tagged, behavior())
-    assert not answer.header_values("etag")
-    untouched = delivery.compressed(request(), tagged, behavior())
-    assert untouched.header_values("etag") == ['"abc"']
+    Rule: when CloudFront compresses an object whose origin ETag is strong (it begins with a
+    double quote), it adds W/ before it; a weak ETag (W/...) is returned as received; an
+    invalid one (neither) is removed."""
+    def etag_after(value):
+        answer = delivery.compressed(request(("Accept-Encoding", "br")),
+                                     whole("text/html", TEXT, 200, ("ETag", value)), behavior())
+        return answer.header_values("etag")
+    assert etag_after('"abc"') == ['W/"abc"']
+    assert etag_after('W/"abc"') == ['W/"abc"']
+    assert etag_after("abc") == []
+    tagged = whole("text/html", TEXT, 200, ("ETag", '"abc"'))
+    assert delivery.compressed(request(), tagged, behavior()).header_values("etag") == ['"abc"']
+
+
+def test_brotli_only_with_the_cache_policys_brotli_setting():
+    """Page: Serve compressed files
+    Rule: CloudFront compresses with Brotli only when the cache policy enables Brotli
+    (EnableAcceptEncodingBrotli); with compression on alone, it uses Gzip."""
+    accept = request(("Accept-Encoding", "br, gzip"))
+    answer = delivery.compressed(accept, whole(), behavior(brotli=False))
+    assert ("Content-Encoding", "gzip") in answer.headers
+
+
+def test_no_compression_without_content_length_or_over_http_1_0():
+    """Page: Serve compressed files
+    Rule: the origin's response must include Content-Length, or CloudFront does not compress
+    it; a request over HTTP 1.0 has its Accept-Encoding removed and gets uncompressed
+    content."""
+    accept = ("Accept-Encoding", "gzip, br")
+    no_length = HttpResponse(200, [("Content-Type", "text/html")], TEXT)
+    assert delivery.compressed(request(accept), no_length, behavior()) is no_length
+    old = HttpRequest("GET", "/x", "", [accept], http_version="1.0")
+    assert delivery.compressed(old, whole(), behavior()).header_values("content-encoding") == []
+    from edge_persist.emulator.cloudfront.cache import normalized_accept_encoding
+    assert normalized_accept_encoding(old) == ""
+
+
+def test_a_range_of_a_chunked_answer_is_the_whole_object():
+    """Page: Request and response behavior for custom origins
+    Rule: if the viewer makes a Range GET request and the origin returns Transfer-Encoding:
+    chunked, CloudFront returns the entire object to the viewer instead of the range."""
+    chunked = HttpResponse(200, [("Content-Type", "text/plain"),
+                                 ("Transfer-Encoding", "chunked")], TEXT)
+    assert delivery.byte_range(request(("Range", "bytes=0-9")), chunked) is chunked

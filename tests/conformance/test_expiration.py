@@ -39,3 +39,25 @@ def test_max_age_is_clamped_between_the_minimum_and_maximum_ttls():
     assert ttl(policy, HttpResponse(200, [("Cache-Control", "max-age=5")])) == 60
     assert ttl(policy, HttpResponse(200, [("Cache-Control", "max-age=5000")])) == 600
     assert ttl(policy, HttpResponse(200, [])) == 86400  # no header: the default TTL
+
+
+def test_no_cache_naming_set_cookie_caches_the_object_and_not_its_cookies():
+    """Page: Cache content based on cookies
+    Rule: an origin that adds no-cache="Set-Cookie" has CloudFront stop caching its cookies
+    and cookie attributes; the object itself is still cached."""
+    from edge_persist.emulator.cloudfront.cache import stored
+    answer = HttpResponse(200, [("Cache-Control", 'max-age=60, no-cache="Set-Cookie"'),
+                                ("Set-Cookie", "id=1")], b"x")
+    assert ttl(POLICY, answer) == 60
+    assert stored(answer, {"id"}).header_values("set-cookie") == []
+    assert ttl(POLICY, HttpResponse(200, [("Cache-Control", "max-age=60, no-cache")])) == 0
+
+
+def test_only_the_cookies_the_request_forwarded_are_cached_with_the_object():
+    """Page: Cache content based on cookies
+    Rule: CloudFront caches the response with the cookies of the viewer request it forwarded;
+    cookies the origin returns that were not in the request, or not on the allow list, are
+    not cached (the viewer of the miss still gets them)."""
+    from edge_persist.emulator.cloudfront.cache import stored
+    answer = HttpResponse(200, [("Set-Cookie", "theme=dark"), ("Set-Cookie", "new=1")], b"x")
+    assert stored(answer, {"theme"}).header_values("set-cookie") == ["theme=dark"]

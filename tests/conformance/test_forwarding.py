@@ -113,10 +113,11 @@ def forwarded_headers(method="GET", headers=(), cache_policy=KEYED, cached=("GET
 
 def test_headers_cloudfront_removes_before_the_origin():
     """Page: Request and response behavior for custom origins
-    Rule: CloudFront removes Proxy-Authorization, Proxy-Connection, Request-Range, X-Real-IP
-    and X-Forwarded-Proto before forwarding, whatever the policy forwards."""
+    Rule: CloudFront removes Proxy-Authorization, Proxy-Connection, Request-Range, X-Real-IP,
+    X-Forwarded-Proto, Expect and all X-Edge-* headers before forwarding, whatever the policy
+    forwards."""
     removed = ("Proxy-Authorization", "Proxy-Connection", "Request-Range", "X-Real-IP",
-               "X-Forwarded-Proto")
+               "X-Forwarded-Proto", "X-Edge-Location", "X-Edge-Anything", "Expect")
     headers = forwarded_headers(headers=[(name, "v") for name in removed] + [("X-Kept", "k")])
     assert not {name.lower() for name in removed} & set(headers)
     assert headers["x-kept"][0]["value"] == "k"
@@ -200,3 +201,45 @@ def test_a_legacy_cookie_allow_list_takes_wildcards():
         request(headers=[("Cookie", "user_id=1; user_=2; abc=3; abcd=4; other=5")]),
         ORIGIN, wild, "edge.example")["headers"]
     assert sent["cookie"][0]["value"] == "abc=3; user_=2; user_id=1"
+
+
+def test_the_all_viewer_policy_forwards_the_viewers_host(get, all_viewer_origin):
+    """Page: Use managed origin request policies
+    Rule: AllViewer includes all headers in viewer requests, the Host header among them: the
+    origin gets the Host the viewer sent, not the origin's domain name."""
+    assert get("/allviewer/x", headers={"Host": "www.viewer.example"}).status_code == 200
+    assert all_viewer_origin.seen[-1]["Host"] == "www.viewer.example"
+
+
+def test_vary_keeps_only_the_values_cloudfront_passes_on(get):
+    """Page: Request and response behavior for custom origins
+    Rule: of the origin's Vary, CloudFront passes on Accept-Encoding and Cookie, the headers
+    the behavior forwards to the origin, and User-Agent only where a device-type header is
+    forwarded; it removes any other value."""
+    forwarded = get("/body/x?vary=Accept-Encoding,X-Custom,User-Agent,Cookie")
+    assert forwarded.headers["Vary"] == "Accept-Encoding, X-Custom, User-Agent, Cookie"
+    narrow = get("/device/vary?v=2&vary=Accept-Encoding,X-Custom,User-Agent,Origin")
+    assert narrow.headers["Vary"] == "Accept-Encoding, User-Agent"
+    gone = get("/device/vary?v=3&vary=X-Custom")
+    assert "Vary" not in gone.headers
+
+
+def test_a_blank_accept_encoding_origin_header_takes_it_out_of_key_and_request():
+    """Page: Increase the proportion of requests that are served directly from the CloudFront
+    caches
+    Rule: with an origin custom header Accept-Encoding whose value is blank, CloudFront
+    removes Accept-Encoding from the cache key and does not include it in origin requests."""
+    blank = Origin(id="o", kind="custom", domain="o.example",
+                   custom_headers={"Accept-Encoding": ""})
+    compressing = Behavior(path_pattern=None, target_origin_id="o", allowed_methods=("GET",),
+                           cached_methods=("GET",), request_policy=OriginRequestPolicy(
+                               ALL, ALL, ALL), cache_policy=CachePolicy(
+                               0, 60, 600, ("none", ()), ("none", ()), ALL, True))
+    sent = request(headers=[("Accept-Encoding", "gzip, br")])
+    event = forwarding.origin_request(sent, blank, compressing, "edge.example")
+    assert "accept-encoding" not in event["headers"]
+    assert "accept-encoding" not in event["origin"]["custom"]["customHeaders"]
+    policy = compressing.cache_policy
+    assert cache_key(policy, sent, ("GET",), accept_encoding=False) == \
+        cache_key(policy, request(), ("GET",), accept_encoding=False)
+    assert cache_key(policy, sent, ("GET",)) != cache_key(policy, request(), ("GET",))

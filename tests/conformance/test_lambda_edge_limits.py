@@ -13,6 +13,8 @@ from edge_persist.emulator.lambda_edge.validation import validate
 from tests.conftest import edited_copy
 
 VIEWER_LIMIT = edge_rules.limits_for(edge_rules.VIEWER_REQUEST)["generated_response_bytes"]
+REQUEST = {"clientIp": "203.0.113.1", "method": "GET", "uri": "/", "querystring": "",
+           "headers": {"host": [{"key": "Host", "value": "d.cloudfront.net"}]}}
 
 
 def generated(body, headers=None, encoding="text", status="200"):
@@ -43,12 +45,59 @@ def test_a_base64_body_counts_its_decoded_bytes():
     assert validate(edge_rules.VIEWER_REQUEST, request, replaced) == []
 
 
-def test_a_generated_204_has_no_body():
+def test_a_viewer_request_204_with_a_body_fails_validation():
     """Page: Work with requests and responses
-    Rule: a 204 (No Content) or 304 answer carries no body, whatever the function set."""
+    Rule: a viewer-request function that generates a 204 (No Content) response with a body
+    gets 502 from CloudFront (Lambda@Edge imposes RFC 2616's optional restriction)."""
+    assert validate(edge_rules.VIEWER_REQUEST, REQUEST, generated("a body", status="204"))
+    assert validate(edge_rules.VIEWER_REQUEST, REQUEST, generated("", status="204")) == []
+    assert validate(edge_rules.VIEWER_REQUEST, REQUEST, generated("a body", status=200)) == []
+
+
+def test_any_other_204_or_304_goes_out_without_a_body():
+    """Page: Work with requests and responses
+    Rule: a 204 or 304 response carries no body (RFC 9110); elsewhere than viewer-request
+    the emulator sends such a response without the body the function set (assumed: the guide
+    names the 502 for viewer-request only)."""
+    assert validate(edge_rules.ORIGIN_REQUEST, REQUEST, generated("a body", status="204")) == []
     for status in ("204", "304"):
         assert events.http_response(generated("ignored", status=status), b"").body == b""
     assert events.http_response(generated("kept"), b"").body == b"kept"
+
+
+def test_a_viewer_request_function_may_not_add_cloudfront_viewer_country():
+    """Page: Restrictions on Lambda@Edge
+    Rule: CloudFront adds CloudFront-Viewer-Country after the viewer request event; a viewer
+    request function that adds it fails validation (502). Origin-facing functions may read,
+    edit, add or remove it."""
+    added = {**REQUEST, "headers": {**REQUEST["headers"], "cloudfront-viewer-country": [
+        {"key": "CloudFront-Viewer-Country", "value": "DE"}]}}
+    assert validate(edge_rules.VIEWER_REQUEST, REQUEST, added)
+    assert validate(edge_rules.ORIGIN_REQUEST, REQUEST, added) == []
+
+
+def test_disallowed_headers_are_not_exposed_to_the_function():
+    """Page: Restrictions on all edge functions
+    Rule: the disallowed headers are not exposed to edge functions: they are not in the
+    event, and a function that adds one fails validation."""
+    headers = events.event_headers([("X-Real-IP", "1"), ("X-Edge-Foo", "2"), ("Expect", "x"),
+                                    ("X-Amz-Cf-Id", "y"), ("X-Ok", "3")])
+    assert list(headers) == ["x-ok"]
+    added = {**REQUEST, "headers": {"x-edge-foo": [{"key": "X-Edge-Foo", "value": "1"}]}}
+    assert validate(edge_rules.ORIGIN_REQUEST, REQUEST, added)
+
+
+def test_a_header_added_without_key_gets_initial_capitals():
+    """Page: Lambda@Edge event structure
+    Rule: a header's `key` is optional; without it CloudFront writes the lowercase name with
+    initial capitals (the same rule as CloudFront Functions' example-header-name)."""
+    assert events.flat_headers({"x-my-header": [{"value": "1"}],
+                                "x-kept": [{"key": "x-KEPT", "value": "2"}]}) == [
+        ("X-My-Header", "1"), ("x-KEPT", "2")]
+    # The guide's "Overriding a response header" example puts another header's entry, key
+    # and all, under last-modified: it goes out as Last-Modified (assumed).
+    assert events.flat_headers({"last-modified": [{"key": "X-Amz-Meta-Last-Modified",
+                                                   "value": "v"}]}) == [("Last-Modified", "v")]
 
 
 def test_cloudfront_refuses_functions_the_edge_cannot_run():

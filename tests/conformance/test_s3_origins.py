@@ -34,3 +34,36 @@ def test_only_reads_reach_an_s3_origin(bucket):
     for method in ("PUT", "POST", "DELETE", "PATCH"):
         assert bucket.get_object("conformance-s3-origin", "/a.txt", method).status == 403
     assert bucket.get_object("conformance-s3-origin", "/a.txt", "HEAD").status == 200
+
+
+def _policy(*statements):
+    return {"Site": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            "SitePolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                "Bucket": {"Ref": "Site"},
+                "PolicyDocument": {"Statement": list(statements)}}}}
+
+
+OAC_READ = {"Effect": "Allow", "Action": "s3:GetObject",
+            "Principal": {"Service": "cloudfront.amazonaws.com"}}
+AUTO_DELETE = {"Effect": "Allow", "Action": ["s3:PutBucketPolicy", "s3:GetBucket*",
+                                            "s3:List*", "s3:DeleteObject*"],
+               "Principal": {"AWS": {"Fn::GetAtt": ["AutoDeleteRole", "Arn"]}}}
+
+
+@pytest.mark.parametrize("statements, status", [
+    ((OAC_READ,), 403),
+    ((OAC_READ, AUTO_DELETE), 403),
+    ((OAC_READ, {**OAC_READ, "Action": "s3:ListBucket"}), 404),
+    (({**AUTO_DELETE, "Principal": "*", "Action": "s3:ListBucket"},), 404),
+])
+def test_a_missing_key_is_403_unless_cloudfront_may_list_the_bucket(moto_url, statements,
+                                                                    status):
+    """Page: Restrict access to an Amazon S3 origin
+    Rule: S3 answers a missing object with 403 unless the bucket policy grants the
+    requester (CloudFront's service principal under OAC) s3:ListBucket, then 404; a
+    statement for another principal, such as CDK's autoDeleteObjects role with s3:List*,
+    does not count."""
+    buckets = Buckets(moto_url)
+    (name,) = buckets.create("Stack", {"Resources": _policy(*statements)},
+                             lambda value: value).values()
+    assert buckets.get_object(name, "/missing.txt").status == status

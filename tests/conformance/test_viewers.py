@@ -89,3 +89,79 @@ def test_every_cloudfront_header_has_a_plausible_value():
     assert re.fullmatch(r"t13d\d{4}h1_[0-9a-f]{12}_[0-9a-f]{12}",
                         secure["CloudFront-Viewer-JA4-Fingerprint"])
     assert secure["CloudFront-Viewer-TLS"] == "TLSv1.3:TLS_AES_256_GCM_SHA384:fullHandshake"
+
+
+def test_the_viewer_address_carries_the_source_port():
+    """Page: Add CloudFront request headers
+    Rule: CloudFront-Viewer-Address contains the viewer's IP address and the source port of
+    the request, as in 198.51.100.10:46532."""
+    request = HttpRequest("GET", "/", "", [], b"", "198.51.100.10", client_port=46532)
+    assert viewers.cloudfront_headers(request, viewers.Connection())[
+        "CloudFront-Viewer-Address"] == "198.51.100.10:46532"
+
+
+def test_location_values_other_than_ascii_are_percent_encoded():
+    """Page: Add CloudFront request headers
+    Rule: for non-ASCII characters in the location headers' values, CloudFront
+    percent-encodes the character (RFC 3986)."""
+    headers = viewers.cloudfront_headers(HttpRequest("GET", "/", "", [], b"", "198.51.100.4"),
+                                         viewers.Connection("BR"))
+    assert headers["CloudFront-Viewer-City"] == "S%C3%A3o Paulo"
+    assert all(value.isascii() for value in headers.values())
+
+
+def test_the_header_order_is_cut_at_7680_characters():
+    """Page: Add CloudFront request headers
+    Rule: CloudFront-Viewer-Header-Order lists the viewer's header names separated by colons;
+    headers beyond the character limit of 7,680 are truncated."""
+    names = [(f"X-Header-{i:05d}", "v") for i in range(1000)]
+    headers = viewers.cloudfront_headers(HttpRequest("GET", "/", "", names, b"", "198.51.100.4"),
+                                         viewers.Connection())
+    assert len(headers["CloudFront-Viewer-Header-Order"]) == viewers.HEADER_ORDER_MAX_CHARS
+    assert headers["CloudFront-Viewer-Header-Count"] == "1000"
+
+
+def test_a_cache_policy_cannot_name_the_origin_request_only_headers():
+    """Page: Add CloudFront request headers
+    Rule: CloudFront-Viewer-Address, CloudFront-Viewer-ASN, CloudFront-Viewer-JA3-Fingerprint
+    and CloudFront-Viewer-TLS can be added in an origin request policy, but not in a cache
+    policy: the emulator refuses such a template at start, as CloudFront refuses the
+    policy."""
+    import pytest
+    from edge_persist.emulator.cloudfront.policies import read_cache_policy
+    from edge_persist.errors import UsageError
+    for name in sorted(viewers.NOT_IN_CACHE_KEY):
+        resources = {"P": {"Type": "AWS::CloudFront::CachePolicy", "Properties": {
+            "CachePolicyConfig": {"Name": "p", "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 1,
+                                  "ParametersInCacheKeyAndForwardedToOrigin": {
+                                      "HeadersConfig": {"HeaderBehavior": "whitelist",
+                                                        "Headers": [name]}}}}}}
+        with pytest.raises(UsageError, match="not in a cache policy"):
+            read_cache_policy({"Ref": "P"}, {}, resources)
+
+
+def _device(get, agent, country="US"):
+    return get("/device/page?v=1&cc=max-age%3D600", headers={"User-Agent": agent,
+                                            viewers.COUNTRY_HEADER: country})
+
+
+def test_the_cloudfront_headers_a_cache_policy_names_are_in_the_cache_key(get):
+    """Page: Cache content based on request headers
+    Rule: with CloudFront-Is-*-Viewer or CloudFront-Viewer-Country in the cache key, CloudFront
+    caches a separate answer for each device type or country: a desktop viewer is not served
+    the answer cached for a phone, nor a US viewer the one cached for Germany."""
+    phone, desktop = "Mozilla/5.0 (iPhone) Mobile", "Mozilla/5.0 (X11; Linux x86_64)"
+    first = _device(get, phone)
+    assert first.headers["X-Cache"] == "Miss from cloudfront"
+    assert first.json()["headers"]["cloudfront-is-mobile-viewer"] == "true"
+    assert _device(get, phone + " again").headers["X-Cache"] == "Hit from cloudfront"
+    other = _device(get, desktop)
+    assert other.headers["X-Cache"] == "Miss from cloudfront"
+    assert other.json()["headers"]["cloudfront-is-desktop-viewer"] == "true"
+    german = _device(get, phone, "DE")
+    assert german.headers["X-Cache"] == "Miss from cloudfront"
+    assert german.json()["headers"]["cloudfront-viewer-country"] == "DE"
+    spoofed = get("/device/page?v=1&cc=max-age%3D600", headers={"User-Agent": phone,
+                                               "CloudFront-Viewer-Country": "DE"})
+    assert spoofed.headers["X-Cache"] == "Hit from cloudfront"
+    assert spoofed.json()["headers"]["cloudfront-viewer-country"] == "US"

@@ -90,7 +90,7 @@ def test_invalidate_drops_what_is_cached(emu):
 @pytest.mark.parametrize("method, route, kwargs, words", [
     ("GET", "logs", {}, "?function"),
     ("GET", "logs", {"params": {"function": "nothing-like-it"}}, "no function"),
-    ("POST", "invalidate", {"json": {"paths": ["no-slash"]}}, "starting with /"),
+    ("POST", "invalidate", {"json": {"paths": ["no-slash"]}}, "must begin with /"),
     ("POST", "invalidate", {"data": b"[" * 5000}, "nests deeper"),
     ("POST", "invalidate", {"data": b"{nope"}, "not valid JSON"),
     ("POST", "recycle", {"json": {"function": 7}}, "must be a string"),

@@ -18,6 +18,9 @@ import requests
 COMMAND = str(Path(sys.executable).with_name("edge-persist"))
 
 
+STARTED = []  # every Running of the test under way
+
+
 class Running:
     """`edge-persist emulate ARGS` in `cwd`, its stdout and stderr in files."""
 
@@ -27,6 +30,7 @@ class Running:
         self.process = subprocess.Popen(
             [COMMAND, "emulate", *args, "--outputs-file", str(outputs)], cwd=cwd,
             stdout=open(self.out, "w"), stderr=open(self.err, "w"), start_new_session=True)
+        STARTED.append(self)
 
     def ready(self, timeout=120):
         deadline = time.monotonic() + timeout
@@ -42,6 +46,17 @@ class Running:
         """SIGTERM, as a user's Ctrl-C or a process manager ends it; its exit code."""
         os.killpg(self.process.pid, signal.SIGTERM)
         return self.process.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _no_emulator_outlives_its_test():
+    """A test that fails midway still leaves no emulator (nor its session) running."""
+    yield
+    while STARTED:
+        running = STARTED.pop()
+        if running.process.poll() is None:
+            os.killpg(running.process.pid, signal.SIGKILL)
+            running.process.wait()
 
 
 @pytest.fixture
@@ -189,21 +204,25 @@ def test_when_the_local_aws_dies_no_log_is_lost_and_the_stop_is_clean(cloud_asse
     import psutil
     emulator = Running(["--cdk-out", str(cloud_assembly_with_logs), "--no-logs"], folder,
                        folder / "outputs.json")
-    block = emulator.ready()
-    url = next(iter(block["Distributions"].values()))
-    assert requests.get(url, verify=block["Certificate"], timeout=30).status_code == 200
-    (moto,) = [p for p in psutil.Process(emulator.process.pid).children(recursive=True)
-               if "moto" in " ".join(p.cmdline())]
-    moto.kill()
-    deadline = time.monotonic() + 10  # until gone, or a zombie its parent has yet to reap
-    while moto.is_running() and moto.status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    answers = [requests.get(url, verify=block["Certificate"], timeout=30) for _ in range(3)]
-    assert all(a.status_code == 200 and a.headers["X-Cache"] == "Miss from cloudfront"
-               for a in answers)
-    probe = answers[-1].headers["x-custom-header-seen"]
-    assert emulator.stop() == 0
+    try:
+        block = emulator.ready()
+        url = next(iter(block["Distributions"].values()))
+        assert requests.get(url, verify=block["Certificate"], timeout=30).status_code == 200
+        (moto,) = [p for p in psutil.Process(emulator.process.pid).children(recursive=True)
+                   if "moto" in " ".join(p.cmdline())]
+        moto.kill()
+        deadline = time.monotonic() + 10  # until gone, or a zombie its parent has to reap
+        while moto.is_running() and moto.status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        answers = [requests.get(url, verify=block["Certificate"], timeout=30)
+                   for _ in range(3)]
+        assert all(a.status_code == 200 and a.headers["X-Cache"] == "Miss from cloudfront"
+                   for a in answers)
+        probe = answers[-1].headers["x-custom-header-seen"]
+    finally:
+        stopped = emulator.stop()
+    assert stopped == 0
     err = emulator.err.read_text()
     assert "Traceback" not in err and "Traceback" not in emulator.out.read_text()
     (kept,) = re.findall(r"kept (\S+): it holds logs the moto server did not take", err)

@@ -19,7 +19,7 @@ def viewer_request():
 
 
 def test_the_request_event_has_the_guide_shape():
-    event = function_events.event(VR, {"requestId": "r"}, "203.0.113.9", viewer_request())
+    event = function_events.event(VR, {"requestId": "r"}, viewer_request())
     request = event["request"]
     assert event["version"] == "1.0" and event["context"]["eventType"] == VR
     assert event["viewer"] == {"ip": "203.0.113.9"}
@@ -35,7 +35,7 @@ def test_the_request_event_has_the_guide_shape():
 def test_an_unchanged_request_goes_back_to_the_same_http():
     before = viewer_request()
     cf_request = function_events.request_event(before)
-    after = function_events.to_request(before, cf_request)
+    after = function_events.to_request(before, copy.deepcopy(cf_request), cf_request)
     assert after.query == before.query and after.path == before.path
     assert sorted(after.header_values("x-two")) == ["1", "2"]
     assert after.header_values("cookie") == ["id=42; theme=dark"]
@@ -48,7 +48,7 @@ def test_set_cookie_headers_become_cookies_with_attributes_and_back():
     event = function_events.response_event(response)
     assert event["statusCode"] == 200 and event["statusDescription"] == "OK"
     assert event["cookies"]["a"]["multiValue"][0] == {"value": "1", "attributes": "Path=/; Secure"}
-    back = function_events.to_response(event, response.body)
+    back = function_events.to_response(copy.deepcopy(event), response, event)
     assert back.body == b"body"
     assert [v for k, v in back.headers if k == "Set-Cookie"] == ["a=1; Path=/; Secure", "a=2"]
 
@@ -59,7 +59,7 @@ def test_a_generated_body_may_be_base64():
 
 
 def _vr_event():
-    return function_events.event(VR, {}, "203.0.113.9", viewer_request())
+    return function_events.event(VR, {}, viewer_request())
 
 
 @pytest.mark.parametrize("change, words", [
@@ -102,7 +102,7 @@ def test_an_invalid_generated_response_is_refused(result, words):
 
 def test_a_viewer_response_function_must_return_a_response_and_keep_read_only_headers():
     response = HttpResponse(200, [("Content-Length", "4")], b"body")
-    event = function_events.event(VRESP, {}, "203.0.113.9", viewer_request(), response)
+    event = function_events.event(VRESP, {}, viewer_request(), response)
     assert function_events.validate(VRESP, event, event["request"]) == [
         "a viewer-response function must return a response object"]
     changed = copy.deepcopy(event["response"])

@@ -27,10 +27,29 @@ S3_CONFIG = Config(s3={"addressing_style": "path"}, retries={"mode": "standard",
 
 
 def _lists(statement):
+    """Whether a bucket policy statement lets CloudFront list the bucket: it allows
+    s3:ListBucket (or a wildcard over it) to CloudFront's principal, the service of OAC or an
+    OAI's canonical user, or to everyone. A statement for another principal (CDK's
+    autoDeleteObjects role, say) is not CloudFront's."""
     actions = statement.get("Action")
     actions = actions if isinstance(actions, list) else [actions]
     return statement.get("Effect") == "Allow" and any(
-        a in ("s3:ListBucket", "s3:*", "s3:List*", "*") for a in actions)
+        a in ("s3:ListBucket", "s3:*", "s3:List*", "*") for a in actions) and \
+        _cloudfront_principal(statement.get("Principal"))
+
+
+def _cloudfront_principal(principal):
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    services = principal.get("Service")
+    services = services if isinstance(services, list) else [services]
+    accounts = principal.get("AWS")
+    accounts = accounts if isinstance(accounts, list) else [accounts]
+    return "cloudfront.amazonaws.com" in services or "CanonicalUser" in principal or \
+        "*" in accounts or any(isinstance(a, str) and ":cloudfront:user/" in a
+                               for a in accounts)
 
 
 class Buckets:

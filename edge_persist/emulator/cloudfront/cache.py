@@ -27,6 +27,10 @@ Rules and their sources (CloudFront Developer Guide):
 - Request collapsing ("Request and response behavior for custom origins", simultaneous
   requests): while a miss is on its way to the origin, other requests with the same cache
   key wait for its answer; served from the cache when it was cacheable, else sent on.
+- "Cache content based on cookies": `no-cache="Set-Cookie"` keeps the object cacheable and
+  its cookies out of the cache; only the cookies the request forwarded are cached with it.
+- The CloudFront-* headers a cache policy names are in the key with CloudFront's values;
+  a blank Accept-Encoding origin custom header takes Accept-Encoding out of it.
 """
 import asyncio
 import email.utils
@@ -38,13 +42,14 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
 from edge_persist import edge_rules
+from edge_persist.emulator.frontend.messages import HttpResponse
 
 # How long an expired object is kept for revalidation; AWS documents no figure. Sweeping on
 # every SWEEP_EVERY puts keeps a long run's memory bounded.
 STALE_KEEP_S = 3600.0
 SWEEP_EVERY = 1000
-DIRECTIVE = re.compile(r"([a-z-]+)\s*(?:=\s*\"?(\d+)\"?)?")
-UNCACHEABLE_DIRECTIVES = ("no-cache", "no-store", "private")
+# A Cache-Control directive: a token, and a token or quoted-string value (RFC 9111, 5.2).
+DIRECTIVE = re.compile(r'([a-z0-9!#$%&\'*+.^_`|~-]+)(?:\s*=\s*(?:"([^"]*)"|([^,\s]*)))?')
 
 
 def pick(behavior_names, pairs):
@@ -86,31 +91,93 @@ def cookies_of(request):
     return [(name, morsel.value) for name, morsel in jar.items()]
 
 
-def normalized_accept_encoding(request):
-    """CloudFront's normalization: gzip and br only, in that spelling."""
+def normalized_accept_encoding(request, brotli=True):
+    """CloudFront's normalization: gzip and br only, in that spelling (br only where the cache
+    policy enables Brotli); none at all for an HTTP/1.0 request, whose Accept-Encoding
+    CloudFront removes ("Serve compressed files")."""
+    if request.http_version == "1.0":
+        return ""
     offered = ",".join(request.header_values("accept-encoding")).lower()
-    return ",".join(e for e in ("br", "gzip") if e in offered)
+    return ",".join(e for e in (("br", "gzip") if brotli else ("gzip",)) if e in offered)
 
 
-def cache_key(policy, request, cached_methods):
-    """The key under which this request's answer is stored, or None when it is not cached."""
+def cache_key(policy, request, cached_methods, added=(), accept_encoding=True):
+    """The key under which this request's answer is stored, or None when it is not cached.
+    `added`: the CloudFront-* headers CloudFront adds for this viewer that the policy names
+    ("Add CloudFront request headers"): they are in the key, and a viewer's own header of a
+    CloudFront-* name is not. `accept_encoding` False: the origin has a blank Accept-Encoding
+    custom header, which takes Accept-Encoding out of the key ("Increase the proportion of
+    requests that are served directly from the CloudFront caches")."""
     if not policy.caching or request.method not in cached_methods:
         return None
-    headers = [(k.lower(), v) for k, v in request.headers]
+    headers = [(k.lower(), v) for k, v in request.headers
+               if not k.lower().startswith("cloudfront-")
+               and (accept_encoding or k.lower() != "accept-encoding")]
+    headers += [(k.lower(), v) for k, v in added]
     # HEAD keeps its own entries: a HEAD answer has no body to serve a GET with.
     return (request.method, request.path,
             tuple(pick(policy.query_strings, parse_qsl(request.query, keep_blank_values=True))),
             tuple(sorted(pick(policy.headers, headers))),
             tuple(sorted(pick(policy.cookies, cookies_of(request)))),
-            normalized_accept_encoding(request) if policy.compress else "")
+            normalized_accept_encoding(request, policy.brotli)
+            if policy.compress and accept_encoding else "")
 
 
-def _max_age(directives):
+MAX_INVALIDATION_PATH = 4000
+
+
+def invalidation_problem(path):
+    """What is wrong with an invalidation path ("Invalidate files": it begins with /, a `*`
+    may only end it, at most 4,000 characters), or None."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        return "an invalidation path must begin with /"
+    if "*" in path[:-1]:
+        return "a * may only be the last character of an invalidation path"
+    if len(path) > MAX_INVALIDATION_PATH:
+        return f"an invalidation path is at most {MAX_INVALIDATION_PATH} characters"
+    return None
+
+
+def _url(key):
+    """The path and query string a cache key stands for."""
+    _, path, query = key[:3]
+    return path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+
+
+def directives(response):
+    """Cache-Control directive -> its value ("" for none), lowercase."""
+    text = ",".join(response.header_values("cache-control")).lower()
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) or ""
+            for m in DIRECTIVE.finditer(text)}
+
+
+def _seconds(value):
+    """A delta-seconds value, or None when it is not one."""
+    return float(value) if value and value.isdigit() else None
+
+
+def _max_age(told):
     """s-maxage, else max-age, in seconds; None when neither is sent."""
     for name in ("s-maxage", "max-age"):
-        if directives.get(name):
-            return float(directives[name])
+        if _seconds(told.get(name)) is not None:
+            return _seconds(told[name])
     return None
+
+
+def stored(response, forwarded_cookies):
+    """The copy of an answer the cache keeps. Fields a qualified no-cache or private names
+    (`no-cache="Set-Cookie"`) are left out of it: CloudFront caches the object and not its
+    cookies ("Cache content based on cookies", suspending caching based on cookies); so is a
+    Set-Cookie for a cookie the request did not forward (the cookies CloudFront caches are
+    the forwarded ones)."""
+    told = directives(response)
+    dropped = {field.strip() for name in ("no-cache", "private")
+               for field in told.get(name, "").split(",") if field.strip()}
+    kept = [(k, v) for k, v in response.headers if k.lower() not in dropped and not (
+        k.lower() == "set-cookie" and v.split("=", 1)[0].strip() not in forwarded_cookies)]
+    if len(kept) == len(response.headers):
+        return response
+    return HttpResponse(response.status, kept, response.body)
 
 
 def _expires(response):
@@ -128,8 +195,8 @@ def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
     """Seconds to keep this response; 0 means do not cache it."""
     if "*" in ",".join(response.header_values("vary")):
         return 0
-    directives = dict(DIRECTIVE.findall(",".join(response.header_values("cache-control")).lower()))
-    max_age = _max_age(directives)
+    told = directives(response)
+    max_age = _max_age(told)
     status = response.status
     if status >= 400:
         if status in edge_rules.CACHED_ERROR_STATUSES:
@@ -142,7 +209,9 @@ def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
     explicit = max_age if max_age is not None else _expires(response)
     if status not in edge_rules.CACHEABLE_STATUSES and not (300 <= status < 400 and explicit):
         return 0
-    if any(d in directives for d in UNCACHEABLE_DIRECTIVES):
+    # no-store always; no-cache and private only unqualified (with field names they keep
+    # those fields out of the stored copy instead: see stored()).
+    if "no-store" in told or any(told.get(d) == "" for d in ("no-cache", "private")):
         return policy.min_ttl
     if explicit is not None:
         return min(max(explicit, policy.min_ttl), policy.max_ttl)
@@ -152,10 +221,9 @@ def ttl(policy, response, error_min_ttl=edge_rules.ERROR_CACHING_MIN_TTL_S):
 def stale_windows(response):
     """(stale-while-revalidate, stale-if-error) in seconds from Cache-Control; 0 and None
     when not sent."""
-    directives = dict(DIRECTIVE.findall(",".join(response.header_values("cache-control")).lower()))
-    if_error = directives.get("stale-if-error")
-    return (float(directives.get("stale-while-revalidate") or 0),
-            float(if_error) if if_error else None)
+    told = directives(response)
+    return _seconds(told.get("stale-while-revalidate")) or 0.0, \
+        _seconds(told.get("stale-if-error"))
 
 
 @dataclass
@@ -227,13 +295,15 @@ class RegionalCaches:
                     del store[old]
 
     def invalidate(self, paths):
-        """Drop every entry whose path matches one of the invalidation paths (`*` at the end
-        matches any rest). Returns how many were dropped."""
-        matchers = [re.compile(re.escape(p[:-1]) + ".*" if p.endswith("*") else re.escape(p))
-                    for p in paths]
+        """Drop every entry whose URL matches one of the invalidation paths ("Invalidate
+        files"): the path and the query string in its key, as `/images/a.jpg?size=1`; `*` at
+        the end matches any rest, query strings included; every version of a URL goes,
+        whatever cookies and headers are in its key. Returns how many were dropped."""
+        matchers = [re.compile(re.escape(p[:-1]) + ".*" if p.endswith("*") else re.escape(p),
+                               re.DOTALL) for p in paths]
         dropped = 0
         for store in self._stores.values():
-            for key in [k for k in store if any(m.fullmatch(k[1]) for m in matchers)]:
+            for key in [k for k in store if any(m.fullmatch(_url(k)) for m in matchers)]:
                 del store[key]
                 dropped += 1
         return dropped

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from edge_persist.emulator.cloudfront.cache import invalidation_problem
 from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.errors import UsageError, parse_json
 
@@ -99,10 +100,11 @@ class ControlApi:
                 _text(body, "function"), _text(body, "region"))})
         if route == ("POST", "invalidate"):
             paths = body.get("paths")
-            if not isinstance(paths, list) or not paths or not all(
-                    isinstance(p, str) and p.startswith("/") for p in paths):
-                raise UsageError("invalidate needs {\"paths\": [\"/path\", ...]}, each "
-                                 "starting with /")
+            if not isinstance(paths, list) or not paths:
+                raise UsageError("invalidate needs {\"paths\": [\"/path\", ...]}")
+            problem = next(filter(None, map(invalidation_problem, paths)), None)
+            if problem:
+                raise UsageError(problem)
             return _json(200, {"dropped": await emulator.invalidate(
                 paths, _text(body, "distribution"))})
         return _json(404, {"error": f"{request.method} {request.path} is not in the "
@@ -124,8 +126,10 @@ class ControlApi:
             return _error(400, "MalformedXML", str(err))
         paths = [p.text or "" for p in batch.iter(f"{{{NAMESPACE}}}Path")] or \
             [p.text or "" for p in batch.iter("Path")]
-        if not paths or not all(p.startswith("/") for p in paths):
-            return _error(400, "InvalidArgument", "every path must start with /")
+        problem = next(filter(None, map(invalidation_problem, paths)), None) \
+            if paths else "the batch has no path"
+        if problem:
+            return _error(400, "InvalidArgument", problem)
         tier.caches.invalidate(paths)
         return self._created(match.group(1), paths, batch)
 

@@ -27,9 +27,9 @@ from edge_persist import regions as regions_table
 from edge_persist.emulator.cloudfront import behaviors as behavior_rules
 from edge_persist.emulator.cloudfront import (delivery, forwarding, response_headers,
                                               signed_urls, viewers)
-from edge_persist.emulator.cloudfront.cache import Flights, RegionalCaches, cache_key, ttl
+from edge_persist.emulator.cloudfront.cache import (Flights, RegionalCaches, cache_key,
+                                                   cookies_of, pick, stored, ttl)
 from edge_persist.emulator.cloudfront.origins import Origin, OriginUnreachable, gateway_error
-from edge_persist.emulator.cloudfront_functions import events as function_events
 from edge_persist.emulator import ids
 from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse, reason
 from edge_persist.emulator.lambda_edge import events
@@ -44,6 +44,10 @@ ORESP, VRESP = edge_rules.ORIGIN_RESPONSE, edge_rules.VIEWER_RESPONSE
 # How long a collapsed request waits for the miss under way before it goes to the origin
 # itself: past the longest origin read timeout CloudFront allows (120 s, "Quotas").
 COLLAPSE_WAIT_S = 120.0
+
+
+# The server's refusals of a request line or headers too long, as CloudFront answers them.
+TOO_LARGE = {414: 413, 494: 413}
 
 
 def _hit(response):
@@ -119,7 +123,8 @@ class Exchange:
     connection: viewers.Connection = viewers.Connection()  # geo, protocol, CloudFront-* headers
     viewer_request: HttpRequest = None  # as the viewer sent it, for the standard log
     target: str = ""              # the path and query string as the viewer sent them
-    started: float = 0.0
+    started: float = 0.0          # time.monotonic() at the request's arrival
+    upstream_ms: float = None     # how long the origin took to answer, when it was asked
 
     def answer(self, response, x_cache=None, age=None):
         """Ends the request path with `response`."""
@@ -202,10 +207,9 @@ class CloudFrontTier:
         # the one the viewer gets ("Lambda@Edge event structure": requestId is what access
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
         exchange = Exchange(request, ids.cloudfront_request_id(), target=request.path + (
-            "?" + request.query if request.query else ""))
+            "?" + request.query if request.query else ""), started=time.monotonic())
         if self.standard_logs is not None:  # the log line is of the request as it came
-            exchange.viewer_request, exchange.started = dataclasses.replace(request), \
-                time.monotonic()
+            exchange.viewer_request = dataclasses.replace(request)
         for stage, awaited in self._stages:
             if awaited:
                 await stage(exchange)
@@ -231,18 +235,17 @@ class CloudFrontTier:
         _strip(request, REGION_HEADER)
 
     def request_limits(self, exchange):
-        """"Quotas": a URL over 8,192 bytes gets 414 (URI Too Long); a request over 20,480
-        bytes without its body (request line, headers, query string) gets 494, the status
-        CloudFront answers a request whose headers are too large with (the guide gives the
-        limits, not the statuses: both are assumed)."""
+        """"Request and response behavior for custom origins" (and for S3 origins): a request
+        over 20,480 bytes with its path, query string and headers, or a URL over 8,192 bytes,
+        gets 413 (Request Entity Too Large), and CloudFront ends the connection."""
         request = exchange.request
         url = len(exchange.target.encode())
-        if url > edge_rules.MAX_URL_BYTES:
-            return exchange.answer(_plain(414, "The request URL is too long.\n"))
         size = len(request.method) + url + len(" HTTP/1.1\r\n") + sum(
             len(k) + len(v) + 4 for k, v in request.headers)
-        if size > edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
-            exchange.answer(_plain(494, "The request headers are too large.\n"))
+        if url > edge_rules.MAX_URL_BYTES or size > edge_rules.MAX_HEADERS_AND_QUERY_BYTES:
+            answer = _plain(413, "The request is too large.\n")
+            answer.close = True
+            exchange.answer(answer)
 
     async def geo_restriction(self, exchange):
         """"Restrict the geographic distribution of your content": a viewer from a country
@@ -324,15 +327,19 @@ class CloudFrontTier:
         behavior = exchange.behavior
         if VR not in behavior.functions:
             return
-        outcome = await self.functions.run(behavior.functions[VR], VR, exchange.request_id,
-                                     exchange.request, self.edge_location(exchange.region))
+        # CloudFront adds the CloudFront-* headers the policies name before the function runs
+        # (the guide's example event has cloudfront-viewer-country).
+        outcome = await self.functions.run(
+            behavior.functions[VR], VR, exchange.request_id, exchange.request,
+            self.edge_location(exchange.region), cloudfront=viewers.added(
+                exchange.request, exchange.connection,
+                behavior.cache_policy.cloudfront_names | behavior.request_policy.cloudfront_names))
         if outcome.failed:
             return exchange.answer(outcome.failed)
         if outcome.response is not None:  # not cached, no viewer-response
             exchange.generated_at_viewer = "FunctionGeneratedResponse"
-            return exchange.answer(function_events.to_response(outcome.response),
-                                   edge_rules.X_CACHE_FUNCTION_GENERATED)
-        exchange.request = function_events.to_request(exchange.request, outcome.request)
+            return exchange.answer(outcome.response, edge_rules.X_CACHE_FUNCTION_GENERATED)
+        exchange.request = outcome.request
         exchange.origin_changes = outcome.origins
 
     async def viewer_request_trigger(self, exchange):
@@ -349,10 +356,10 @@ class CloudFrontTier:
             return exchange.answer(events.http_response(outcome.response, b""),
                                    edge_rules.X_CACHE_GENERATED)
         viewer = exchange.viewer = outcome.request
-        exchange.request = HttpRequest(request.method, viewer["uri"], viewer["querystring"],
-                                       events.flat_headers(viewer["headers"]),
-                                       events.request_body(viewer, request.body),
-                                       request.client_ip)
+        exchange.request = dataclasses.replace(
+            request, path=viewer["uri"], query=viewer["querystring"],
+            headers=events.flat_headers(viewer["headers"]),
+            body=events.request_body(viewer, request.body))
 
     async def cache_or_origin(self, exchange):
         """A hit from this region's cache, or the origin's answer (cached when it may be). A
@@ -371,7 +378,9 @@ class CloudFrontTier:
         revalidated in the background; else the origin (revalidating an expired object), the
         answer cached when it may be. Simultaneous misses for one key wait for the first."""
         region = exchange.region
-        key = cache_key(behavior.cache_policy, request, behavior.cached_methods)
+        key = cache_key(behavior.cache_policy, request, behavior.cached_methods, viewers.added(
+            request, exchange.connection, behavior.cache_policy.cloudfront_names),
+            self._accept_encoding(behavior))
         if key is None:
             self.stats["misses"] += 1
             return await self._fetched(exchange, request, behavior, origin_changes, None)
@@ -421,12 +430,18 @@ class CloudFrontTier:
         cached under `key` when it may be."""
         region = exchange.region
         stale = self.caches.stale(region, key) if key is not None else None
+        asked = time.monotonic()
         response, x_cache, cacheable = await self._from_origin(
             request, behavior, region, exchange.request_id, origin_changes,
             _conditional(stale.response if stale else None), exchange.connection)
+        exchange.upstream_ms = (time.monotonic() - asked) * 1000
         response, x_cache = _revalidated(stale, response, x_cache)
         if key is not None and cacheable:
-            self.caches.put(region, key, response, self._ttl(behavior, response))
+            forwarded = {name for setting in (behavior.cache_policy.cookies,
+                                              behavior.request_policy.cookies)
+                         for name, _ in pick(setting, cookies_of(request))}
+            self.caches.put(region, key, stored(response, forwarded),
+                            self._ttl(behavior, response))
         return response, x_cache, None
 
     def _ttl(self, behavior, response):
@@ -465,8 +480,14 @@ class CloudFrontTier:
         exchange.response = delivery.byte_range(exchange.request, exchange.response)
 
     def compression(self, exchange):
-        exchange.response = delivery.compressed(exchange.request, exchange.response,
-                                                exchange.behavior)
+        if self._accept_encoding(exchange.behavior):
+            exchange.response = delivery.compressed(exchange.request, exchange.response,
+                                                    exchange.behavior)
+
+    def _accept_encoding(self, behavior):
+        """Whether Accept-Encoding counts for this behavior's origin (see Origin)."""
+        origin = self.distribution.origins.get(behavior.target_origin_id)
+        return origin is None or origin.accept_encoding
 
     async def viewer_response_function(self, exchange):
         behavior = exchange.behavior
@@ -476,8 +497,7 @@ class CloudFrontTier:
                                      exchange.request, {}, exchange.response)
         if outcome.failed:
             return exchange.answer(outcome.failed)
-        exchange.response = function_events.to_response(outcome.response,
-                                                        exchange.response.body)
+        exchange.response = outcome.response
 
     async def viewer_response_trigger(self, exchange):
         behavior = exchange.behavior
@@ -499,8 +519,10 @@ class CloudFrontTier:
         policy = exchange.behavior.response_headers if exchange.behavior else None
         if policy is not None:
             exchange.response = response_headers.apply(
-                policy, exchange.request, exchange.response,
-                POPS.get(exchange.region, exchange.region.upper()))
+                policy, exchange.request, exchange.response, response_headers.Delivery(
+                    POPS.get(exchange.region, exchange.region.upper()), exchange.request_id,
+                    exchange.x_cache, (time.monotonic() - exchange.started) * 1000,
+                    exchange.upstream_ms))
 
     # --- origins ------------------------------------------------------------------------
 
@@ -585,6 +607,7 @@ class CloudFrontTier:
             # Cookie header removed on the way in and Set-Cookie on the way back.
             response = HttpResponse(response.status, [
                 (k, v) for k, v in response.headers if k.lower() != "set-cookie"], response.body)
+        response = forwarding.vary_for_viewer(response, behavior)
         x_cache = edge_rules.X_CACHE_ERROR if response.status >= 400 else edge_rules.X_CACHE_MISS
         return response, x_cache, True
 
@@ -606,9 +629,12 @@ class CloudFrontTier:
         domain = (named.get(kind) or {}).get("domainName", default.domain)
         if domain == default.domain:
             return default
+        path = (named.get(kind) or {}).get("path", "")
+        if kind == "s3" and ".s3" in domain:  # a bucket by its REST domain, in moto's S3
+            return self._origin_at(domain) or Origin(
+                id=domain, kind="s3", domain=domain, target=domain.split(".s3")[0], path=path)
         return self._origin_at(domain) or Origin(id=domain, kind="custom", domain=domain,
-                               target=self.distribution.mapped.get(domain),
-                               path=(named.get(kind) or {}).get("path", ""))
+                               target=self.distribution.mapped.get(domain), path=path)
 
     # --- answers ------------------------------------------------------------------------
 
@@ -617,7 +643,8 @@ class CloudFrontTier:
         (bad framing, too large, too slow), shaped as every answer of this distribution."""
         exchange = Exchange(HttpRequest("GET", "/", "", []), ids.cloudfront_request_id(),
                             region=self.regions[0])
-        exchange.answer(_plain(status, f"{why}\n"))
+        # Past the server's own bounds a request is past CloudFront's quotas too: its 413.
+        exchange.answer(_plain(TOO_LARGE.get(status, status), f"{why}\n"))
         return self._finish(exchange)
 
     def _finish(self, exchange):
@@ -632,4 +659,4 @@ class CloudFrontTier:
                     ("Via", f"1.1 {self._edge_host(region)} (CloudFront)"),
                     ("X-Amz-Cf-Pop", POPS.get(region, f"{region.upper()}-C1")),
                     ("X-Amz-Cf-Id", exchange.request_id)]
-        return HttpResponse(response.status, headers, response.body)
+        return HttpResponse(response.status, headers, response.body, response.close)

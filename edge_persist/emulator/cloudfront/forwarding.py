@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from edge_persist import edge_rules
 from edge_persist.emulator.cloudfront import viewers
 from edge_persist.emulator.cloudfront.cache import cookies_of, normalized_accept_encoding, pick
+from edge_persist.emulator.frontend.messages import HttpResponse
 from edge_persist.emulator.lambda_edge import events
 
 VR, OR = edge_rules.VIEWER_REQUEST, edge_rules.ORIGIN_REQUEST
@@ -51,23 +52,20 @@ def origin_request(request, origin, behavior, via_host, connection=viewers.Conne
     if request.method in AUTHORIZATION_ALWAYS or (
             request.method == "OPTIONS" and "OPTIONS" not in behavior.cached_methods):
         keep.add("authorization")
-    if cache_policy.compress:
+    if cache_policy.compress or not origin.accept_encoding or request.http_version == "1.0":
         keep.discard("accept-encoding")
         lowered = [pair for pair in lowered if pair[0] != "accept-encoding"]
-        normalized = normalized_accept_encoding(request)
+        normalized = normalized_accept_encoding(request, cache_policy.brotli) \
+            if cache_policy.compress and origin.accept_encoding else ""
         if normalized:
             lowered.append(("accept-encoding", ("Accept-Encoding", normalized)))
             keep.add("accept-encoding")
     # CloudFront's headers reach the origin only where a policy names them ("Add CloudFront
     # request headers"), also beside allViewer (allViewerAndWhitelistCloudFront).
-    named = {n for setting in (policy.headers, cache_policy.headers)
-             if setting[0] in ("whitelist", "allViewerAndWhitelistCloudFront") for n in setting[1]
-             if n.startswith("cloudfront-")}
-    if named:  # made only when asked for: this runs on every miss
-        for name, value in viewers.cloudfront_headers(request, connection).items():
-            if name.lower() in named:
-                lowered.append((name.lower(), (name, value)))
-                keep.add(name.lower())
+    for name, value in viewers.added(request, connection,
+                                     policy.cloudfront_names | cache_policy.cloudfront_names):
+        lowered.append((name.lower(), (name, value)))
+        keep.add(name.lower())
     headers = events.event_headers(pair for name, pair in lowered
                                    if name in keep and name != "cookie")
     viewer_cookies = cookies_of(request)
@@ -93,6 +91,36 @@ def origin_request(request, origin, behavior, via_host, connection=viewers.Conne
     return event
 
 
+DEVICE_HEADERS = frozenset({"cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
+                            "cloudfront-is-smarttv-viewer", "cloudfront-is-tablet-viewer"})
+
+
+def vary_for_viewer(response, behavior):
+    """The origin's answer with its Vary as CloudFront passes it on ("Request and response
+    behavior for custom origins", HTTP response headers that CloudFront removes or
+    replaces): Accept-Encoding, Cookie and `*` stay; so do the headers the behavior forwards
+    to the origin, and User-Agent where a device-type header is forwarded; any other value
+    is removed, and a Vary left empty with it."""
+    sent = response.header_values("vary")
+    if not sent:
+        return response
+    settings = (behavior.cache_policy.headers, behavior.request_policy.headers)
+    devices = bool(DEVICE_HEADERS & (behavior.cache_policy.cloudfront_names |
+                                     behavior.request_policy.cloudfront_names))
+
+    def kept(token):
+        lowered = token.lower()
+        return lowered in ("accept-encoding", "cookie", "*") or \
+            (lowered == "user-agent" and devices) or \
+            any(pick(setting, [(lowered, "")]) for setting in settings)
+    tokens = [t.strip() for value in sent for t in value.split(",") if t.strip()]
+    remaining = ", ".join(t for t in tokens if kept(t))
+    headers = [(k, v) for k, v in response.headers if k.lower() != "vary"]
+    if remaining:
+        headers.append(("Vary", remaining))
+    return HttpResponse(response.status, headers, response.body)
+
+
 def _listed_query(request, policy, cache_policy):
     pairs = parse_qsl(request.query, keep_blank_values=True)
     kept = set(pick(policy.query_strings, pairs)) | set(pick(cache_policy.query_strings, pairs))
@@ -101,8 +129,10 @@ def _listed_query(request, policy, cache_policy):
 
 def event_origin(origin, viewer_protocol="http"):
     """The event's `origin`; a match-viewer custom origin is reached over the viewer's
-    protocol, on that protocol's port ("Origin settings", Protocol)."""
-    custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()}
+    protocol, on that protocol's port ("Origin settings", Protocol). A blank Accept-Encoding
+    custom header is a removal, not a header."""
+    custom = {n.lower(): [{"key": n, "value": v}] for n, v in origin.custom_headers.items()
+              if n.lower() != "accept-encoding" or str(v).strip()}
     if origin.kind == "s3":
         return {"s3": {"authMethod": origin.auth_method, "customHeaders": custom,
                        "domainName": origin.domain, "path": origin.path,

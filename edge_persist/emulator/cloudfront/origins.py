@@ -54,6 +54,14 @@ class Origin:
     # S3OriginConfig names an OAI, none otherwise ("Lambda@Edge event structure").
     auth_method: str = "none"
 
+    @property
+    def accept_encoding(self):
+        """False when a blank Accept-Encoding custom header takes Accept-Encoding out of the
+        cache key and the origin requests ("Increase the proportion of requests that are
+        served directly from the CloudFront caches")."""
+        return not any(name.lower() == "accept-encoding" and not str(value).strip()
+                       for name, value in self.custom_headers.items())
+
 
 @dataclass
 class OriginGroup:
@@ -146,6 +154,14 @@ class OriginUnreachable(Exception):
         self.timed_out = timed_out
 
 
+def _with_length(response):
+    """An AWS service's answer as it arrives: S3, an ALB and a Function URL send
+    Content-Length (what compression and ranges go by)."""
+    if not response.header_values("content-length"):
+        response.headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+    return response
+
+
 def gateway_error(timed_out):
     """CloudFront's answer when no origin answered: 504 after a timeout, else 502."""
     status, text = (504, "Gateway Timeout") if timed_out else (502, "Bad Gateway")
@@ -166,17 +182,20 @@ class Fetcher:
         self.connections = client.OriginPool()
 
     async def fetch(self, origin, request):
+        if origin.kind == "custom":
+            return await self._custom(origin, request)
         if origin.kind == "alb":
-            return await self.albs[origin.target].handle(request)
-        if origin.kind in ("s3", "s3-website"):
+            response = await self.albs[origin.target].handle(request)
+        elif origin.kind == "function-url":
+            response = await self._function_url(origin, request)
+        else:
             loop = asyncio.get_running_loop()
             try:
-                return await loop.run_in_executor(self.executor, self._bucket, origin, request)
+                response = await loop.run_in_executor(self.executor, self._bucket, origin,
+                                                      request)
             except botocore.exceptions.BotoCoreError as err:  # the local S3 is gone
                 raise OriginUnreachable(f"{origin.domain}: {err}") from None
-        if origin.kind == "function-url":
-            return await self._function_url(origin, request)
-        return await self._custom(origin, request)
+        return _with_length(response)
 
     def _bucket(self, origin, request):
         bucket = self.buckets.names.get(origin.target, origin.target)
@@ -194,8 +213,11 @@ class Fetcher:
         split = urlsplit(origin.target)
         target = (split.path.rstrip("/") + origin.path + request.path +
                   (f"?{request.query}" if request.query else ""))
-        headers = [("Host", origin.domain)] + [(k, v) for k, v in request.headers
-                                              if k.lower() not in ("host", "content-length")]
+        # The Host the request carries: the origin's domain, or the viewer's where a policy
+        # forwards it ("Use managed origin request policies", AllViewer).
+        host = request.header_values("host")
+        headers = [("Host", host[0] if host else origin.domain)] + [
+            (k, v) for k, v in request.headers if k.lower() not in ("host", "content-length")]
         try:
             status, answer_headers, body = await self.connections.exchange(
                 split.scheme, split.hostname, split.port or (443 if split.scheme == "https"

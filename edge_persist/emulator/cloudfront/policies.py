@@ -6,8 +6,10 @@ policies", "Control origin requests with a policy", "Use managed origin request 
 Each setting is kept as (behavior, names), the way a custom policy writes it.
 """
 from dataclasses import dataclass
+from functools import cached_property
 
 from edge_persist import cfn, edge_rules
+from edge_persist.emulator.cloudfront import viewers
 from edge_persist.errors import UsageError
 
 
@@ -20,10 +22,16 @@ class CachePolicy:
     cookies: tuple = ("none", ())
     query_strings: tuple = ("none", ())
     compress: bool = False              # gzip or brotli in the key
+    brotli: bool = True                 # EnableAcceptEncodingBrotli: br too, not gzip alone
 
     @property
     def caching(self):
         return self.max_ttl > 0
+
+    @cached_property
+    def cloudfront_names(self):
+        """The CloudFront-* headers (lowercase) this policy puts in the cache key."""
+        return viewers.named(self.headers)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,11 @@ class OriginRequestPolicy:
     headers: tuple = ("none", ())
     cookies: tuple = ("none", ())
     query_strings: tuple = ("none", ())
+
+    @cached_property
+    def cloudfront_names(self):
+        """The CloudFront-* headers (lowercase) this policy asks CloudFront to add."""
+        return viewers.named(self.headers)
 
 
 def _listed(config, behavior_key, items_key, lower=False):
@@ -86,12 +99,18 @@ def read_cache_policy(ref, behavior, resources, resolve=lambda value: value):
         return CachePolicy(*managed)
     config = resolve(config)
     key = config.get("ParametersInCacheKeyAndForwardedToOrigin", {})
+    headers = _listed(key.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True)
+    refused = sorted(set(headers[1]) & viewers.NOT_IN_CACHE_KEY)
+    if refused:  # CloudFront refuses such a policy ("Add CloudFront request headers")
+        raise UsageError(f"cache policy {config.get('Name') or ref}: {', '.join(refused)} can "
+                         "be added in an origin request policy, not in a cache policy")
     return CachePolicy(
         *_ttls(config),
-        _listed(key.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
+        headers,
         _listed(key.get("CookiesConfig"), "CookieBehavior", "Cookies"),
         _listed(key.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings"),
-        bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")))
+        bool(key.get("EnableAcceptEncodingGzip") or key.get("EnableAcceptEncodingBrotli")),
+        str(key.get("EnableAcceptEncodingBrotli")).lower() == "true")
 
 
 def _legacy(behavior):

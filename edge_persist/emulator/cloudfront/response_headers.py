@@ -4,29 +4,43 @@ ResponseHeadersPolicyConfig).
 
 - Custom headers and the security headers are added; one the answer already has is kept
   unless the policy's `Override` is true.
-- Headers listed to remove are removed from the answer.
+- Headers listed to remove are removed from the answer first, the policy's own additions
+  after; a removed `Server` comes back as CloudFront's own, `Server: CloudFront`. A policy
+  that lists a header CloudFront does not let it remove is refused at start, as CloudFront
+  refuses it.
 - CORS: to a request with an `Origin` among `AccessControlAllowOrigins` (or `*`), the answer
   gets `Access-Control-Allow-Origin` (and credentials and exposed headers); to a preflight
   (`OPTIONS` with `Access-Control-Request-Method`), also the allowed methods and headers and
   `Access-Control-Max-Age`. The origin's own CORS headers stay unless `OriginOverride`.
-- Server-Timing: with `Enabled` and a request sampled (`SamplingRate` percent), the answer gets
-  a `Server-Timing` header with CloudFront's `cdn-*` metrics.
+- Server-Timing: with `Enabled` and a request sampled (`SamplingRate` percent), or one that
+  sends `Pragma: server-timing` whatever the rate, the answer gets a `Server-Timing` header
+  with CloudFront's `cdn-*` metrics in the guide's order: for a miss the upstream metrics,
+  then the origin's own Server-Timing after CloudFront's; for a hit CloudFront's metrics
+  only.
 - The managed policies (SimpleCORS, CORS-With-Preflight, SecurityHeadersPolicy and their
-  combinations) are the same settings under their ids.
+  combinations) are the same settings under their ids; SecurityHeadersPolicy overrides the
+  origin's X-Content-Type-Options and keeps the origin's other security headers ("Use
+  managed response headers policies").
 """
 import random
 from dataclasses import dataclass, field
 
+from edge_persist import edge_rules
 from edge_persist.emulator.frontend.messages import HttpResponse
+from edge_persist.errors import UsageError
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-SECURITY = {  # the managed SecurityHeadersPolicy's values, origin's kept (no override)
-    "Strict-Transport-Security": "max-age=31536000",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "SAMEORIGIN",
-    "X-XSS-Protection": "1; mode=block",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
+SECURITY = [  # the managed SecurityHeadersPolicy: (name, value, overrides the origin's)
+    ("Strict-Transport-Security", "max-age=31536000", False),
+    ("X-Content-Type-Options", "nosniff", True),
+    ("X-Frame-Options", "SAMEORIGIN", False),
+    ("X-XSS-Protection", "1; mode=block", False),
+    ("Referrer-Policy", "strict-origin-when-cross-origin", False),
+]
+# Headers a policy may not remove ("Understand response headers policies", headers that you
+# can't remove): the ones edge functions may not touch, and these.
+UNREMOVABLE = frozenset({"content-encoding", "content-length", "host", "transfer-encoding",
+                         "via", "warning"})
 
 
 @dataclass
@@ -50,7 +64,7 @@ class ResponseHeadersPolicy:
 
 
 def _managed(cors=None, security=False):
-    add = [(name, value, False) for name, value in SECURITY.items()] if security else []
+    add = list(SECURITY) if security else []
     return ResponseHeadersPolicy(add=add, cors=cors)
 
 
@@ -95,6 +109,11 @@ def read(config):
     remove = tuple(str(h.get("Header", "")).lower()
                    for h in (config.get("RemoveHeadersConfig") or {}).get("Items") or []
                    if isinstance(h, dict))
+    refused = [name for name in remove
+               if name in UNREMOVABLE or edge_rules.is_disallowed_header(name)]
+    if refused:
+        raise UsageError(f"response headers policy {config.get('Name', '')}: CloudFront does "
+                         f"not let a policy remove {', '.join(refused)}")
     cors = None
     if config.get("CorsConfig"):
         c = config["CorsConfig"]
@@ -129,9 +148,22 @@ def _xss(config):
     return "1; mode=block" if _true(config.get("ModeBlock")) else "1"
 
 
-def apply(policy, request, response, region_pop):
+@dataclass
+class Delivery:
+    """What the Server-Timing metrics say of one answer."""
+    pop: str
+    request_id: str
+    x_cache: str = ""
+    downstream_ms: float = 0.0      # from the request's arrival to the answer
+    upstream_ms: float = None       # the origin's first byte; None when no origin was asked
+
+
+def apply(policy, request, response, delivery):
     """The answer with the policy's headers."""
-    headers = [(k, v) for k, v in response.headers if k.lower() not in policy.remove]
+    removed = [(k, v) for k, v in response.headers if k.lower() not in policy.remove]
+    headers = list(removed)
+    if "server" in policy.remove:  # CloudFront puts its own in its place
+        headers.append(("Server", "CloudFront"))
     present = {k.lower() for k, _ in headers}
 
     def put(name, value, override):
@@ -146,11 +178,34 @@ def apply(policy, request, response, region_pop):
         put(name, value, override)
     if policy.cors is not None:
         _cors(policy.cors, request, put)
-    if policy.server_timing_rate is not None and \
-            random.random() * 100 < policy.server_timing_rate:
-        put("Server-Timing", f"cdn-upstream-layer;desc=\"REC\",cdn-pop;desc=\"{region_pop}\"",
-            True)
-    return HttpResponse(response.status, headers, response.body)
+    if policy.server_timing_rate is not None and (
+            "server-timing" in ",".join(request.header_values("pragma")).lower()
+            or random.random() * 100 < policy.server_timing_rate):
+        origin = ",".join(v for k, v in headers if k.lower() == "server-timing")
+        headers[:] = [(k, v) for k, v in headers if k.lower() != "server-timing"]
+        headers.append(("Server-Timing", server_timing(delivery, origin)))
+    return HttpResponse(response.status, headers, response.body, response.close)
+
+
+def server_timing(delivery, origin_value=""):
+    """CloudFront's Server-Timing value, in the order of the guide's examples: a miss names
+    the upstream layer and times first and carries the origin's own value after
+    CloudFront's; a hit names the layer it came from and carries CloudFront's metrics only."""
+    result = (delivery.x_cache or "").split(" ", 1)[0]
+    where = [f'cdn-pop;desc="{delivery.pop}"', f'cdn-rid;desc="{delivery.request_id}"']
+    if result == "Hit":
+        metrics = ["cdn-cache-hit", *where, 'cdn-hit-layer;desc="REC"']
+    elif result == "RefreshHit":
+        metrics = ["cdn-cache-refresh", *where]
+    else:
+        upstream = [] if delivery.upstream_ms is None else [
+            'cdn-upstream-layer;desc="REC"', "cdn-upstream-dns;dur=0",
+            "cdn-upstream-connect;dur=0", f"cdn-upstream-fbl;dur={round(delivery.upstream_ms)}"]
+        metrics = [*upstream, "cdn-cache-miss", *where]
+    metrics.append(f"cdn-downstream-fbl;dur={round(delivery.downstream_ms)}")
+    if origin_value and result not in ("Hit", "RefreshHit"):
+        metrics.append(origin_value)
+    return ",".join(metrics)
 
 
 def _cors(cors, request, put):

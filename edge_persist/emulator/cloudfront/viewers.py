@@ -9,6 +9,7 @@ location headers from a small table of capitals (or only the country where none 
 """
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import quote
 
 COUNTRY_HEADER = "x-emulator-viewer-country"
 DEFAULT_COUNTRY = "US"
@@ -24,9 +25,17 @@ PLACES = {
            "-0.13", "2856"),
     "JP": ("Japan", "13", "Tokyo", "Tokyo", "100-0001", "Asia/Tokyo", "35.68", "139.69",
            "2516"),
+    "BR": ("Brazil", "SP", "São Paulo", "São Paulo", "01000-000", "America/Sao_Paulo",
+           "-23.55", "-46.63", "16509"),
 }
 # Ashburn's metro code (Washington, DC, 511): CloudFront sends it for viewers in the US.
 METRO_CODES = {"US": "511"}
+# CloudFront-Viewer-Header-Order beyond this many characters is cut.
+HEADER_ORDER_MAX_CHARS = 7_680
+# Headers an origin request policy may name but a cache policy may not ("Add CloudFront
+# request headers").
+NOT_IN_CACHE_KEY = frozenset({"cloudfront-viewer-address", "cloudfront-viewer-asn",
+                              "cloudfront-viewer-ja3-fingerprint", "cloudfront-viewer-tls"})
 
 
 def country_of(request, default):
@@ -58,8 +67,26 @@ class Connection:
     tls: tuple = None            # (TLS version, cipher) over https
 
 
+def named(*header_settings):
+    """The CloudFront-* header names (lowercase) that these policies' header settings
+    ((behavior, names), as policies.py reads them) ask CloudFront to add."""
+    return frozenset(name for kind, names in header_settings
+                     if kind in ("whitelist", "allViewerAndWhitelistCloudFront")
+                     for name in names if name.startswith("cloudfront-"))
+
+
+def added(request, connection, names):
+    """[(Name, value)] of the CloudFront-* headers in `names` (lowercase), as CloudFront adds
+    them for this viewer; computed only when some are asked for (this runs on every miss)."""
+    if not names:
+        return []
+    return [(name, value) for name, value in cloudfront_headers(request, connection).items()
+            if name.lower() in names]
+
+
 def cloudfront_headers(request, connection):
-    """Every CloudFront-* header CloudFront can add, name -> value, for this viewer."""
+    """Every CloudFront-* header CloudFront can add, name -> value, for this viewer. A value
+    with other than ASCII is percent-encoded (RFC 3986, 2.1), as CloudFront sends it."""
     agent = ",".join(request.header_values("user-agent"))
     tablet = any(word in agent for word in ("iPad", "Tablet"))
     mobile = not tablet and any(word in agent for word in ("Mobile", "Android", "iPhone"))
@@ -72,12 +99,12 @@ def cloudfront_headers(request, connection):
     headers = {name: str(value).lower() for name, value in device.items()}
     headers.update({
         "CloudFront-Forwarded-Proto": connection.protocol,
-        "CloudFront-Viewer-Address": f"{request.client_ip}:0",
+        "CloudFront-Viewer-Address": f"{request.client_ip}:{request.client_port}",
         "CloudFront-Viewer-Http-Version": connection.http_version,
         "CloudFront-Viewer-Country": connection.country,
     })
     names = [name for name, _ in request.headers]
-    headers["CloudFront-Viewer-Header-Order"] = ":".join(names)
+    headers["CloudFront-Viewer-Header-Order"] = ":".join(names)[:HEADER_ORDER_MAX_CHARS]
     headers["CloudFront-Viewer-Header-Count"] = str(len(names))
     if connection.tls:  # "<version>:<cipher>:<handshake>", as CloudFront writes it
         headers["CloudFront-Viewer-TLS"] = ":".join((*connection.tls, "fullHandshake"))
@@ -100,4 +127,5 @@ def cloudfront_headers(request, connection):
             "CloudFront-Viewer-City": city, "CloudFront-Viewer-Postal-Code": postal,
             "CloudFront-Viewer-Time-Zone": zone, "CloudFront-Viewer-Latitude": lat,
             "CloudFront-Viewer-Longitude": lon, "CloudFront-Viewer-ASN": asn})
-    return headers
+    return {name: quote(value, safe="".join(map(chr, range(0x20, 0x7f))))
+            for name, value in headers.items()}

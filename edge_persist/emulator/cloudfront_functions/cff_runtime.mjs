@@ -1,15 +1,19 @@
 // One CloudFront Function, run by node:vm; JSON lines on stdin and stdout.
 //
-// The code gets what cloudfront-js runs on ("JavaScript runtime 2.0 features"): the
-// ECMAScript built-ins, console.log, and `import cf from 'cloudfront'` with kvs(), the origin
-// helpers and edgeLocation. No require, no timers, no network, no file system: the context
-// is a fresh V8 realm with none of Node's globals, and eval / new Function are off.
+// The code gets what cloudfront-js runs on ("JavaScript runtime 1.0 features", "... 2.0
+// features"): the ECMAScript built-ins, console.log, the built-in modules and globals of
+// cff_builtins.js (crypto, querystring, Buffer, ...) by require() or, in 2.0, import, and in
+// 2.0 `import cf from 'cloudfront'` with kvs(), the origin helpers and edgeLocation. No
+// timers, no network, no file system: the context is a fresh V8 realm with none of Node's
+// globals, and eval / new Function are off.
 //
 // `--check RUNTIME` compiles the code on stdin and says what is wrong with it, if anything.
 // Messages in:  {"op": "load", "code", "runtime", "kvsId"}  -> {"ok": true} | {"error"}
 //               {"op": "kvs", "data", "meta"}                (no answer)
 //               {"op": "run", "event", "edge", "raw"}        -> {"result", "origins", "logs",
 //                                                               "ms"} | {"error", ...}
+import {createHash, createHmac} from 'node:crypto';
+import fs from 'node:fs';
 import readline from 'node:readline';
 import vm from 'node:vm';
 
@@ -20,11 +24,37 @@ const LOG_LIMIT = 10 * 1024;   // function logs are cut at 10 KB
 
 const host = {
   logs: [], logBytes: 0, origins: [], edge: {}, raw: undefined, kvs: {}, meta: {},
-  kvsId: null,
+  kvsId: null, start: Date.now(),
 };
+const BUILTINS = new vm.Script(
+  fs.readFileSync(new URL('./cff_builtins.js', import.meta.url), 'utf8'),
+  {filename: 'cloudfront-runtime.js'});
+const IMPORTABLE = ['cloudfront', 'crypto', 'querystring', 'buffer'];  // 2.0 only
+
+// md5, sha1 or sha256 (cff_builtins.js checked), of bytes given and answered as latin1: only
+// strings cross between the realms.
+function digest(algorithm, key, data) {
+  const hash = key === null ? createHash(algorithm)
+    : createHmac(algorithm, Buffer.from(key, 'latin1'));
+  return hash.update(Buffer.from(data, 'latin1')).digest('latin1');
+}
+
+// One argument as the log line shows it: text as it is, an error as `Name: message`, other
+// values as JSON.
+function shown(value) {
+  if (typeof value === 'string') return value;
+  try {
+    if (value && typeof value === 'object' && typeof value.message === 'string' &&
+        typeof value.name === 'string') return `${value.name}: ${value.message}`;
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+  } catch (e) {
+    return String(e && e.message);
+  }
+}
 
 function log(...args) {
-  const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const line = args.map(shown).join(' ');
   if (host.logBytes + line.length <= LOG_LIMIT) host.logs.push(line);
   host.logBytes += line.length;
 }
@@ -67,7 +97,7 @@ const BOOTSTRAP = `
     createRequestOriginGroup(params) { host.origin('group', JSON.stringify(params)); },
   };
   Object.defineProperty(cf, 'edgeLocation', {get() { return JSON.parse(host.edge()); }});
-  globalThis.__modules = {cloudfront: cf};
+  globalThis.__modules = Object.assign({cloudfront: cf}, host.modules);
   globalThis.__run = function (eventJson) {
     const event = JSON.parse(eventJson);
     if (event.request) event.request.rawQueryString = () => host.raw();
@@ -98,13 +128,16 @@ function describe(e) {
 }
 
 
-// `import cf from 'cloudfront'` becomes a plain binding: a vm.Script is not a module.
+// `import cf from 'cloudfront'` (or `{ Buffer }`, or `* as qs`) becomes a plain binding: a
+// vm.Script is not a module.
 function script(source, runtime) {
-  const imports = /^\s*import\s+(\w+)\s+from\s+['"]([\w-]+)['"]\s*;?/gm;
+  const imports = /^\s*import\s+(\w+|\*\s+as\s+\w+|\{[^}]*\})\s+from\s+['"]([\w-]+)['"]\s*;?/gm;
   let bad = null;
-  const code = source.replace(imports, (_, name, module) => {
-    if (module !== 'cloudfront' || runtime !== 'cloudfront-js-2.0') bad = module;
-    return `const ${name} = __modules[${JSON.stringify(module)}];`;
+  const code = source.replace(imports, (_, clause, module) => {
+    if (!IMPORTABLE.includes(module) || runtime !== 'cloudfront-js-2.0') bad = module;
+    const binding = clause.startsWith('{') ? clause.replace(/\s+as\s+/g, ': ')
+      : clause.replace(/^\*\s+as\s+/, '');
+    return `const ${binding} = __modules[${JSON.stringify(module)}];`;
   });
   if (bad) throw new SyntaxError(`cannot import '${bad}' in ${runtime}`);
   return new vm.Script(code, {filename: 'function.js'});
@@ -121,7 +154,10 @@ function load(msg) {
   context = vm.createContext({console: {log, info: log, warn: log, error: log}}, {
     codeGeneration: {strings: false, wasm: false}, microtaskMode: 'afterEvaluate',
   });
+  const modules = BUILTINS.runInContext(context)({digest, now: () => host.start},
+                                                 msg.runtime);
   vm.runInContext(BOOTSTRAP, context)({
+    modules,
     kvsId: () => host.kvsId,
     kvsGet: (key) => (Object.prototype.hasOwnProperty.call(host.kvs, key) ? host.kvs[key]
                                                                            : undefined),
@@ -146,6 +182,7 @@ const RUN = new vm.Script('__run(__eventJson)');
 function run(msg) {
   host.logs = []; host.logBytes = 0; host.origins = [];
   host.edge = msg.edge || {}; host.raw = msg.raw === null ? undefined : msg.raw;
+  host.start = Date.now();  // what Date answers for the whole run
   context.__eventJson = JSON.stringify(msg.event);
   const start = process.hrtime.bigint();
   let error = null;

@@ -5,33 +5,50 @@ Shapes (CloudFront Developer Guide, "CloudFront Functions event structure"): hea
 cookies and query strings are objects of {value} with `multiValue` when repeated; header
 names are lowercase; cookies are not in `headers`; the response has a numeric `statusCode`;
 `viewer.ip`; `context.eventType`. Query string values are passed as the viewer sent them
-(still URL-encoded); the guide does not say otherwise.
+(still URL-encoded); the guide does not say otherwise. Headers the guide calls disallowed
+are not in the event ("Restrictions on all edge functions"), and the CloudFront-* headers a
+behavior's policies name are, with CloudFront's values ("Add CloudFront request headers").
+
+Back to HTTP, a field with `multiValue` follows the page's two rules: a changed multiValue
+array is applied (its `value` then ignored); otherwise a changed `value` replaces the first
+value and the rest stay. A header the viewer or the origin sent keeps the name as they wrote
+it; one the function added is written with the first letter of each word capitalized
+(`example-header-name` becomes `Example-Header-Name`). A request's `querystring` may also
+come back as text, used as it is.
 """
 import base64
 import binascii
+import dataclasses
 
 from edge_persist import edge_rules
-from edge_persist.emulator.frontend import fields
-from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
 from edge_persist.emulator.cloudfront.cache import cookies_of
-from edge_persist.emulator.frontend.messages import reason
-from edge_persist.emulator.lambda_edge.events import HOP_BY_HOP
+from edge_persist.emulator.frontend import fields
+from edge_persist.emulator.frontend.fields import capitalized
+from edge_persist.emulator.frontend.messages import HttpResponse, reason
+from edge_persist.emulator.lambda_edge.events import exposed
 
 VR = edge_rules.VIEWER_REQUEST
 
 
-def _add(fields, name, value):
-    entry = fields.get(name)
+def _add(fields_, name, value):
+    entry = fields_.get(name)
     if entry is None:
-        fields[name] = {"value": value}
+        fields_[name] = {"value": value}
     else:
         entry.setdefault("multiValue", [{"value": entry["value"]}]).append({"value": value})
 
 
-def values(entry):
-    if "multiValue" in entry:
-        return [m["value"] for m in entry["multiValue"]]
-    return [entry["value"]]
+def applied(entry, given=None):
+    """The entries ({value[, attributes]}) a result's field stands for, `given` being the same
+    field in the event the function was handed."""
+    multi = entry.get("multiValue")
+    if multi is None:
+        return [entry]
+    if given is not None and multi == given.get("multiValue"):
+        first = {k: v for k, v in entry.items() if k != "multiValue"}
+        if first != {k: v for k, v in given.items() if k != "multiValue"}:
+            return [first, *multi[1:]]
+    return multi
 
 
 def _cookies(request):
@@ -41,12 +58,17 @@ def _cookies(request):
     return cookies
 
 
-def request_event(request):
+def request_event(request, cloudfront=()):
+    """`cloudfront`: [(Name, value)] of the CloudFront-* headers CloudFront adds for this
+    behavior, in place of any of those names the viewer sent."""
+    added = {name.lower() for name, _ in cloudfront}
     headers, query = {}, {}
     for name, value in request.headers:
         lowered = name.lower()
-        if lowered not in HOP_BY_HOP and lowered != "cookie":
+        if exposed(lowered) and lowered != "cookie" and lowered not in added:
             _add(headers, lowered, value)
+    for name, value in cloudfront:
+        _add(headers, name.lower(), value)
     for part in filter(None, request.query.split("&")):
         name, _, value = part.partition("=")
         _add(query, name, value)
@@ -67,58 +89,68 @@ def response_event(response):
                 first.setdefault("multiValue", [dict(first)]).append(entry)
             else:
                 cookies[cookie_name] = entry
-        elif lowered not in HOP_BY_HOP:
+        elif exposed(lowered):
             _add(headers, lowered, value)
     return {"statusCode": response.status, "statusDescription": reason(response.status),
             "headers": headers, "cookies": cookies}
 
 
-def event(event_type, context, client_ip, request, response=None):
+def event(event_type, context, request, response=None, cloudfront=()):
     """The whole event a function receives."""
     document = {"version": "1.0", "context": {**context, "eventType": event_type},
-                "viewer": {"ip": client_ip}, "request": request_event(request)}
+                "viewer": {"ip": request.client_ip},
+                "request": request_event(request, cloudfront)}
     if response is not None:
         document["response"] = response_event(response)
     return document
 
 
-def _headers(fields):
-    return [(name, value) for name, entry in (fields or {}).items() for value in values(entry)]
+def _headers(result, given, sent):
+    """[(name, value)] of a result's headers; `sent`: lowercase -> the name as the viewer or
+    origin wrote it."""
+    given = given or {}
+    return [(sent.get(name) or capitalized(name), e["value"])
+            for name, entry in (result or {}).items() for e in applied(entry, given.get(name))]
 
 
-def to_request(before, cf_request):
-    """A validated request result back to HTTP, with the viewer's body and address. The
-    event names headers in lowercase only; a header the viewer sent goes on under the name as
-    the viewer wrote it, one the function added as the function wrote it."""
+def query_text(result, given=None):
+    """A result's querystring back to text: as it is when the function gave text, else each
+    name=value as the function wrote it."""
+    if isinstance(result, str):
+        return result
+    given = given or {}
+    return "&".join(f"{name}={e['value']}" for name, entry in (result or {}).items()
+                    for e in applied(entry, given.get(name)))
+
+
+def to_request(before, given, result):
+    """A validated request result back to HTTP; `before`: the viewer's request, `given`: the
+    event's request the function was handed."""
     sent = {name.lower(): name for name, _ in before.headers}
-    headers = [(sent.get(name, name), value)
-               for name, value in _headers(cf_request.get("headers"))]
-    cookie = "; ".join(f"{name}={value}" for name, entry in (cf_request.get("cookies") or {})
-                       .items() for value in values(entry))
+    headers = _headers(result.get("headers"), given.get("headers"), sent)
+    cookie = "; ".join(f"{name}={e['value']}" for name, entry in
+                       (result.get("cookies") or {}).items()
+                       for e in applied(entry, (given.get("cookies") or {}).get(name)))
     if cookie:
         headers.append(("Cookie", cookie))
-    return HttpRequest(before.method, cf_request["uri"], _query(cf_request.get("querystring")),
-                       headers, before.body, before.client_ip)
+    return dataclasses.replace(before, path=result["uri"], headers=headers, query=query_text(
+        result.get("querystring"), given.get("querystring")))
 
 
-def _query(fields_):
-    """A result's querystring object back to text, each name=value as the function wrote it
-    (a value changed in a multiValue list included)."""
-    return "&".join(f"{name}={value}" for name, entry in (fields_ or {}).items()
-                    for value in values(entry))
-
-
-def to_response(cf_response, body=b""):
-    """A validated response result back to HTTP; `body` when the function set none."""
-    headers = _headers(cf_response.get("headers"))
-    for name, entry in (cf_response.get("cookies") or {}).items():
-        for cookie in entry.get("multiValue") or [entry]:
+def to_response(result, before=None, given=None):
+    """A validated response result back to HTTP; `before`: the response the function was
+    handed (viewer-response), whose body goes on when the function set none."""
+    given = given or {}
+    sent = {name.lower(): name for name, _ in (before.headers if before else ())}
+    headers = _headers(result.get("headers"), given.get("headers"), sent)
+    given_cookies = given.get("cookies") or {}
+    for name, entry in (result.get("cookies") or {}).items():
+        for cookie in applied(entry, given_cookies.get(name)):
             attributes = cookie.get("attributes")
             headers.append(("Set-Cookie", f"{name}={cookie['value']}"
                                           + (f"; {attributes}" if attributes else "")))
-    if "body" in cf_response:
-        body = _body_bytes(cf_response["body"])
-    return HttpResponse(int(cf_response["statusCode"]), headers, body)
+    body = _body_bytes(result["body"]) if "body" in result else (before.body if before else b"")
+    return HttpResponse(int(result["statusCode"]), headers, body)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -131,9 +163,9 @@ def _fields_problems(what, found):
         return [f"{what} must be an object"]
     problems = []
     for name, entry in found.items():
-        entries = entry.get("multiValue") if isinstance(entry, dict) and "multiValue" in entry \
-            else [entry]
-        if not isinstance(entries, list) or not all(
+        multi = entry.get("multiValue", []) if isinstance(entry, dict) else []
+        entries = [entry, *multi] if isinstance(multi, list) else None
+        if entries is None or not all(
                 isinstance(e, dict) and isinstance(e.get("value"), str) for e in entries):
             problems.append(f"{what} {name!r}: needs a string 'value'")
             continue
@@ -220,9 +252,10 @@ def validate(event_type, before, result):
     problems = []
     for what, key in (("header", "headers"), ("query string", "querystring"),
                       ("cookie", "cookies")):
-        problems += _fields_problems(what, result.get(key, {}))
+        if not (key == "querystring" and isinstance(result.get(key), str)):
+            problems += _fields_problems(what, result.get(key, {}))
     if not problems:
-        query = _query(result.get("querystring"))
+        query = query_text(result.get("querystring"), request["querystring"])
         problem = fields.query_problem(query)
         if problem:
             return [f"request.querystring: {problem}"]

@@ -61,7 +61,8 @@ class CloudFrontFunctionSpec:
 @dataclass
 class FunctionOutcome:
     request: object = None     # HttpRequest to go on with
-    response: HttpResponse = None  # generated (viewer-request) or changed (viewer-response)
+    response: HttpResponse = None  # generated (viewer-request) or changed (viewer-response),
+                                   # the origin's body kept where the function set none
     failed: HttpResponse = None
     origins: list = None       # origin helper calls, in order: {kind, params}
     why: str = None            # what failed, for the log
@@ -208,24 +209,26 @@ class Functions:
         self.enforce_compute = enforce_compute
         self.domain = ""
 
-    async def run(self, spec, event_type, request_id, request, edge, response=None):
-        """`edge`: cf.edgeLocation, empty for viewer-response (the caller's to give)."""
+    async def run(self, spec, event_type, request_id, request, edge, response=None,
+                  cloudfront=()):
+        """`edge`: cf.edgeLocation, empty for viewer-response (the caller's to give);
+        `cloudfront`: the CloudFront-* headers the behavior's policies name, [(Name, value)]."""
         worker = self.workers[spec.logical_id]
         context = {"distributionDomainName": self.domain, "distributionId": self.distribution_id,
                    "requestId": request_id}
-        event = function_events.event(event_type, context, request.client_ip, request, response)
+        event = function_events.event(event_type, context, request, response, cloudfront)
         answer = await worker.run(event, edge, request.query or None)
         budget = edge_rules.FUNCTION_COMPUTE_BUDGET_MS
         utilization = round(answer.get("ms", 0) / budget * 100)
         lines = [f"START DistributionID: {self.distribution_id}", *answer.get("logs", [])]
-        outcome = self._outcome(event_type, event, answer, utilization)
+        outcome = self._outcome(event_type, event, answer, utilization, request, response)
         if outcome.failed is not None:
             lines.append(f"ERROR {outcome.why}")
         lines.append(f"END ComputeUtilization: {utilization}")
         self._log(spec, request_id, lines)
         return outcome
 
-    def _outcome(self, event_type, event, answer, utilization):
+    def _outcome(self, event_type, event, answer, utilization, request, response):
         if "error" in answer:
             return self._fail("execution_errors", edge_rules.FUNCTION_EXECUTION_FAILURE,
                               f"The function failed: {answer['error'].splitlines()[0]}")
@@ -241,8 +244,10 @@ class Functions:
             return self._fail("validation_errors", edge_rules.FUNCTION_VALIDATION_FAILURE,
                               "The function's result failed validation: " + "; ".join(problems))
         if "statusCode" in result:
-            return FunctionOutcome(response=result, origins=origins)
-        return FunctionOutcome(request=result, origins=origins)
+            return FunctionOutcome(response=function_events.to_response(
+                result, response, event.get("response")), origins=origins)
+        return FunctionOutcome(request=function_events.to_request(request, event["request"],
+                                                                  result), origins=origins)
 
     def _fail(self, counter, kind, why):
         self.stats[counter] += 1

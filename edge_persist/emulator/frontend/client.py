@@ -157,8 +157,10 @@ class _Exchange(asyncio.Protocol):
         if not self._parser.should_keep_alive() or self._head and self._framed is False:
             self.closed = True
             self.transport.close()
-        headers = [(k, v) for k, v in self._headers
-                   if k.lower() not in ("transfer-encoding", "connection", "keep-alive")]
+        # Transfer-Encoding stays as `chunked` (the body is whole by now): CloudFront serves
+        # such an answer whole to a Range request, and compresses it not.
+        headers = [(k, "chunked" if k.lower() == "transfer-encoding" else v)
+                   for k, v in self._headers if k.lower() not in ("connection", "keep-alive")]
         self._answer.set_result((self._status, headers, b"".join(self._body)))
 
 

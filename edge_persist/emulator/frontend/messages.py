@@ -36,3 +36,4 @@ class HttpResponse(_Headers):
     status: int
     headers: list = field(default_factory=list)
     body: bytes = b""
+    close: bool = False          # the server ends the connection once this is written

@@ -234,6 +234,7 @@ class ViewerConnection(asyncio.Protocol):
             while self._queue and not self._closing:
                 request, keep_alive = self._queue.popleft()
                 response = await self.listener.answer(request)
+                keep_alive = keep_alive and not response.close
                 await self._write(request.method == "HEAD", response, not keep_alive)
                 if not keep_alive:
                     self._close()

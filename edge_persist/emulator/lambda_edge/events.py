@@ -17,19 +17,30 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "t
                         "transfer-encoding", "upgrade"})
 
 
+def exposed(lowered):
+    """Whether a header (lowercase name) reaches a function's event: not hop-by-hop, and not
+    one the guide calls disallowed ("Restrictions on all edge functions": not exposed to edge
+    functions). A request carries neither further (assumed where the guide's table of
+    request headers is silent, for X-Accel-* and X-Amzn-*)."""
+    return lowered not in HOP_BY_HOP and not edge_rules.is_disallowed_header(lowered)
+
+
 def event_headers(pairs):
     headers = {}
     for name, value in pairs:
-        if name.lower() not in HOP_BY_HOP:
-            headers.setdefault(name.lower(), []).append({"key": name, "value": value})
+        lowered = name.lower()
+        if exposed(lowered):
+            headers.setdefault(lowered, []).append({"key": name, "value": value})
     return headers
 
 
 def flat_headers(headers):
-    """[(name, value)] of an event's headers object; an entry without `key` is written with
-    initial capitals, as CloudFront writes it."""
-    return [(e["key"] if "key" in e else capitalized(name), e["value"])
-            for name, entries in (headers or {}).items() for e in entries]
+    """[(name, value)] of an event's headers object. An entry goes on under its `key`; one
+    without a key, or whose key is another header's name (the guide's "Overriding a response
+    header" example copies X-Amz-Meta-Last-Modified's entry to last-modified), under the
+    object's name with initial capitals, as CloudFront writes it."""
+    return [(e["key"] if str(e.get("key", "")).lower() == name else capitalized(name),
+             e["value"]) for name, entries in (headers or {}).items() for e in entries]
 
 
 def event_body(data, event_type):

@@ -28,11 +28,11 @@ def _pairs(after, problems):
                 problems.append(f"header {name!r}: every entry needs a string 'value'")
                 return None
             key = entry.get("key", name)
-            if not isinstance(key, str) or key.lower() != name:
-                problems.append(f"header {name!r}: entry key {key!r} does not match the "
-                                "lowercase name")
+            if not isinstance(key, str):
+                problems.append(f"header {name!r}: entry key {key!r} is not text")
                 return None
-            pairs.append((key, entry["value"]))
+            # A key naming another header goes out under the object's name (flat_headers).
+            pairs.append((key if key.lower() == name else name, entry["value"]))
     return pairs
 
 
@@ -48,8 +48,11 @@ def _headers_problems(event_type, before, after, read_only=None):
     problem = fields.headers_problem(pairs)
     if problem:
         return [problem]
+    refused = edge_rules.VIEWER_REQUEST_REFUSED_HEADERS \
+        if event_type == edge_rules.VIEWER_REQUEST else ()
     for name, entries in after.items():
-        if edge_rules.is_disallowed_header(name) and entries != before.get(name):
+        if (edge_rules.is_disallowed_header(name) or name in refused) and \
+                entries != before.get(name):
             problems.append(f"The function tried to add a blacklisted header: {name}")
     for name in edge_rules.read_only_headers(event_type) if read_only is None else read_only:
         if before.get(name) != after.get(name):
@@ -133,6 +136,10 @@ def _generated_problems(event_type, response):
         problems += _headers_problems(event_type, {}, headers, read_only=())
     if problems:
         return problems
+    if event_type == edge_rules.VIEWER_REQUEST and status_of(response) == 204 and \
+            response.get("body"):
+        # "Work with requests and responses", errors: a 204 with a body, from viewer-request.
+        return ["The function generated a 204 (No Content) response with a body"]
     return _response_body_problems(event_type, response, _headers_size(headers))
 
 

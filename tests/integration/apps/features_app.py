@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 HERE = Path(__file__).resolve().parent
 PRIMARY_DOMAIN = "primary.example.com"
+# The /allviewer/* behavior's custom origin, served by the test's own recording origin.
+ALL_VIEWER_DOMAIN = "allviewer.example.com"
 STACK = "FeatureStack"
 # The private keys of the /private/* behavior's key group, written beside the template at
 # synth (a fresh pair each synth: test keys, never deployed).
@@ -49,6 +51,14 @@ def build(outdir):
         stack, "Keyed", min_ttl=cdk.Duration.seconds(0), default_ttl=cdk.Duration.seconds(0),
         max_ttl=cdk.Duration.seconds(3600),
         query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("v"))
+    # Device type and country in the cache key, the answers cached for an hour.
+    by_device = cloudfront.CachePolicy(
+        stack, "ByDevice", min_ttl=cdk.Duration.seconds(0), default_ttl=cdk.Duration.hours(1),
+        max_ttl=cdk.Duration.hours(1),
+        header_behavior=cloudfront.CacheHeaderBehavior.allow_list(
+            "CloudFront-Is-Mobile-Viewer", "CloudFront-Is-Desktop-Viewer",
+            "CloudFront-Viewer-Country"),
+        query_string_behavior=cloudfront.CacheQueryStringBehavior.all())
     forward = cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
     with_cloudfront = cloudfront.OriginRequestPolicy(
         stack, "WithCloudFront", header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(
@@ -106,6 +116,12 @@ def build(outdir):
             "/private/*": cloudfront.BehaviorOptions(
                 origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 trusted_key_groups=[signers]),
+            "/device/*": cloudfront.BehaviorOptions(origin=echo_origin, cache_policy=by_device),
+            "/allviewer/*": cloudfront.BehaviorOptions(
+                origin=origins.HttpOrigin(
+                    ALL_VIEWER_DOMAIN, protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY),
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER),
             "/slow/*": cloudfront.BehaviorOptions(
                 origin=echo_origin, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 origin_request_policy=forward, edge_lambdas=lambdas(events.ORIGIN_REQUEST)),

@@ -1,5 +1,6 @@
 """The feature app's Function URL origin: echoes what it received, with the status,
-Cache-Control, cookie (`setcookie`) and header size (`bigheader`) the query asks for."""
+Cache-Control, cookie (`setcookie`), header size (`bigheader`) and Vary (`vary`) the query
+asks for."""
 import json
 
 
@@ -10,7 +11,8 @@ def handler(event, context):
             "headers": {"Content-Type": "application/json",
                         "Cache-Control": query.get("cc", "no-store"),
                         **({"X-Big": "b" * int(query["bigheader"])} if "bigheader" in query
-                           else {})},
+                           else {}),
+                        **({"Vary": query["vary"]} if "vary" in query else {})},
             "body": json.dumps({"path": event["rawPath"], "query": event["rawQueryString"],
                                 "headers": event["headers"], "cookies": event.get("cookies"),
                                 "method": event["requestContext"]["http"]["method"]})}

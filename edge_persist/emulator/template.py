@@ -25,6 +25,7 @@ from edge_persist.emulator.environments import languages
 from edge_persist.emulator.lambda_edge import restrictions
 from edge_persist.emulator.environments.pool import LambdaFunctionSpec
 from edge_persist.errors import UsageError
+from edge_persist.forecast import access_logs
 
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
 NO_VALUE = {"Ref": "AWS::NoValue"}
@@ -61,6 +62,27 @@ class Logging:
     include_cookies: bool = False
 
 
+# A delivery's fields when it names none: the legacy fields and the two real-time ones the
+# guide's CreateDelivery example shows.
+DEFAULT_RECORD_FIELDS = (*access_logs.FIELDS, "c-country", "cache-behavior-path-pattern")
+
+
+@dataclass(frozen=True)
+class LogDelivery:
+    """One standard logging (v2) delivery of the distribution: an AWS::Logs::Delivery from
+    the distribution's AWS::Logs::DeliverySource (ACCESS_LOGS) to an
+    AWS::Logs::DeliveryDestination ("Configure standard logging (v2)")."""
+    kind: str                 # "s3" or "logs" (a CloudWatch Logs group)
+    target: str               # a template bucket's logical id or a bucket's name; a group name
+    output_format: str        # json, plain, w3c, raw or parquet
+    fields: tuple             # RecordFields, in order
+    delimiter: str = "\t"     # FieldDelimiter
+    prefix: str = ""          # the bucket ARN's path, when it has one
+    suffix_path: str = None   # S3SuffixPath
+    hive: bool = False        # S3EnableHiveCompatiblePath
+    region: str = "us-east-1"  # of the log group
+
+
 @dataclass
 class ErrorResponse:
     """One of CustomErrorResponses: what CloudFront does with an error status."""
@@ -81,6 +103,7 @@ class Distribution:
     logging: Logging = None
     error_responses: dict = field(default_factory=dict)  # error code -> ErrorResponse
     geo: tuple = None         # (whitelist or blacklist, countries) of GeoRestriction
+    deliveries: tuple = ()    # LogDelivery: standard logging (v2)
 
     def all_behaviors(self):
         return [self.default_behavior, *self.behaviors]
@@ -430,7 +453,7 @@ class StackReader:
                             self.resolve(config.get("DefaultRootObject") or ""), self.mapped,
                             self._logging(config.get("Logging")),
                             self._error_responses(config.get("CustomErrorResponses")),
-                            self._geo(config.get("Restrictions")))
+                            self._geo(config.get("Restrictions")), self._deliveries(dist_id))
 
     def _geo(self, restrictions):
         geo = self.resolve((restrictions or {}).get("GeoRestriction") or {})
@@ -466,6 +489,67 @@ class StackReader:
             bucket = str(self.resolve(config["Bucket"])).split(".s3")[0]
         return Logging(bucket, str(self.resolve(config.get("Prefix") or "")),
                        str(self.resolve(config.get("IncludeCookies", False))).lower() == "true")
+
+    def _deliveries(self, dist_id):
+        """The distribution's standard logging (v2) deliveries: each AWS::Logs::Delivery whose
+        source is an ACCESS_LOGS AWS::Logs::DeliverySource of this distribution."""
+        sources = {}
+        for logical, source in cfn.resources(self.template, "AWS::Logs::DeliverySource").items():
+            props = cfn.properties(source)
+            if str(self.resolve(props.get("LogType"))) == "ACCESS_LOGS" and \
+                    dist_id in cfn.referenced_ids(props.get("ResourceArn")):
+                sources[str(self.resolve(props.get("Name")))] = logical
+        found = []
+        for delivery in cfn.resources(self.template, "AWS::Logs::Delivery").values():
+            props = cfn.properties(delivery)
+            named = props.get("DeliverySourceName")
+            if str(self.resolve(named)) not in sources and not set(sources.values()) & \
+                    set(cfn.referenced_ids(named)):
+                continue
+            found.append(self._delivery(props))
+        return tuple(found)
+
+    def _delivery(self, props):
+        destination = next((self.resources[i] for i in cfn.referenced_ids(
+            props.get("DeliveryDestinationArn"))
+            if self.resources.get(i, {}).get("Type") == "AWS::Logs::DeliveryDestination"),
+            None)
+        if destination is None:
+            raise UsageError(f"{self.stack_name}: a standard logging (v2) delivery names no "
+                             "AWS::Logs::DeliveryDestination of the template")
+        dest = cfn.properties(destination)
+        arn = dest.get("DestinationResourceArn")
+        fmt = str(self.resolve(dest.get("OutputFormat") or "json")).lower()
+        fields = self.resolve(props.get("RecordFields")) or DEFAULT_RECORD_FIELDS
+        common = {"output_format": fmt, "fields": tuple(str(f) for f in fields),
+                  "delimiter": str(self.resolve(props.get("FieldDelimiter") or "\t"))}
+        for logical in cfn.referenced_ids(arn):
+            kind = self.resources.get(logical, {}).get("Type")
+            if kind == "AWS::S3::Bucket":
+                text = str(self.resolve(arn))
+                prefix = text.split(":::", 1)[-1].partition("/")[2] if ":::" in text else ""
+                return LogDelivery("s3", logical, prefix=prefix.strip("/"),
+                                   suffix_path=self.resolve(props.get("S3SuffixPath")),
+                                   hive=str(self.resolve(props.get(
+                                       "S3EnableHiveCompatiblePath"))).lower() == "true",
+                                   **common)
+            if kind == "AWS::Logs::LogGroup":
+                group = self.resolve(cfn.properties(self.resources[logical]).get(
+                    "LogGroupName")) or logical
+                return LogDelivery("logs", str(group), **common)
+        text = str(self.resolve(arn))
+        if text.startswith("arn:aws:s3:::"):
+            bucket, _, prefix = text.removeprefix("arn:aws:s3:::").partition("/")
+            return LogDelivery("s3", bucket, prefix=prefix.strip("/"),
+                               suffix_path=self.resolve(props.get("S3SuffixPath")),
+                               hive=str(self.resolve(props.get(
+                                   "S3EnableHiveCompatiblePath"))).lower() == "true", **common)
+        if text.startswith("arn:aws:logs:") and ":log-group:" in text:
+            region = text.split(":")[3]
+            group = text.split(":log-group:", 1)[1].removesuffix(":*")
+            return LogDelivery("logs", group, region=region, **common)
+        raise UsageError(f"{self.stack_name}: a standard logging (v2) destination the emulator "
+                         f"cannot write to: {text} (S3 buckets and CloudWatch Logs groups only)")
 
     def _behavior(self, dist_id, config, origins, groups):
         target = config.get("TargetOriginId")

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from edge_persist.errors import (CliError, EvidenceError, OneLineParser, UsageError, number,
                                   prepare_outputs, read_json)
-from edge_persist.forecast import access_logs, calibrate
+from edge_persist.forecast import access_logs, calibrate, log_sources
 from edge_persist.forecast.model import ROUTINGS, Parameters, simulate
 
 SWEEPABLE = {"rps": float, "sessions": int, "session-requests": float}
@@ -121,10 +121,29 @@ def build_parser():
     logs = p.add_argument_group(
         "a distribution's own traffic (replaces the traffic flags above)")
     logs.add_argument("--from-access-logs", nargs="+", metavar="PATH",
-                      help="replay CloudFront standard logs: files, folders, globs or "
-                           "s3://bucket/prefix/, gzip or plain (default: none)")
+                      help="replay CloudFront standard logs, legacy or v2: files, folders, "
+                           "globs or s3://bucket/prefix/ (partitioned or not); W3C, JSON, "
+                           "plain or Parquet, gzip or not (default: none)")
+    logs.add_argument("--from-cloudwatch-logs", nargs="+", metavar="GROUP",
+                      help="replay the standard logs (v2) a delivery writes to these "
+                           "CloudWatch Logs groups (default: none)")
+    logs.add_argument("--logs-region", default="us-east-1", metavar="REGION",
+                      help="the region of --from-cloudwatch-logs groups (default: %(default)s)")
+    logs.add_argument("--start", type=_instant, metavar="ISO-8601",
+                      help="read CloudWatch Logs events from this time (default: the oldest)")
+    logs.add_argument("--end", type=_instant, metavar="ISO-8601",
+                      help="read CloudWatch Logs events up to this time (default: the newest)")
+    logs.add_argument("--log-format", choices=access_logs.FORMATS, default="auto",
+                      help="the logs' output format (default: told from the content)")
+    logs.add_argument("--fields", type=lambda text: tuple(text.replace(",", " ").split()),
+                      metavar="'date time ...'",
+                      help="the field names of plain logs, in order: the delivery's "
+                           "RecordFields (default: read from the logs)")
+    logs.add_argument("--field-delimiter", metavar="TEXT",
+                      help="the delivery's FieldDelimiter for plain and W3C logs (default: "
+                           "tab, or told from the first line)")
     logs.add_argument("--endpoint-url", metavar="URL",
-                      help="S3 endpoint for s3:// paths, e.g. the emulator's moto server "
+                      help="S3 and CloudWatch Logs endpoint, e.g. the emulator's moto server "
                            "(default: AWS)")
     logs.add_argument("--session-key", type=_session_key, default="cookie:ep_session",
                       metavar="cookie:NAME|ip|ip+ua",
@@ -139,6 +158,16 @@ def build_parser():
                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
                            "local cluster of --workers)")
     return p
+
+
+def _instant(text):
+    """An ISO 8601 time as epoch milliseconds (UTC unless it says otherwise)."""
+    from datetime import datetime, timezone
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
+    return int((at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp() * 1000)
 
 
 def _session_key(text):
@@ -190,7 +219,8 @@ def _write(path, text):
 
 
 def run_logs(args, console):
-    """--from-access-logs: the model on the distribution's own lines, on Dask."""
+    """--from-access-logs / --from-cloudwatch-logs: the model on the distribution's own
+    lines, on Dask."""
     from rich.progress import Progress
 
     from edge_persist.forecast import replay
@@ -198,7 +228,12 @@ def run_logs(args, console):
         raise UsageError(f"--sweep {args.sweep[0]} changes the traffic, which the logs give; "
                          f"over logs sweep one of {', '.join(LOG_SWEEPABLE)}")
     pops = access_logs.read_pop_regions(args.pop_regions) if args.pop_regions else None
-    locations = access_logs.expand(args.from_access_logs, args.endpoint_url)
+    locations = log_sources.expand(args.from_access_logs, args.endpoint_url) \
+        if args.from_access_logs else []
+    for group in args.from_cloudwatch_logs or ():
+        locations += log_sources.log_streams(group, args.logs_region, args.endpoint_url,
+                                             args.start, args.end)
+    options = access_logs.ReadOptions(args.log_format, args.fields, args.field_delimiter)
     name, values = args.sweep or (None, [None])
     params_list = [parameters(args, regions={"us-east-1": 1.0},
                               **({name.replace("-", "_"): v} if name else {}))
@@ -210,7 +245,8 @@ def run_logs(args, console):
         task = bar.add_task(f"reading {len(locations)} log files", total=len(locations))
         results, summary = replay.replay(
             locations, params_list, args.session_key, pops, args.endpoint_url, client,
-            progress=lambda lines: bar.update(task, advance=1, description=f"read +{lines:,} lines"))
+            progress=lambda lines: bar.update(task, advance=1, description=f"read +{lines:,} lines"),
+            options=options)
     merged = [replay.merge(regions, params, summary)
               for regions, params in zip(results, params_list)]
     if not args.sweep:
@@ -233,7 +269,7 @@ def run_logs(args, console):
 
 def run(args, console):
     prepare_outputs(args.json, args.plot)
-    if args.from_access_logs:
+    if args.from_access_logs or args.from_cloudwatch_logs:
         return run_logs(args, console)
     if args.from_report:
         found = calibrate.compare(read_json(args.from_report, "not a verify report"),

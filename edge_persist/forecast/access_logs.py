@@ -1,10 +1,19 @@
-"""CloudFront standard logs (legacy), read for the forecast.
+"""CloudFront standard logs, read for the forecast: legacy and standard logging (v2).
 
-The format (CloudFront Developer Guide, "Standard logging (legacy)", log file format and
-fields): gzip or plain text; `#Version: 1.0`, then `#Fields:` naming the tab-separated fields
-of every line after it; field values URL-encoded; `-` for an empty field. Fields are read by
-the `#Fields` line, never by position, so a file with fields in another order or with fewer
-of them reads the same.
+Legacy (CloudFront Developer Guide, "Standard logging (legacy)", log file format and fields):
+gzip text; `#Version: 1.0`, then `#Fields:` naming the tab-separated fields of every line
+after it; field values URL-encoded; `-` for an empty field.
+
+Standard logging (v2) ("Configure standard logging (v2)"): the delivery chooses the fields
+(RecordFields: any subset, in any order, of the legacy fields and a few real-time ones such
+as `timestamp(ms)`), the output format (JSON, plain, W3C, raw, or Parquet on S3) and the
+field delimiter; it delivers to S3 (log_sources.py lists a prefix, partitioned or not) or
+CloudWatch Logs. So fields are always found by name: a W3C `#Fields` line, JSON keys, Parquet
+columns (whose names may spell `x_edge_location` for `x-edge-location`: names compare by their
+letters and digits), or, for plain logs that name none, `--fields`. The format is told from
+the content (Parquet's magic bytes, a `#` header, a JSON object), or given. Only the fields
+the forecast reads must be there; a missing one is one line naming it and the delivery
+setting that adds it.
 
 Which lines run the origin triggers: those whose request reached the origin. `Miss` and
 `RefreshHit` did; `Hit` did not (a cache hit runs no origin trigger); `Error` did when its
@@ -13,19 +22,19 @@ Which lines run the origin triggers: those whose request reached the origin. `Mi
 (a redirect, a throttle, a client error, a generated response) did not. Skipped lines are
 counted by reason.
 """
-import glob
 import gzip
 import io
-import os
+import json
+import re
 import time
 from array import array
 from calendar import timegm
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import unquote
 
 from edge_persist import regions
 from edge_persist.errors import UsageError
+from edge_persist.forecast import log_sources
 
 FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
           "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
@@ -33,7 +42,12 @@ FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-ste
           "ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status "
           "fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type "
           "sc-content-type sc-content-len sc-range-start sc-range-end").split()
-NEEDED = ("date", "time", "x-edge-location", "x-edge-result-type")
+NEEDED = ("x-edge-location", "x-edge-result-type")
+# The time of a line: date and time (to the second), or v2's timestamp(ms).
+SECONDS, MILLISECONDS = ("date", "time"), "timestamp(ms)"
+DETAILED = "x-edge-detailed-result-type"
+FORMATS = ("auto", "w3c", "json", "plain", "parquet")
+DELIMITERS = ("\t", " ", ",", "|", ";")
 REACHED_ORIGIN = frozenset({"Miss", "RefreshHit"})
 ORIGIN_ERRORS = frozenset({"Error", "AbortedOrigin", "SlowReaderOriginError"})
 
@@ -72,14 +86,26 @@ class SessionKey:
             self.kind]
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """--log-format (auto: from the content), --fields (the field names of plain logs, their
+    delivery's RecordFields), --field-delimiter (of plain and W3C lines; auto: tab, or the
+    one that splits the first line into its fields)."""
+    format: str = "auto"
+    fields: tuple = None
+    delimiter: str = None
+
+
 @dataclass
 class Lines:
     """One file's replayable lines of one region, compact enough to ship between Dask
     workers: each line's epoch seconds and its session as a number, numbered per file in
-    `sessions` (a session repeats across a file; its key is sent once)."""
+    `sessions` (a session repeats across a file; its key is sent once). `precision`: how
+    finely the log gives the time (1 s for date and time, 1 ms for timestamp(ms))."""
     times: array = field(default_factory=lambda: array("d"))
     codes: array = field(default_factory=lambda: array("l"))
     sessions: list = field(default_factory=list)
+    precision: float = 1.0
     _numbers: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, at, session):
@@ -94,8 +120,25 @@ class Lines:
         """Each line's session key, in line order."""
         return [self.sessions[c] for c in self.codes]
 
+    def extend(self, times, sessions, codes):
+        """Many lines at once (the vectorized Parquet reader): their times and each one's
+        session as a code into `sessions`, both numpy arrays."""
+        import numpy
+        local = numpy.fromiter(map(self._number, sessions), dtype=numpy.int64,
+                               count=len(sessions))
+        self.times.frombytes(numpy.asarray(times, dtype=numpy.float64).tobytes())
+        self.codes.frombytes(local[codes].astype(f"i{self.codes.itemsize}").tobytes())
+
+    def _number(self, session):
+        number = self._numbers.get(session)
+        if number is None:
+            number = self._numbers[session] = len(self.sessions)
+            self.sessions.append(session)
+        return number
+
     def __getstate__(self):  # the look-up table is rebuilt, never shipped
-        return {"times": self.times, "codes": self.codes, "sessions": self.sessions}
+        return {"times": self.times, "codes": self.codes, "sessions": self.sessions,
+                "precision": self.precision}
 
     def __setstate__(self, state):
         self.__dict__.update(state, _numbers={})
@@ -134,67 +177,6 @@ def line(record):
     return "\t".join(str(record.get(name, "-")) or "-" for name in FIELDS) + "\n"
 
 
-# --- where the logs are -----------------------------------------------------------------------
-
-def expand(paths, endpoint_url=None):
-    """Every log file the arguments name: files, folders (recursively), globs, and
-    s3://bucket/prefix/ (listed now, read by the workers). One UsageError for a path that
-    names nothing."""
-    found = []
-    for path in paths:
-        if path.startswith("s3://"):
-            found += _s3_keys(path, endpoint_url)
-        elif any(c in path for c in "*?["):
-            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
-            if not matches:
-                raise UsageError(f"{path}: no file matches")
-            found += matches
-        elif os.path.isdir(path):
-            found += sorted(str(p) for p in Path(path).rglob("*") if p.is_file())
-        elif os.path.isfile(path):
-            if not os.access(path, os.R_OK):
-                raise UsageError(f"{path}: cannot read it")
-            found.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    if not found:
-        raise UsageError(f"no log files in {', '.join(paths)}")
-    return found
-
-
-def _s3(endpoint_url):
-    from edge_persist.aws import Aws
-    return Aws(endpoint_url=endpoint_url).client("s3", "us-east-1")
-
-
-def _s3_keys(url, endpoint_url):
-    import botocore.exceptions
-    bucket, _, prefix = url.removeprefix("s3://").partition("/")
-    try:
-        pages = _s3(endpoint_url).get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=prefix)
-        keys = [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        from edge_persist.errors import from_aws
-        raise from_aws(err, f"listing {url}") from None
-    if not keys:
-        raise UsageError(f"{url}: no log files there")
-    return sorted(keys)
-
-
-def _open(location, endpoint_url):
-    """A text stream over one log file, gzip or not."""
-    if location.startswith("s3://"):
-        bucket, _, key = location.removeprefix("s3://").partition("/")
-        raw = io.BytesIO(_s3(endpoint_url).get_object(Bucket=bucket, Key=key)["Body"].read())
-    else:
-        raw = open(location, "rb")
-    head = raw.read(2)
-    raw.seek(0)
-    stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n")
-
-
 # --- reading one file -------------------------------------------------------------------------
 
 def bounded_lines(stream, cap=MAX_LINE_CHARS):
@@ -209,67 +191,170 @@ def bounded_lines(stream, cap=MAX_LINE_CHARS):
         yield None
 
 
-def parse_file(location, session_key, pop_regions=None, endpoint_url=None):
-    """One file, read line by line into a Parsed. A file without a `#Fields` line is a
-    UsageError; a malformed line is counted and skipped, never fatal."""
-    pop_regions = pop_regions or regions.POP_REGIONS
-    parsed = Parsed()
-    reader = None
-    try:
-        with _open(location, endpoint_url) as stream:
-            for line in bounded_lines(stream):
-                if line is None:
-                    parsed.lines_read += 1
-                    parsed.skip(TOO_LONG)
-                    continue
-                if line[0] == "#":
-                    if line.startswith("#Fields:"):
-                        reader = _line_reader(_field_index(line, location, session_key),
-                                              session_key, pop_regions, parsed)
-                    continue
-                if reader is None:
-                    if not line.strip():
-                        continue
-                    raise UsageError(f"{location}: no #Fields line before the first log line; "
-                                     "is it a CloudFront standard log?")
-                reader(line)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise UsageError(f"{location}: cannot read it ({err})") from None
-    if reader is None:
-        raise UsageError(f"{location}: no #Fields line; is it a CloudFront standard log?")
-    return parsed
+def canonical(name):
+    """A field name by its letters and digits: `cs(Cookie)`, `cs_cookie` and `CS-Cookie`
+    are one field."""
+    return _NOT_ALNUM.sub("", str(name).lower())
 
 
-def _field_index(line, location, session_key):
-    names = line.split(":", 1)[1].split()
-    index = {name: i for i, name in enumerate(names)}
-    missing = [n for n in (*NEEDED, *session_key.fields) if n not in index]
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def locate(names, location, session_key):
+    """{legacy field name: its position in `names`} for every field the forecast reads; a
+    UsageError naming what is missing, and the delivery setting that adds it."""
+    where = {}
+    for i, name in enumerate(names):
+        where.setdefault(canonical(name), i)
+    index = {name: where[canonical(name)] for name in
+             (*NEEDED, *session_key.fields, *SECONDS, MILLISECONDS, DETAILED)
+             if canonical(name) in where}
+    timed = all(n in index for n in SECONDS) or MILLISECONDS in index
+    missing = [n for n in (*NEEDED, *session_key.fields) if n not in index] + \
+        ([] if timed else [n for n in SECONDS if n not in index])
     if missing:
-        raise UsageError(f"{location}: the #Fields line lacks {', '.join(missing)}")
+        cookies = " (and turn on the distribution's cookie logging)" \
+            if "cs(Cookie)" in missing else ""
+        raise UsageError(f"{location}: the logs lack {', '.join(missing)}; add "
+                         f"{'it' if len(missing) == 1 else 'them'} to the delivery's "
+                         f"RecordFields (AWS::Logs::Delivery; Field selection in the "
+                         f"console){cookies}, or pass --session-key ip when it is cs(Cookie)")
     return index
 
 
-def _line_reader(index, session_key, pop_regions, parsed):
+def parse_file(source, session_key, pop_regions=None, endpoint_url=None,
+               options=ReadOptions()):
+    """One log source (a file or S3 object, a Parquet row group, a CloudWatch Logs stream),
+    read into a Parsed. A source whose fields cannot be found is a UsageError; a malformed
+    line is counted and skipped, never fatal."""
+    pop_regions = pop_regions or regions.POP_REGIONS
+    parsed = Parsed()
+    try:
+        if isinstance(source, log_sources.LogStream):
+            _parse_text(log_sources.stream_messages(source, endpoint_url), str(source),
+                        session_key, pop_regions, parsed, options)
+        elif isinstance(source, log_sources.ParquetPart) or options.format == "parquet":
+            from edge_persist.forecast import parquet_logs
+            parquet_logs.parse(source, session_key, pop_regions, parsed, endpoint_url)
+        else:
+            with log_sources.read_bytes(source, endpoint_url) as raw:
+                head = raw.read(4)
+                raw.seek(0)
+                if head == log_sources.PARQUET_MAGIC:
+                    from edge_persist.forecast import parquet_logs
+                    parquet_logs.parse(raw, session_key, pop_regions, parsed, endpoint_url,
+                                       name=source)
+                    return parsed
+                stream = gzip.GzipFile(fileobj=raw) if head[:2] == b"\x1f\x8b" else raw
+                with io.TextIOWrapper(stream, encoding="utf-8", errors="replace",
+                                      newline="\n") as text:
+                    _parse_text(bounded_lines(text), source, session_key, pop_regions, parsed,
+                                options)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise UsageError(f"{source}: cannot read it ({err})") from None
+    return parsed
+
+
+def _parse_text(lines, location, session_key, pop_regions, parsed, options):
+    """Text logs, W3C, JSON or plain, line by line (a CloudWatch Logs message is a line)."""
+    kind = None if options.format == "auto" else options.format
+    names = options.fields if kind == "plain" else None
+    read = None  # the reader of one line, once the fields and the delimiter are known
+    for line in lines:
+        if line is None:
+            parsed.lines_read += 1
+            parsed.skip(TOO_LONG)
+            continue
+        if read is not None and line[:1] != "#":
+            read(line)
+            continue
+        if not line.strip():
+            continue
+        kind = kind or ("w3c" if line[0] == "#" else "json" if line.lstrip()[0] == "{"
+                        else "plain")
+        if line[0] == "#":
+            if kind == "w3c" and line.startswith("#Fields:"):
+                names, read = line.split(":", 1)[1].split(), None
+            continue
+        if kind == "json":
+            first = _json_object(line)
+            if first is None:
+                raise UsageError(f"{location}: the first log line is not a JSON object; "
+                                 "pass --log-format if it is another format")
+            keys = list(first)
+            index = locate(keys, location, session_key)
+            read = _json_reader(keys, index, session_key, pop_regions, parsed)
+        elif names is None:
+            raise UsageError(
+                f"{location}: no #Fields line before the first log line; is it a CloudFront "
+                "standard log?" if kind == "w3c" else
+                f"{location}: no #Fields line and not JSON, so the logs name no fields: if "
+                "they are plain (the delivery's output format), pass --fields with its "
+                "RecordFields, in order")
+        else:
+            index = locate(names, location, session_key)
+            text = line.rstrip("\n")
+            delimiter = options.delimiter or next(
+                (d for d in DELIMITERS if len(text.split(d)) == len(names)), "\t")
+            read = _row_reader(index, session_key, pop_regions, parsed, delimiter)
+        read(line)
+    if read is None:
+        raise UsageError(f"{location}: no #Fields line, JSON object or log line; is it a "
+                         "CloudFront standard log?")
+
+
+def _json_object(line):
+    try:
+        found = json.loads(line)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _json_reader(keys, index, session_key, pop_regions, parsed):
+    """JSON lines (v2): each object's values of the keys the forecast reads, in the order of
+    the first object's keys."""
+    wanted = sorted(set(index.values()))
+    names = [keys[i] for i in wanted]
+    row = _row_reader({name: wanted.index(i) for name, i in index.items()}, session_key,
+                      pop_regions, parsed)
+
+    def read(line):
+        found = _json_object(line)
+        if found is None:
+            parsed.lines_read += 1
+            parsed.skip(MALFORMED)
+            return
+        row([str(found.get(name, "-")) for name in names])
+    return read
+
+
+def _row_reader(index, session_key, pop_regions, parsed, delimiter=None):
     """The per-line work as a closure over everything looked up once per file: this loop is
     the forecast's hottest, millions of lines a run, and closure cells read faster than
-    attributes."""
-    i_result, i_date, i_time = index["x-edge-result-type"], index["date"], index["time"]
-    i_pop, i_detailed = index["x-edge-location"], index.get("x-edge-detailed-result-type")
+    attributes. It takes a line to split at `delimiter`, or (with none) the values."""
+    i_result, i_pop = index["x-edge-result-type"], index["x-edge-location"]
+    i_detailed = index.get(DETAILED)
+    i_ms = index.get(MILLISECONDS) if not all(n in index for n in SECONDS) else None
+    i_date, i_time = index.get("date"), index.get("time")
+    precision = 0.001 if i_ms is not None else 1.0
     i_keys = [index[f] for f in session_key.fields]
     width = max(index.values()) + 1
     cookie = f"{session_key.cookie}=" if session_key.kind == "cookie" else None
     i_cookie = i_keys[0]
-    clock = {}  # "YYYY-MM-DD\tHH:MM:SS" -> epoch seconds, per file
+    clock = {}  # "YYYY-MM-DD" + "HH:MM:SS" -> epoch seconds, per file
     by_region, skip, pops = parsed.by_region, parsed.skip, pop_regions
     reached = REACHED_ORIGIN
 
-    def read(line):
-        values = line.rstrip("\n").split("\t")
-        if len(values) < width:
-            if line.strip():
-                parsed.lines_read += 1
-                skip(MALFORMED)
-            return
+    def read(values):
+        if delimiter is not None:
+            line = values
+            values = line.rstrip("\n").split(delimiter)
+            if len(values) < width:
+                if line.strip():
+                    parsed.lines_read += 1
+                    skip(MALFORMED)
+                return
         parsed.lines_read += 1
         if cookie is not None:
             raw = values[i_cookie]
@@ -290,18 +375,27 @@ def _line_reader(index, session_key, pop_regions, parsed):
             _session(session_key, [values[i] for i in i_keys])
         if session is None:
             return skip(NO_SESSION_KEY)
-        stamp = values[i_date] + values[i_time]
-        at = clock.get(stamp)
-        if at is None:
-            at = _epoch(values[i_date], values[i_time])
+        if i_ms is not None:
+            at = _milliseconds(values[i_ms])
+        else:
+            stamp = values[i_date] + values[i_time]
+            at = clock.get(stamp)
             if at is None:
-                return skip(MALFORMED)
-            clock[stamp] = at
+                at = clock[stamp] = _epoch(values[i_date], values[i_time])
+        if at is None:
+            return skip(MALFORMED)
         found = by_region.get(region)
         if found is None:
-            found = by_region[region] = Lines()
+            found = by_region[region] = Lines(precision=precision)
         found.add(at, session)
     return read
+
+
+def _milliseconds(value):
+    try:
+        return int(value) / 1000
+    except ValueError:
+        return None
 
 
 def _epoch(day, clock):

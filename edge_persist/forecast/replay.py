@@ -1,7 +1,8 @@
 """Replay a distribution's standard logs through the forecast's model, on Dask.
 
 Regions are independent: a session stays in its region, environments and throttling are per
-region. So the work splits by file for reading (access_logs.parse_file, one task per file)
+region. So the work splits by source for reading (access_logs.parse_file, one task per file,
+Parquet row group or CloudWatch Logs stream)
 and by region for the replay (one task per region, fed only that region's lines of every
 file). Each region replays with its own seed (the run's seed and the region's name), so the
 answer is the same to the last digit whatever the number of workers. No task holds more than
@@ -44,7 +45,8 @@ def replay_region(params, region, t0, *parts):
         times.extend(part.times)
         local = [numbers.setdefault(key, len(numbers)) for key in part.sessions]
         sessions.extend(local[c] for c in part.codes)
-    order = _spread(times, sorted(range(len(times)), key=times.__getitem__))
+    precision = max((part.precision for part in parts if len(part.times)), default=1.0)
+    order = _spread(times, sorted(range(len(times)), key=times.__getitem__), precision)
     sim = Simulation(dataclasses.replace(params, regions={region: 1.0},
                                          seed=region_seed(params.seed, region)))
     state = sim.regions[region]
@@ -64,10 +66,11 @@ def replay_region(params, region, t0, *parts):
     return result
 
 
-def _spread(times, order):
-    """Standard logs give the time to the second: the lines of one second are spread evenly
-    over it, in the order they were logged (an assumption: the logs say no more, and taking
-    them as simultaneous would start an environment per line)."""
+def _spread(times, order, precision=1.0):
+    """Standard logs give the time to the second (or, with v2's timestamp(ms), to the
+    millisecond): the lines of one such tick are spread evenly over it, in the order they
+    were logged (an assumption: the logs say no more, and taking them as simultaneous would
+    start an environment per line)."""
     i = 0
     while i < len(order):
         second = times[order[i]]
@@ -76,7 +79,7 @@ def _spread(times, order):
             j += 1
         count = j - i
         for k in range(i, j):
-            times[order[k]] = second + (k - i) / count
+            times[order[k]] = second + precision * (k - i) / count
         i = j
     return order
 
@@ -131,12 +134,13 @@ def cluster(workers=None, scheduler=None):
 
 
 def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=None,
-           client=None, progress=None):
-    """Read every file once, then replay each region under every Parameters of params_list
-    (one for a plain run, several for a sweep). Returns (results, summary)."""
+           client=None, progress=None, options=access_logs.ReadOptions()):
+    """Read every source once (log_sources.py: a file, a Parquet row group, a CloudWatch
+    Logs stream), then replay each region under every Parameters of params_list (one for a
+    plain run, several for a sweep). Returns (results, summary)."""
     run = uuid.uuid4().hex[:8]  # keys of their own: a shared scheduler may hold older runs
     parsed = client.map(access_logs.parse_file, locations, session_key=session_key,
-                        pop_regions=pop_regions, endpoint_url=endpoint_url,
+                        pop_regions=pop_regions, endpoint_url=endpoint_url, options=options,
                         key=[f"parse-{run}-{i}" for i in range(len(locations))])
     summaries = client.map(_summary, parsed)
     total = {"lines_read": 0, "lines_skipped": {}, "cookies_logged": 0, "regions": {}}

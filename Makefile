@@ -45,10 +45,11 @@ lint: synth
 deploy: synth
 	$(CDK) deploy $(STACK) --app cdk.out --outputs-file cdk-outputs.json
 
-# The demo's app is this one with standard logs on, so the forecast can replay them.
+# The demo's app is this one with standard logs on, legacy and v2, so the forecast can
+# replay both.
 DEMO_OUT := out/demo/cdk.out
 demo: $(STAMP)
-	$(CDK) synth --quiet -c accessLogs=true --output $(DEMO_OUT)
+	$(CDK) synth --quiet -c accessLogs=legacy,v2 --output $(DEMO_OUT)
 	$(PY) -m edge_persist.preflight $(DEMO_OUT)
 	$(PY) -m edge_persist.demo --cdk-out $(DEMO_OUT)
 

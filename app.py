@@ -6,6 +6,7 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.access_logs import parse_kinds
 from stacks.edge_persist_stack import DEFAULT_KVS_VALUE, EdgePersistStack
 
 # Lambda@Edge functions must be created in us-east-1; the rest stays beside them.
@@ -38,7 +39,7 @@ def build_app(**app_kwargs):
         secret_generation=str(ctx("originSecretGeneration") or "1"),
         session_config=session_config(ctx),
         kvs_initial_value=str(ctx("kvsInitialValue") or DEFAULT_KVS_VALUE),
-        access_logs=str(ctx("accessLogs") or "false").lower() == "true",
+        access_logs=parse_kinds(ctx("accessLogs")),
         # No account is needed to synthesize; the CLI fills it in from credentials at deploy.
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION),
     )

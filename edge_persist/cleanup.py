@@ -7,7 +7,10 @@ and a viewer function or key value store a failed deletion left.
 Only resources the stack named are touched: the edge function from its outputs (or its
 CloudFormation tags), `/aws/lambda/us-east-1.<function>` and
 `/aws/cloudfront/LambdaEdge/<distribution id>` in every region, the CloudFront function
-`<stack>-viewer` and the key value store `<stack>-kvs`. CloudFront keeps replicas of the
+`<stack>-viewer`, the key value store `<stack>-kvs`, and the standard logging (v2) chain
+(`accessLogs=v2`: the delivery source `<stack>-access-logs`, its deliveries, the delivery
+destination `<stack>-access-logs-s3`), which blocks the next deploy when a failed deletion
+leaves it ("only one delivery source per distribution"). CloudFront keeps replicas of the
 edge function for a few hours after the distribution is gone; until then deletion is
 refused, and this says so and asks to be run again later. A key value store cannot be
 deleted while a function is associated with it, so the function goes first; each deletion
@@ -47,6 +50,14 @@ class Leftovers:
     @property
     def kvs_name(self):
         return f"{self.stack}-kvs"
+
+    @property
+    def log_source(self):  # stacks/access_logs.py names them
+        return f"{self.stack}-access-logs"
+
+    @property
+    def log_destination(self):
+        return f"{self.stack}-access-logs-s3"
 
 
 def build_parser():
@@ -176,6 +187,30 @@ def _delete_viewer_side(aws, function, store, say):
     return True
 
 
+def _log_delivery_leftovers(aws, target):
+    """The stack's standard logging (v2) chain still in the account: [(kind, name or id,
+    delete call, its argument)], deliveries first (a source or destination in use cannot
+    go)."""
+    logs = aws.client("logs", contract.HOME_REGION)
+    deliveries = [d for page in _pages("listing log deliveries", logs, "describe_deliveries")
+                  for d in page.get("deliveries", [])]
+    sources = [d["name"] for page in _pages("listing delivery sources", logs,
+                                            "describe_delivery_sources")
+               for d in page.get("deliverySources", [])]
+    destinations = [d["name"] for page in _pages("listing delivery destinations", logs,
+                                                 "describe_delivery_destinations")
+                    for d in page.get("deliveryDestinations", [])]
+    found = [("log delivery", d["id"], logs.delete_delivery, "id") for d in deliveries
+             if d.get("deliverySourceName") == target.log_source]
+    if target.log_destination in destinations:
+        found.append(("delivery destination", target.log_destination,
+                      logs.delete_delivery_destination, "name"))
+    if target.log_source in sources:
+        found.append(("delivery source", target.log_source, logs.delete_delivery_source,
+                      "name"))
+    return found
+
+
 def _is_replicated(err):
     return isinstance(err, botocore.exceptions.ClientError) and \
         "replicated function" in str(err)
@@ -228,7 +263,8 @@ def run(args, say=print):
         groups.append(contract.cloudfront_edge_error_log_group(target.distribution_id))
     found = _log_groups(aws, groups, scan)
     viewer_function, store = _viewer_leftovers(aws, target)
-    if not target.function and not found and not viewer_function and not store:
+    chain = _log_delivery_leftovers(aws, target)
+    if not target.function and not found and not viewer_function and not store and not chain:
         say(f"nothing left of {target.stack} to clean up")
         return EXIT_DONE
     if not args.yes:
@@ -241,6 +277,8 @@ def run(args, say=print):
             say(f"would delete CloudFront function {viewer_function}")
         if store:
             say(f"would delete key value store {store}")
+        for kind, name, _, _ in chain:
+            say(f"would delete {kind} {name}")
         say("nothing deleted: rerun with --yes to delete these")
         return EXIT_DONE
     if _stack_exists(aws, target.stack):
@@ -250,6 +288,9 @@ def run(args, say=print):
         _call(f"deleting {group} in {region}", aws.client("logs", region).delete_log_group,
               logGroupName=group)
         say(f"deleted log group {group} in {region}")
+    for kind, name, delete, argument in chain:
+        _call(f"deleting {kind} {name}", delete, **{argument: name})
+        say(f"deleted {kind} {name}")
     pending = not _delete_viewer_side(aws, viewer_function, store, say)
     if target.function and not _delete_function(lam, target.function, versions, say):
         return EXIT_PENDING

@@ -2,9 +2,9 @@
 
 Starts a moto server and the emulator on free loopback ports, runs verify.py on a schedule
 that shows reuse, a KeyValueStore write reaching the edge, then an idle recycle, and a
-sessions round; then, when the app writes standard logs (make demo synthesizes it with
-accessLogs on), replays the emulator's logs through the forecast and sets its hit ratio
-beside the one verify measured. Stops everything it started, also on failure or Ctrl-C.
+sessions round; then, for each standard log the app writes, legacy or v2 (make demo
+synthesizes it with both), replays the emulator's logs through the forecast and sets its hit
+ratio beside the one verify measured. Stops everything it started, also on failure or Ctrl-C.
 """
 import json
 import sys
@@ -80,26 +80,35 @@ def _run(cdk_out, out):
             sessions_code = verify([*common, *SESSIONS, "--json", str(out / "sessions.json"),
                                     "--plot", str(out / "sessions.png")])
             print(WHY)
-            logs_url = next((v.get("AccessLogsUrl") for v in emulator.outputs().values()
-                             if isinstance(v, dict) and v.get("AccessLogsUrl")), None)
+            sources = emulator.standard_logs()
         # The emulator has stopped: it delivered its last standard logs on the way out.
-        if logs_url:
-            replay_logs(logs_url, moto.url, out)
-        else:
-            print("\nthis app writes no standard logs: synthesize it with -c accessLogs=true "
-                  "(make demo does) to replay them through the forecast")
+        for name, args in _named(sources):
+            replay_logs(name, args, moto.url, out)
+        if not sources:
+            print("\nthis app writes no standard logs: synthesize it with -c accessLogs=v2 "
+                  "or -c accessLogs=legacy (make demo asks for both) to replay them through "
+                  "the forecast")
     return code or sessions_code
 
 
-def replay_logs(logs_url, endpoint, out):
+def _named(sources):
+    """(report name, forecast arguments) for each log source: forecast-from-logs for the
+    legacy logs, forecast-from-logs-v2 for v2, numbered from the second of a kind."""
+    seen = {}
+    for _, kind, args in sources:
+        seen[kind] = seen.get(kind, 0) + 1
+        yield (f"forecast-from-logs{'' if kind == 'legacy' else '-' + kind}"
+               f"{'' if seen[kind] == 1 else '-' + str(seen[kind])}", args)
+
+
+def replay_logs(name, args, endpoint, out):
     """The forecast on the distribution's own standard logs, beside verify's measurement."""
-    print(f"\nthe forecast, replaying the emulator's standard logs ({logs_url}):")
-    report = out / "forecast-from-logs.json"
-    code = forecast(["--from-access-logs", logs_url, "--endpoint-url", endpoint,
-                      "--idle-timeout", f"{IDLE_TIMEOUT_S:g}", "--workers", "1",
-                      "--json", str(report)])
+    print(f"\nthe forecast, replaying the emulator's standard logs ({' '.join(args)}):")
+    report = out / f"{name}.json"
+    code = forecast([*args, "--endpoint-url", endpoint, "--idle-timeout", f"{IDLE_TIMEOUT_S:g}",
+                     "--workers", "1", "--json", str(report)])
     if code:
-        raise CliError(f"the forecast could not replay {logs_url}")
+        raise CliError(f"the forecast could not replay {' '.join(args)}")
     replayed = json.loads(report.read_text())["hit_ratio"]
     measured = json.loads((out / "sessions.json").read_text())["sessions"]["hit_ratio"]
     print(f"hit ratio: forecast from the logs {replayed:.1%}, verify measured {measured:.1%} "

@@ -25,6 +25,7 @@ class Cdn(Construct):
     def __init__(self, scope, construct_id, *, stack_name, origin, edge_version,
                  viewer_function, price_class, access_logs=None):
         super().__init__(scope, construct_id)
+        legacy = access_logs is not None and "legacy" in access_logs.kinds
         # All TTLs 0 means "caching disabled", so nothing may be in the cache key.
         self.cache_policy = cloudfront.CachePolicy(
             self, "ZeroTtl", cache_policy_name=f"{stack_name}-zero-ttl",
@@ -51,11 +52,11 @@ class Cdn(Construct):
             comment=f"{stack_name}: persistent storage at CloudFront",
             price_class=PRICE_CLASSES[price_class],
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            # Standard logs with cookies, so the forecast can replay sessions from them.
-            enable_logging=access_logs is not None,
-            log_bucket=access_logs.bucket if access_logs else None,
-            log_file_prefix=access_logs.prefix if access_logs else None,
-            log_includes_cookies=access_logs is not None,
+            # Standard logs (legacy) with cookies, so the forecast can replay sessions.
+            enable_logging=legacy,
+            log_bucket=access_logs.bucket if legacy else None,
+            log_file_prefix=access_logs.prefix if legacy else None,
+            log_includes_cookies=legacy,
             default_behavior=cloudfront.BehaviorOptions(
                 origin=alb_origin,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -72,10 +73,17 @@ class Cdn(Construct):
                                                     event_type=event_type)
                               for event_type in (cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
                                                  cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE)]))
-        if access_logs is None:
+        if access_logs is not None and "v2" in access_logs.kinds:
+            access_logs.deliver_v2(self.distribution, stack_name)
+            # Cookie logging is the distribution's, for v2 too; without a bucket it is v2's.
+            self.distribution.node.default_child.add_property_override(
+                "DistributionConfig.Logging.IncludeCookies", True)
+        if not legacy:
             acknowledge(self.distribution, "AwsSolutions-CFR3",
                         "Standard logs are opt-in (cdk.json context accessLogs): the origin "
-                        "function logs every request, and logs cost storage.")
+                        "function logs every request, and logs cost storage. With "
+                        "accessLogs=v2 they go through standard logging (v2), which this "
+                        "rule does not see.")
         for rule, reason in (
             ("AwsSolutions-CFR1", "A measuring kit: viewers in every country are welcome."),
             ("AwsSolutions-CFR2", "No WAF: the distribution serves one timestamp and costs "

@@ -21,7 +21,7 @@ DEFAULT_KVS_VALUE = "initial"
 class EdgePersistStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, price_class: str = "PriceClass_100",
                  secret_generation: str = "1", session_config: dict = None,
-                 kvs_initial_value: str = DEFAULT_KVS_VALUE, access_logs: bool = False,
+                 kvs_initial_value: str = DEFAULT_KVS_VALUE, access_logs: frozenset = frozenset(),
                  **kwargs) -> None:
         if price_class not in PRICE_CLASSES:
             raise ValueError(f"priceClass must be one of {', '.join(PRICE_CLASSES)}, not {price_class!r}")
@@ -32,7 +32,8 @@ class EdgePersistStack(Stack):
                                  session_config=session_config or {})
         self.kvs = KeyValueStoreReader(self, "Kvs", stack_name=self.stack_name,
                                        initial_value=kvs_initial_value)
-        self.access_logs = AccessLogs(self, "AccessLogs") if access_logs else None
+        # access_logs: the kinds of standard logs, "legacy" and "v2" (stacks/access_logs.py).
+        self.access_logs = AccessLogs(self, "AccessLogs", access_logs) if access_logs else None
         self.cdn = Cdn(self, "Cdn", stack_name=self.stack_name, origin=self.origin,
                        edge_version=self.edge.version, viewer_function=self.kvs.function,
                        price_class=price_class, access_logs=self.access_logs)
@@ -54,8 +55,10 @@ class EdgePersistStack(Stack):
             "KeyValueStoreId": self.kvs.store.key_value_store_id,
             "ViewerFunctionName": self.kvs.function.function_name,
         }
-        if self.access_logs:
+        if self.access_logs and "legacy" in self.access_logs.kinds:
             outputs["AccessLogsUrl"] = (f"s3://{self.access_logs.bucket.bucket_name}/"
                                         f"{self.access_logs.prefix}")
+        if self.access_logs and "v2" in self.access_logs.kinds:
+            outputs["AccessLogsV2Url"] = self.access_logs.v2_url
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -1,5 +1,9 @@
-"""CloudFront standard log files with a known answer, for the tests and the benchmark."""
+"""CloudFront standard log files with a known answer, for the tests and the benchmark:
+legacy (W3C, every field) and standard logging (v2: JSON, plain, W3C or Parquet, any fields in
+any order, as "Configure standard logging (v2)" describes them)."""
 import gzip
+import io
+import json
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +16,7 @@ START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 def record(at, pop, result="Miss", cookie="-", ip="198.51.100.7", ua="Mozilla/5.0"):
     """The fields CloudFront would log for one request (the rest are `-`)."""
     return {"date": at.strftime("%Y-%m-%d"), "time": at.strftime("%H:%M:%S"),
+            "timestamp(ms)": int(at.timestamp() * 1000), "c-country": "FR",
             "x-edge-location": pop, "sc-bytes": 512, "c-ip": ip, "cs-method": "GET",
             "cs(Host)": "d111111abcdef8.cloudfront.net", "cs-uri-stem": "/session",
             "sc-status": 200, "cs(User-Agent)": ua.replace(" ", "%20"), "cs(Cookie)": cookie,
@@ -44,3 +49,31 @@ def write(path, records, gz=False, fields=access_logs.FIELDS):
     else:
         path.write_text(text)
     return path
+
+
+def text(records, output_format, fields, delimiter="\t"):
+    """v2 records as a text file's content: JSON (values as text, as the guide's examples
+    show), plain, or W3C (a #Fields line first)."""
+    if output_format == "json":
+        return "".join(json.dumps({f: str(r.get(f, "-")) for f in fields}) + "\n"
+                       for r in records)
+    lines = "".join(delimiter.join(str(r.get(f, "-")) for f in fields) + "\n"
+                    for r in records)
+    return (f"#Fields: {' '.join(fields)}\n" if output_format == "w3c" else "") + lines
+
+
+def write_v2(path, records, output_format, fields, delimiter="\t", gz=False):
+    body = text(records, output_format, fields, delimiter).encode()
+    path.write_bytes(gzip.compress(body) if gz else body)
+    return path
+
+
+def parquet(records, fields, row_group_size=None):
+    """v2 records as Parquet bytes: a text column per field."""
+    import pyarrow
+    import pyarrow.parquet
+    table = pyarrow.table({f: pyarrow.array([str(r.get(f, "-")) for r in records],
+                                            pyarrow.string()) for f in fields})
+    out = io.BytesIO()
+    pyarrow.parquet.write_table(table, out, row_group_size=row_group_size)
+    return out.getvalue()

@@ -103,10 +103,11 @@ def moto_url():
 
 @pytest.fixture(scope="session")
 def cloud_assembly_with_logs(tmp_path_factory):
-    """The app as `make demo` synthesizes it: standard logs on (context accessLogs)."""
+    """The app as `make demo` synthesizes it: standard logs on, legacy and v2 (context
+    accessLogs)."""
     from app import build_app
     outdir = tmp_path_factory.mktemp("cdk-logs.out")
-    build_app(outdir=str(outdir), context={"accessLogs": "true"}).synth()
+    build_app(outdir=str(outdir), context={"accessLogs": "legacy,v2"}).synth()
     return outdir
 
 

@@ -25,6 +25,7 @@ from edge_persist.emulator.cloudfront.buckets import Buckets
 from edge_persist.emulator.cloudfront.control import ControlApi
 from edge_persist.emulator.cloudfront.distribution import CloudFrontTier
 from edge_persist.emulator.cloudfront.origins import Fetcher
+from edge_persist.emulator.cloudfront.log_delivery import LogDeliveryWriter
 from edge_persist.emulator.cloudfront.standard_logs import StandardLogs
 from edge_persist.emulator.cloudfront_functions.kvs import KvsApi, Stores
 from edge_persist.emulator.cloudfront_functions.runtime import FunctionPool, Functions
@@ -174,18 +175,37 @@ class Emulator:
         listener = self._listen(("distribution", distribution_id), port, tier, self.tls)
         tier.domain = tier.triggers.domain = functions.domain = f"{LOOPBACK}:{listener.port}"
         old = getattr(self, "tiers", {}).get(distribution_id)
-        if distribution.logging:
-            same = old is not None and old.standard_logs is not None and \
-                old.distribution.logging == distribution.logging
-            tier.standard_logs = old.standard_logs if same else StandardLogs(
-                distribution_id, tier.domain, distribution.logging, self.buckets.client,
-                self.buckets.name_of(distribution.logging.bucket),
-                os.path.join(self.spill, "undelivered-standard-logs") if self.spill else None)
-        if old is not None and old.standard_logs not in (None, tier.standard_logs):
-            old.standard_logs.close()
+        tier.log_writers = self._log_writers(distribution, distribution_id, tier.domain,
+                                             old.log_writers if old else ())
         model.resolve.known.update({(dist_id, "Ref"): distribution_id,
                                     (dist_id, "DomainName"): tier.domain})
         return tier
+
+    def _log_writers(self, distribution, distribution_id, domain, before):
+        """A writer for the distribution's standard logs (legacy) and one for each standard
+        logging (v2) delivery; one whose settings did not change carries on from `before`,
+        and the others there are closed (their last records delivered)."""
+        spill = os.path.join(self.spill, "undelivered-standard-logs") if self.spill else None
+        before = list(before)
+
+        def kept(config):
+            found = next((w for w in before if w.config == config), None)
+            if found is not None:
+                before.remove(found)
+            return found
+        writers = []
+        if distribution.logging:
+            writers.append(kept(distribution.logging) or StandardLogs(
+                distribution_id, domain, distribution.logging, self.buckets.client,
+                self.buckets.name_of(distribution.logging.bucket), spill))
+        for delivery in distribution.deliveries:
+            writers.append(kept(delivery) or LogDeliveryWriter(
+                distribution_id, domain, delivery, self.logs_endpoint,
+                self.buckets.name_of(delivery.target) if delivery.kind == "s3" else None,
+                spill))
+        for writer in before:
+            writer.close()
+        return tuple(writers)
 
     async def _viewer_functions(self, model):
         """The stack's key value stores, then a started worker for each CloudFront function
@@ -311,8 +331,16 @@ class Emulator:
             "ApiEndpoint": self.api_url, "KvsEndpoint": self.kvs_url,
             "Certificate": self.certificate,
             "KeyValueStores": {s.name: s.arn for s in self.stores.by_arn.values()},
-            "FunctionLogGroups": {f["name"]: f["logGroup"] for f in self.functions()}}
+            "FunctionLogGroups": {f["name"]: f["logGroup"] for f in self.functions()},
+            "StandardLogs": [{"DistributionId": i, "Kind": kind, "ForecastArgs": args}
+                             for i, kind, args in self.standard_logs()]}
         return found
+
+    def standard_logs(self):
+        """Each distribution's standard logs, legacy and v2, as the forecast reads them:
+        (distribution id, "legacy" or "v2", the forecast's arguments)."""
+        return [(i, writer.kind, writer.replay_args())
+                for i, tier in self.tiers.items() for writer in tier.log_writers]
 
     # --- what tests and tools ask (the control API, the pytest fixture) --------------------
 
@@ -436,8 +464,8 @@ class Emulator:
                 pass
         self._loop_thread.stop()
         for tier in self.tiers.values():
-            if tier.standard_logs is not None:
-                tier.standard_logs.close()  # the last lines, as CloudFront delivers them too
+            for writer in tier.log_writers:
+                writer.close()  # the last records, as CloudFront delivers them too
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.shipper.close()
         self.tls.close()

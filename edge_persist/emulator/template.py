@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from edge_persist import cfn, edge_rules
@@ -62,11 +62,6 @@ class Logging:
     include_cookies: bool = False
 
 
-# A delivery's fields when it names none: the legacy fields and the two real-time ones the
-# guide's CreateDelivery example shows.
-DEFAULT_RECORD_FIELDS = (*access_logs.FIELDS, "c-country", "cache-behavior-path-pattern")
-
-
 @dataclass(frozen=True)
 class LogDelivery:
     """One standard logging (v2) delivery of the distribution: an AWS::Logs::Delivery from
@@ -81,6 +76,7 @@ class LogDelivery:
     suffix_path: str = None   # S3SuffixPath
     hive: bool = False        # S3EnableHiveCompatiblePath
     region: str = "us-east-1"  # of the log group
+    include_cookies: bool = False  # the distribution's Logging.IncludeCookies, for every log
 
 
 @dataclass
@@ -453,7 +449,8 @@ class StackReader:
                             self.resolve(config.get("DefaultRootObject") or ""), self.mapped,
                             self._logging(config.get("Logging")),
                             self._error_responses(config.get("CustomErrorResponses")),
-                            self._geo(config.get("Restrictions")), self._deliveries(dist_id))
+                            self._geo(config.get("Restrictions")),
+                            self._deliveries(dist_id, config.get("Logging")))
 
     def _geo(self, restrictions):
         geo = self.resolve((restrictions or {}).get("GeoRestriction") or {})
@@ -490,9 +487,12 @@ class StackReader:
         return Logging(bucket, str(self.resolve(config.get("Prefix") or "")),
                        str(self.resolve(config.get("IncludeCookies", False))).lower() == "true")
 
-    def _deliveries(self, dist_id):
+    def _deliveries(self, dist_id, logging):
         """The distribution's standard logging (v2) deliveries: each AWS::Logs::Delivery whose
-        source is an ACCESS_LOGS AWS::Logs::DeliverySource of this distribution."""
+        source is an ACCESS_LOGS AWS::Logs::DeliverySource of this distribution. Cookie
+        logging is the distribution's, one setting for all its logs (Logging.IncludeCookies,
+        which may stand without a Bucket)."""
+        cookies = str(self.resolve((logging or {}).get("IncludeCookies", False))).lower() == "true"
         sources = {}
         for logical, source in cfn.resources(self.template, "AWS::Logs::DeliverySource").items():
             props = cfn.properties(source)
@@ -506,10 +506,12 @@ class StackReader:
             if str(self.resolve(named)) not in sources and not set(sources.values()) & \
                     set(cfn.referenced_ids(named)):
                 continue
-            found.append(self._delivery(props))
+            found.append(replace(self._delivery(props), include_cookies=cookies))
         return tuple(found)
 
     def _delivery(self, props):
+        """One AWS::Logs::Delivery as a LogDelivery: its destination (a bucket or log group of
+        the template, or one its ARN names) and its settings."""
         destination = next((self.resources[i] for i in cfn.referenced_ids(
             props.get("DeliveryDestinationArn"))
             if self.resources.get(i, {}).get("Type") == "AWS::Logs::DeliveryDestination"),
@@ -519,35 +521,26 @@ class StackReader:
                              "AWS::Logs::DeliveryDestination of the template")
         dest = cfn.properties(destination)
         arn = dest.get("DestinationResourceArn")
-        fmt = str(self.resolve(dest.get("OutputFormat") or "json")).lower()
-        fields = self.resolve(props.get("RecordFields")) or DEFAULT_RECORD_FIELDS
-        common = {"output_format": fmt, "fields": tuple(str(f) for f in fields),
-                  "delimiter": str(self.resolve(props.get("FieldDelimiter") or "\t"))}
-        for logical in cfn.referenced_ids(arn):
-            kind = self.resources.get(logical, {}).get("Type")
-            if kind == "AWS::S3::Bucket":
-                text = str(self.resolve(arn))
-                prefix = text.split(":::", 1)[-1].partition("/")[2] if ":::" in text else ""
-                return LogDelivery("s3", logical, prefix=prefix.strip("/"),
-                                   suffix_path=self.resolve(props.get("S3SuffixPath")),
-                                   hive=str(self.resolve(props.get(
-                                       "S3EnableHiveCompatiblePath"))).lower() == "true",
-                                   **common)
-            if kind == "AWS::Logs::LogGroup":
-                group = self.resolve(cfn.properties(self.resources[logical]).get(
-                    "LogGroupName")) or logical
-                return LogDelivery("logs", str(group), **common)
         text = str(self.resolve(arn))
-        if text.startswith("arn:aws:s3:::"):
+        fields = self.resolve(props.get("RecordFields")) or access_logs.V2_DEFAULT_FIELDS
+        common = {"output_format": str(self.resolve(dest.get("OutputFormat") or "json")).lower(),
+                  "fields": tuple(str(f) for f in fields),
+                  "delimiter": str(self.resolve(props.get("FieldDelimiter") or "\t"))}
+        kinds = {self.resources.get(i, {}).get("Type"): i for i in cfn.referenced_ids(arn)}
+        if "AWS::S3::Bucket" in kinds or text.startswith("arn:aws:s3:::"):
             bucket, _, prefix = text.removeprefix("arn:aws:s3:::").partition("/")
-            return LogDelivery("s3", bucket, prefix=prefix.strip("/"),
-                               suffix_path=self.resolve(props.get("S3SuffixPath")),
+            suffix = self.resolve(props.get("S3SuffixPath"))
+            return LogDelivery("s3", kinds.get("AWS::S3::Bucket", bucket),
+                               prefix=prefix.strip("/"), suffix_path=str(suffix or ""),
                                hive=str(self.resolve(props.get(
                                    "S3EnableHiveCompatiblePath"))).lower() == "true", **common)
+        if "AWS::Logs::LogGroup" in kinds:
+            logical = kinds["AWS::Logs::LogGroup"]
+            group = self.resolve(cfn.properties(self.resources[logical]).get("LogGroupName"))
+            return LogDelivery("logs", str(group or logical), **common)
         if text.startswith("arn:aws:logs:") and ":log-group:" in text:
-            region = text.split(":")[3]
             group = text.split(":log-group:", 1)[1].removesuffix(":*")
-            return LogDelivery("logs", group, region=region, **common)
+            return LogDelivery("logs", group, region=text.split(":")[3], **common)
         raise UsageError(f"{self.stack_name}: a standard logging (v2) destination the emulator "
                          f"cannot write to: {text} (S3 buckets and CloudWatch Logs groups only)")
 

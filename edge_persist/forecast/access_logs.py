@@ -42,11 +42,15 @@ FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-ste
           "ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status "
           "fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type "
           "sc-content-type sc-content-len sc-range-start sc-range-end").split()
+# What a v2 delivery writes when its RecordFields name none: the legacy fields, then the
+# real-time ones the guide's CreateDelivery example lists ("Configure standard logging (v2)").
+V2_DEFAULT_FIELDS = (*FIELDS, "c-country", "cache-behavior-path-pattern")
 NEEDED = ("x-edge-location", "x-edge-result-type")
-# The time of a line: date and time (to the second), or v2's timestamp(ms).
+# The time of a line: v2's timestamp(ms), else date and time (to the second).
 SECONDS, MILLISECONDS = ("date", "time"), "timestamp(ms)"
 DETAILED = "x-edge-detailed-result-type"
-FORMATS = ("auto", "w3c", "json", "plain", "parquet")
+# `raw` is read as `plain`: the guide names it and shows no example of it.
+FORMATS = ("auto", "w3c", "json", "plain", "raw", "parquet")
 DELIMITERS = ("\t", " ", ",", "|", ";")
 REACHED_ORIGIN = frozenset({"Miss", "RefreshHit"})
 ORIGIN_ERRORS = frozenset({"Error", "AbortedOrigin", "SlowReaderOriginError"})
@@ -211,14 +215,15 @@ def locate(names, location, session_key):
              if canonical(name) in where}
     timed = all(n in index for n in SECONDS) or MILLISECONDS in index
     missing = [n for n in (*NEEDED, *session_key.fields) if n not in index] + \
-        ([] if timed else [n for n in SECONDS if n not in index])
+        ([] if timed else [f"{', '.join(n for n in SECONDS if n not in index)} (or "
+                           f"{MILLISECONDS})"])
     if missing:
-        cookies = " (and turn on the distribution's cookie logging)" \
-            if "cs(Cookie)" in missing else ""
+        cookies = "; for cs(Cookie), turn on the distribution's cookie logging too, or pass " \
+            "--session-key ip" if "cs(Cookie)" in missing else ""
         raise UsageError(f"{location}: the logs lack {', '.join(missing)}; add "
                          f"{'it' if len(missing) == 1 else 'them'} to the delivery's "
                          f"RecordFields (AWS::Logs::Delivery; Field selection in the "
-                         f"console){cookies}, or pass --session-key ip when it is cs(Cookie)")
+                         f"console){cookies}")
     return index
 
 
@@ -257,8 +262,8 @@ def parse_file(source, session_key, pop_regions=None, endpoint_url=None,
 
 def _parse_text(lines, location, session_key, pop_regions, parsed, options):
     """Text logs, W3C, JSON or plain, line by line (a CloudWatch Logs message is a line)."""
-    kind = None if options.format == "auto" else options.format
-    names = options.fields if kind == "plain" else None
+    kind = {"auto": None, "raw": "plain"}.get(options.format, options.format)
+    names = options.fields  # a #Fields line of the file itself wins
     read = None  # the reader of one line, once the fields and the delimiter are known
     for line in lines:
         if line is None:
@@ -284,7 +289,7 @@ def _parse_text(lines, location, session_key, pop_regions, parsed, options):
             keys = list(first)
             index = locate(keys, location, session_key)
             read = _json_reader(keys, index, session_key, pop_regions, parsed)
-        elif names is None:
+        elif names is None and (names := _default_fields(line)) is None:
             raise UsageError(
                 f"{location}: no #Fields line before the first log line; is it a CloudFront "
                 "standard log?" if kind == "w3c" else
@@ -301,6 +306,14 @@ def _parse_text(lines, location, session_key, pop_regions, parsed, options):
     if read is None:
         raise UsageError(f"{location}: no #Fields line, JSON object or log line; is it a "
                          "CloudFront standard log?")
+
+
+def _default_fields(line):
+    """The fields of a line that names none, when it has as many values as the legacy
+    fields or a v2 delivery's default RecordFields: those, in their order."""
+    text = line.rstrip("\n")
+    counts = {len(text.split(d)) for d in DELIMITERS}
+    return next((f for f in (FIELDS, V2_DEFAULT_FIELDS) if len(f) in counts), None)
 
 
 def _json_object(line):
@@ -325,8 +338,13 @@ def _json_reader(keys, index, session_key, pop_regions, parsed):
             parsed.lines_read += 1
             parsed.skip(MALFORMED)
             return
-        row([str(found.get(name, "-")) for name in names])
+        row([_json_text(found.get(name)) for name in names])
     return read
+
+
+def _json_text(value):
+    """A JSON value as the text formats write it: `-` for none."""
+    return "-" if value is None or value == "" else str(value)
 
 
 def _row_reader(index, session_key, pop_regions, parsed, delimiter=None):
@@ -335,7 +353,7 @@ def _row_reader(index, session_key, pop_regions, parsed, delimiter=None):
     attributes. It takes a line to split at `delimiter`, or (with none) the values."""
     i_result, i_pop = index["x-edge-result-type"], index["x-edge-location"]
     i_detailed = index.get(DETAILED)
-    i_ms = index.get(MILLISECONDS) if not all(n in index for n in SECONDS) else None
+    i_ms = index.get(MILLISECONDS)  # the finer time, when the log has both
     i_date, i_time = index.get("date"), index.get("time")
     precision = 0.001 if i_ms is not None else 1.0
     i_keys = [index[f] for f in session_key.fields]

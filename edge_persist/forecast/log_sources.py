@@ -17,6 +17,8 @@ PARQUET_MAGIC = b"PAR1"
 # CloudWatch Logs pages are bounded by the API (10,000 events or 1 MB); so is the number of
 # pages one stream is read in, so a reader always ends.
 MAX_PAGES_PER_STREAM = 100_000
+# An event is at most 256 KiB; a longer line is not a log record (access_logs counts it).
+MAX_MESSAGE_CHARS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def log_streams(group, region, endpoint_url=None, start_ms=None, end_ms=None):
 
 
 def stream_messages(stream, endpoint_url=None):
-    """The messages of one stream, oldest first, as CloudWatch Logs keeps them."""
+    """The lines of one stream's messages, oldest first, as CloudWatch Logs keeps them (None
+    for one too long to be a record)."""
     import botocore.exceptions
     logs = _logs(stream.region, endpoint_url)
     window = {k: v for k, v in (("startTime", stream.start_ms), ("endTime", stream.end_ms))
@@ -153,7 +156,9 @@ def stream_messages(stream, endpoint_url=None):
                                        startFromHead=True, **window,
                                        **({"nextToken": token} if token else {}))
             for event in page.get("events", []):
-                yield event.get("message", "")
+                # One record per event; a W3C header may come as one event of two lines.
+                for line in str(event.get("message", "")).splitlines():
+                    yield line if len(line) <= MAX_MESSAGE_CHARS else None
             if not page.get("events") or page.get("nextForwardToken") in (None, token):
                 return
             token = page["nextForwardToken"]

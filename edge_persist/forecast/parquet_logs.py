@@ -129,15 +129,18 @@ def _escaped(text):
 
 def _times(table, columns, pa, pc):
     """(each line's epoch seconds, null where unreadable; the log's precision)."""
-    if "date" in columns and "time" in columns:
+    if access_logs.MILLISECONDS not in columns:
         stamps = pc.binary_join_element_wise(_text(table, columns["date"], pa, pc),
                                              _text(table, columns["time"], pa, pc), " ")
         parsed = pc.strptime(stamps, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
         return pc.cast(pc.cast(parsed, pa.int64()), pa.float64()), 1.0
     stamps = table.column(columns[access_logs.MILLISECONDS])
-    if not pa.types.is_integer(stamps.type):
-        stamps = pc.cast(stamps, pa.int64(), safe=False) if not pa.types.is_string(
-            stamps.type) else _integers(stamps, pa, pc)
+    if pa.types.is_timestamp(stamps.type):  # a timestamp column: its instant, in ms
+        stamps = pc.cast(pc.cast(stamps, pa.timestamp("ms")), pa.int64())
+    elif pa.types.is_string(stamps.type) or pa.types.is_large_string(stamps.type):
+        stamps = _integers(stamps, pa, pc)
+    elif not pa.types.is_integer(stamps.type):
+        stamps = pc.cast(stamps, pa.int64(), safe=False)
     return pc.divide(pc.cast(stamps, pa.float64()), 1000.0), 0.001
 
 

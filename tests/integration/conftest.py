@@ -9,6 +9,14 @@ from edge_persist.emulator.template import StackReader
 from tests.conftest import edited_copy
 
 
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """One Dask worker for the run's forecasts over logs (their --scheduler), started once."""
+    from edge_persist.forecast import replay
+    with replay.cluster(workers=1) as client:
+        yield client.scheduler.address
+
+
 @pytest.fixture
 def logs_client(moto_url):
     def client(region):

@@ -1,5 +1,5 @@
 """make demo on loopback only (and its loop closed: the forecast replays the emulator's
-standard logs and agrees with verify within 0.05): every connection of every process it starts goes to 127.0.0.1,
+standard logs, legacy and v2, and each agrees with verify within 0.05): every connection of every process it starts goes to 127.0.0.1,
 with AWS credentials in the environment and no endpoint flag (verify reads its endpoints from
 the emulator's outputs file).
 
@@ -51,7 +51,10 @@ def test_the_demo_connects_to_loopback_only(cloud_assembly_with_logs, tmp_path):
     assert "169.254.169.254" not in audit.read_text()
     # The loop closed: the forecast replayed the emulator's standard logs and agrees with
     # what verify measured in the sessions round.
-    replayed = json.loads((tmp_path / "out/demo/forecast-from-logs.json").read_text())
+    # Both: the legacy logs and the v2 ones (Parquet in Hive-compatible partitions).
     measured = json.loads((tmp_path / "out/demo/sessions.json").read_text())["sessions"]
-    assert replayed["source"] == "access-logs" and replayed["requests"] == measured["requests"]
-    assert abs(replayed["hit_ratio"] - measured["hit_ratio"]) <= 0.05
+    for name in ("forecast-from-logs", "forecast-from-logs-v2"):
+        replayed = json.loads((tmp_path / f"out/demo/{name}.json").read_text())
+        assert replayed["source"] == "access-logs"
+        assert replayed["requests"] == measured["requests"], name
+        assert abs(replayed["hit_ratio"] - measured["hit_ratio"]) <= 0.05, name

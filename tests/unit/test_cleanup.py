@@ -204,3 +204,41 @@ def test_a_store_still_in_use_is_explained_and_kept(aws, tmp_path, monkeypatch):
     assert code == cleanup.EXIT_PENDING and refused
     assert any("still in use" in line and "make cleanup" in line for line in lines)
     assert "EdgePersistStack-kvs" in viewer_side(cf)[1]
+
+
+def leave_log_delivery(stack="EdgePersistStack"):
+    """A standard logging (v2) chain a failed deletion left, and someone else's."""
+    logs = boto3.client("logs", region_name="us-east-1")
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="logs-bucket")
+    for name in (f"{stack}-access-logs", "Other-access-logs"):
+        logs.put_delivery_source(name=name, logType="ACCESS_LOGS",
+                                 resourceArn=f"arn:aws:cloudfront::123456789012:distribution/"
+                                             f"{DIST if name.startswith(stack) else 'EOTHER'}")
+        destination = logs.put_delivery_destination(
+            name=f"{name}-s3", outputFormat="parquet",
+            deliveryDestinationConfiguration={
+                "destinationResourceArn": "arn:aws:s3:::logs-bucket"})["deliveryDestination"]
+        logs.create_delivery(deliverySourceName=name,
+                             deliveryDestinationArn=destination["arn"])
+
+
+def test_a_left_standard_logging_v2_chain_is_listed_then_deleted_deliveries_first(aws,
+                                                                                   tmp_path):
+    deploy_leftovers()
+    leave_log_delivery()
+    code, lines = run(tmp_path)
+    assert code == 0
+    assert any("would delete log delivery" in line for line in lines), lines
+    assert "would delete delivery destination EdgePersistStack-access-logs-s3" in lines
+    assert "would delete delivery source EdgePersistStack-access-logs" in lines
+    code, lines = run(tmp_path, "--yes")
+    assert code == 0
+    chain = [line for line in lines if "deliver" in line]
+    assert chain[0].startswith("deleted log delivery ") and chain[1:] == [
+        "deleted delivery destination EdgePersistStack-access-logs-s3",
+        "deleted delivery source EdgePersistStack-access-logs"], lines  # the delivery first
+    logs = boto3.client("logs", region_name="us-east-1")
+    assert [s["name"] for s in logs.describe_delivery_sources()["deliverySources"]] == [
+        "Other-access-logs"]
+    assert [d["deliverySourceName"] for d in logs.describe_deliveries()["deliveries"]] == [
+        "Other-access-logs"]

@@ -224,3 +224,54 @@ def test_cdk_nag_leaves_no_unacknowledged_finding(cloud_assembly):
         violations = [v for plugin in report.get("pluginReports", [])
                       for v in plugin.get("violations", [])]
         assert violations == []
+
+
+def test_standard_logging_v2_parquet_to_s3_in_hive_partitions(cloud_assembly_with_logs):
+    """accessLogs=legacy,v2 ("Configure standard logging (v2)"): a delivery source for the
+    distribution (ACCESS_LOGS), a Parquet destination under the bucket's v2 prefix, a delivery
+    with Hive-compatible hourly partitions; the bucket lets the log delivery service write
+    there, for this account's sources only; cookies logged for v2 as for legacy."""
+    from stacks.access_logs import V2_FIELDS, V2_PREFIX, V2_SUFFIX_PATH
+    found = json.loads((cloud_assembly_with_logs / "EdgePersistStack.template.json").read_text())
+    _, source = only(found, "AWS::Logs::DeliverySource")
+    _, destination = only(found, "AWS::Logs::DeliveryDestination")
+    _, delivery = only(found, "AWS::Logs::Delivery")
+    dist_id, dist = only(found, "AWS::CloudFront::Distribution")
+    assert source["Properties"]["LogType"] == "ACCESS_LOGS"
+    assert {"Ref": dist_id} in source["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert destination["Properties"]["OutputFormat"] == "parquet"
+    assert destination["Properties"]["DestinationResourceArn"]["Fn::Join"][1][-1] == \
+        f"/{V2_PREFIX}"
+    props = delivery["Properties"]
+    assert props["DeliverySourceName"] == source["Properties"]["Name"]
+    assert props["S3EnableHiveCompatiblePath"] is True and props["S3SuffixPath"] == V2_SUFFIX_PATH
+    assert props["RecordFields"] == V2_FIELDS
+    policy_id, policy = only(found, "AWS::S3::BucketPolicy")
+    assert policy_id in delivery["DependsOn"]
+    (write,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                if s.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}]
+    assert write["Action"] == "s3:PutObject" and write["Condition"]["StringEquals"][
+        "s3:x-amz-acl"] == "bucket-owner-full-control"
+    assert dist["Properties"]["DistributionConfig"]["Logging"]["IncludeCookies"] is True
+    assert {"AccessLogsUrl", "AccessLogsV2Url"} <= set(found["Outputs"])
+
+
+def test_v2_alone_logs_cookies_without_a_legacy_bucket(tmp_path):
+    from app import build_app
+    build_app(outdir=str(tmp_path), context={"accessLogs": "v2"}).synth()
+    found = json.loads((tmp_path / "EdgePersistStack.template.json").read_text())
+    _, dist = only(found, "AWS::CloudFront::Distribution")
+    assert dist["Properties"]["DistributionConfig"]["Logging"] == {"IncludeCookies": True}
+    assert "AccessLogsV2Url" in found["Outputs"] and "AccessLogsUrl" not in found["Outputs"]
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), "--config-file", str(preflight.CONFIG),
+                             str(tmp_path / "EdgePersistStack.template.json")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["yes", "v3", "legacy,v1"])
+def test_an_unknown_access_logs_value_is_refused(value):
+    from app import build_app
+    with pytest.raises(ValueError, match="accessLogs must be"):
+        build_app(context={"accessLogs": value})

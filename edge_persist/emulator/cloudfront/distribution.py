@@ -165,7 +165,7 @@ class CloudFrontTier:
         self._edge_hosts = {}
         self.domain = ""
         self.stats = triggers_.stats
-        self.standard_logs = None  # standard_logs.StandardLogs, with the template's Logging
+        self.log_writers = ()  # the standard logs' writers: legacy and v2 (log_delivery.py)
         self._background = set()  # revalidations under way: held until they end
         # (stage, whether it is a coroutine): only the stages that call out are awaited.
         self._stages = [(stage, inspect.iscoroutinefunction(stage))
@@ -208,7 +208,7 @@ class CloudFrontTier:
         # logs call x-edge-request-id, which viewers see as X-Amz-Cf-Id).
         exchange = Exchange(request, ids.cloudfront_request_id(), target=request.path + (
             "?" + request.query if request.query else ""), started=time.monotonic())
-        if self.standard_logs is not None:  # the log line is of the request as it came
+        if self.log_writers:  # the log line is of the request as it came
             exchange.viewer_request = dataclasses.replace(request)
         for stage, awaited in self._stages:
             if awaited:
@@ -218,11 +218,12 @@ class CloudFrontTier:
             if exchange.answered:
                 break
         response = self._finish(exchange)
-        if self.standard_logs is not None:
-            self.standard_logs.record(exchange.viewer_request, response,
-                                      POPS.get(exchange.region, exchange.region.upper()),
-                                      exchange.request_id, exchange.generated_at_viewer,
-                                      exchange.started)
+        for writer in self.log_writers:
+            writer.record(exchange.viewer_request, response,
+                          POPS.get(exchange.region, exchange.region.upper()),
+                          exchange.request_id, exchange.generated_at_viewer, exchange.started,
+                          exchange.behavior.path_pattern if exchange.behavior else None,
+                          exchange.connection.country)
         return response
 
     def route_to_region(self, exchange):

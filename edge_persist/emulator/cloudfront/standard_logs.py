@@ -165,6 +165,12 @@ class StandardLogs(Writer):
             request, response, pop, request_id, x_generated, started, self.domain,
             self.include_cookies, behavior_path, country)))
 
+    kind = "legacy"
+
+    def replay_args(self):
+        """The forecast's arguments that read these logs."""
+        return ["--from-access-logs", f"s3://{self.bucket}/{self.prefix}"]
+
     def deliver(self):
         """Put what is queued into the bucket: one file per hour it covers."""
         for hour, lines in self._taken().items():

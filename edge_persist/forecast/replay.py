@@ -164,10 +164,17 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
     regions = sorted(total["regions"])
     by_region = {r: [client.submit(lines_of, part, r, key=f"lines-{run}-{i}-{r}")
                      for i, part in enumerate(parsed)] for r in regions}
+    # Each region's replay on a worker of its own, in turn: left to itself, the scheduler
+    # may put two next to the same data, and one worker would replay both while another
+    # waits. Its lines come from every worker either way.
+    workers = sorted(client.scheduler_info().get("workers", {})) or [None]
     results = []
     for n, params in enumerate(params_list):
         futures = {r: client.submit(replay_region, params, r, t0, *by_region[r],
-                                    key=f"replay-{run}-{n}-{r}") for r in regions}
+                                    key=f"replay-{run}-{n}-{r}",
+                                    workers=workers[(i + n) % len(workers)],
+                                    allow_other_workers=True)
+                   for i, r in enumerate(regions)}
         results.append({r: f.result() for r, f in futures.items()})
     summary = {"source": "access-logs", "lines_read": total["lines_read"],
                "lines_skipped": dict(sorted(total["lines_skipped"].items()))}

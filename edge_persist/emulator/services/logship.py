@@ -84,7 +84,9 @@ class LogShipper:
 
     def flush(self, timeout=10.0):
         """Ship everything queued so far now; True once it is in CloudWatch Logs (or, when
-        moto did not take it, in the spill file)."""
+        moto did not take it, in the spill file). Closed, there is nothing to ship."""
+        if not self._thread.is_alive():
+            return True
         done = threading.Event()
         self._queue.put((done, True))
         self._wake.set()

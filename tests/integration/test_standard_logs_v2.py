@@ -174,3 +174,30 @@ def test_each_replays_through_the_forecast(delivered, moto_url, dask_scheduler, 
     # One environment, requests one at a time: each session misses once.
     assert result["requests"] == SESSIONS * PER_SESSION
     assert result["hit_ratio"] == pytest.approx(1 - SESSIONS / (SESSIONS * PER_SESSION))
+
+
+def test_a_log_group_a_reset_removed_is_made_again_with_its_fields_line(moto_url):
+    """The local AWS reset (the control API's reset, a test's): the next delivery makes the
+    group and the stream again, and a W3C stream starts with its #Fields line again."""
+    from edge_persist.emulator.cloudfront.log_delivery import LogDeliveryWriter
+    from edge_persist.emulator.frontend.messages import HttpRequest, HttpResponse
+    from edge_persist.emulator.template import LogDelivery
+    group = "cf-v2-reset"
+    writer = LogDeliveryWriter("EREPLAY1", "127.0.0.1:1", LogDelivery(
+        "logs", group, "w3c", ("x-edge-location", "cs-uri-stem")), moto_url)
+    logs = aws("logs", moto_url)
+
+    def one(path):
+        writer.record(HttpRequest("GET", path, "", [("host", "x")]), HttpResponse(200),
+                      "CDG50-C1", "id", None, time.monotonic())
+        writer.deliver()
+        return [e["message"] for e in logs.get_log_events(
+            logGroupName=group, logStreamName="EREPLAY1", startFromHead=True)["events"]]
+    try:
+        assert one("/a") == ["#Fields: x-edge-location cs-uri-stem", "CDG50-C1\t/a"]
+        assert one("/b") == ["#Fields: x-edge-location cs-uri-stem", "CDG50-C1\t/a",
+                             "CDG50-C1\t/b"]  # one #Fields line a stream
+        logs.delete_log_group(logGroupName=group)
+        assert one("/c") == ["#Fields: x-edge-location cs-uri-stem", "CDG50-C1\t/c"]
+    finally:
+        writer.close()

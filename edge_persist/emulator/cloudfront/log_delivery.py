@@ -22,7 +22,6 @@ import io
 import json
 import os
 import re
-from datetime import datetime, timezone
 
 import botocore.exceptions
 
@@ -114,10 +113,12 @@ class LogDeliveryWriter(Writer):
 
     def record(self, request, response, pop, request_id, x_generated, started,
                behavior_path=None, country=None):
-        """One request, as the delivery's record; off the network, only queued."""
+        """One request, as the delivery's record (with the request's time, for CloudWatch
+        Logs); off the network, only queued."""
         every = fields_of(request, response, pop, request_id, x_generated, started,
                           self.domain, self.config.include_cookies, behavior_path, country)
-        self._queue({name: str(every.get(name, "-")) or "-" for name in self.config.fields})
+        self._queue((every["timestamp(ms)"],
+                     {name: str(every.get(name, "-")) or "-" for name in self.config.fields}))
 
     def replay_args(self):
         """The forecast's arguments that read this delivery's logs."""
@@ -128,11 +129,11 @@ class LogDeliveryWriter(Writer):
                 self.config.region]
 
     def deliver(self):
-        for hour, records in self._taken().items():
+        for hour, queued in self._taken().items():
             if self.config.kind == "s3":
-                self._to_s3(hour, records)
+                self._to_s3(hour, [record for _, record in queued])
             else:
-                self._to_logs(records)
+                self._to_logs(queued)
 
     def _to_s3(self, hour, records):
         name = f"{self.distribution_id}.{hour}.{os.urandom(4).hex()}"
@@ -147,37 +148,50 @@ class LogDeliveryWriter(Writer):
         except Exception as err:  # noqa: BLE001 - the moto server stopped or refused it
             self._keep(f"{self.bucket}/{key}", body, err, "standard logging (v2) bucket")
 
-    def _to_logs(self, records):
-        messages = [m.rstrip("\n") for m in rendered(self.config, records)]
-        if self._stream_ready and self.config.output_format == "w3c":
-            messages = messages[1:]  # the stream has its #Fields line already
-        now = int(datetime.now(timezone.utc).timestamp() * 1000)
-        stamps = [int(r.get("timestamp(ms)", now)) if r.get("timestamp(ms)", "-") != "-"
-                  else now for r in records]
-        stamps = stamps[:1] * (len(messages) - len(stamps)) + stamps  # the header's time
+    def _to_logs(self, queued):
+        """(request time in ms, record) pairs as events of the distribution's stream; a
+        stream that is gone (a reset of the local AWS) is made again, once."""
+        lines = [m.rstrip("\n") for m in rendered(self.config, [r for _, r in queued])]
+        header = lines[:len(lines) - len(queued)]  # W3C's #Fields line
+        events = [(at, m) for (at, _), m in zip(queued, lines[len(header):])]
         try:
-            self._ensure_stream()
-            for batch in _batches(list(zip(stamps, messages))):
-                self._client.put_log_events(
-                    logGroupName=self.config.target, logStreamName=self.distribution_id,
-                    logEvents=[{"timestamp": t, "message": m} for t, m in batch])
+            for attempt in (1, 2):
+                fresh = self._ensure_stream()
+                try:
+                    for batch in _batches([(events[0][0], h) for h in header if fresh] +
+                                          events):
+                        self._client.put_log_events(
+                            logGroupName=self.config.target,
+                            logStreamName=self.distribution_id,
+                            logEvents=[{"timestamp": t, "message": m} for t, m in batch])
+                    return
+                except botocore.exceptions.ClientError as err:
+                    if attempt == 2 or \
+                            err.response["Error"]["Code"] != "ResourceNotFoundException":
+                        raise
+                    self._stream_ready = False
         except Exception as err:  # noqa: BLE001 - the moto server stopped or refused it
             self._keep(f"{self.config.target}/{self.distribution_id}.log",
-                       "".join(m + "\n" for m in messages).encode(), err,
+                       "".join(m + "\n" for m in lines).encode(), err,
                        "standard logging (v2) log group")
 
     def _ensure_stream(self):
+        """Makes the group and the stream when they are not known to be there; True when
+        it made the stream (a W3C stream then starts with its #Fields line)."""
         if self._stream_ready:
-            return
+            return False
+        made = False
         for create, args in ((self._client.create_log_group, {}),
                              (self._client.create_log_stream,
                               {"logStreamName": self.distribution_id})):
             try:
                 create(logGroupName=self.config.target, **args)
+                made = bool(args)
             except botocore.exceptions.ClientError as err:
                 if err.response["Error"]["Code"] != "ResourceAlreadyExistsException":
                     raise
         self._stream_ready = True
+        return made
 
 
 def _batches(events):

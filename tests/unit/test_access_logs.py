@@ -113,6 +113,26 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, words):
     assert code == 2 and len(err) == 1 and words in err[0]
 
 
+def test_a_second_cluster_beside_another_says_nothing_on_stderr(tmp_path, capsys):
+    """Dask's scheduler serves HTTP on 8787 by default and warns when it is taken: a forecast
+    run beside another cluster (or anything on 8787) must still answer in one line."""
+    import socket
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 8787))
+        taken.listen()
+    except OSError:
+        pass  # already taken by something else: the case under test all the same
+    try:
+        path = tmp_path / "nofields.log"
+        path.write_text("2026-11-30\t12:00:00\n")
+        code = forecast.main(["--from-access-logs", str(path), "--workers", "1"])
+    finally:
+        taken.close()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+
+
 def test_pop_regions_file_overrides_the_table(tmp_path):
     path = tmp_path / "pops.json"
     path.write_text(json.dumps({"IAD": "eu-west-1"}))

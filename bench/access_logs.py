@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -141,9 +140,6 @@ def main():
         total = per_region * len(REGIONS)
         expected = round(1 - SESSIONS / per_region, 4)
         rounds = []
-        # Two clusters at once: the second's scheduler finds the first on the default HTTP
-        # port and says so; it takes another loopback port, which is all it needs.
-        warnings.filterwarnings("ignore", message="(?s).*already have a cluster running")
         with replay.cluster(workers=1) as one, replay.cluster(workers=2) as two:
             for _ in range(ROUNDS):
                 found = {"floor": bare_loop(paths["w3c"])}

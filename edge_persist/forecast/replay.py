@@ -112,11 +112,19 @@ def merge(results, params, summary):
     }
 
 
+# Dask's diagnostics that nothing here reads (no dashboard, its logs silenced) cost CPU
+# the replay needs: each worker's statistical profiler samples every 10 ms and every
+# process's event loop checks itself every 20 ms. Idle, they take 2 to 5% of a core per
+# process (bench.access_logs's clusters, psutil); a blocked loop is still noticed, in 1 s.
+QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s"}
+
+
 @contextmanager
 def cluster(workers=None, scheduler=None):
     """A Dask client: on `scheduler` when given, else on a LocalCluster of `workers`
     processes (default: this machine's cores), one thread each (the model is pure Python)."""
     distributed = optional("distributed")
+    import dask
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if scheduler:
         with Client(scheduler, timeout=30) as client:
@@ -127,10 +135,12 @@ def cluster(workers=None, scheduler=None):
     # Dask's default 8787 a second run beside another cluster would warn on stderr.
     # A task's failure (a log without #Fields) reaches the user as one line through the client:
     # the workers' own report of it, traceback and all, is kept quiet.
-    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                      processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                      silence_logs=logging.CRITICAL) as local, \
+    with dask.config.set(QUIET), \
+            LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                         processes=True, host="127.0.0.1", dashboard_address=None,
+                         scheduler_kwargs={"dashboard": False,
+                                           "dashboard_address": "127.0.0.1:0"},
+                         silence_logs=logging.CRITICAL) as local, \
             Client(local) as client:
         yield client
 

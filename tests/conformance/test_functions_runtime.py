@@ -14,6 +14,7 @@ import pytest
 
 from edge_persist import edge_rules
 from edge_persist.emulator.cloudfront_functions import events
+from edge_persist.emulator.cloudfront_functions.kvs import KeyValueStore
 from edge_persist.emulator.cloudfront_functions.runtime import NodeFunction
 from edge_persist.emulator.environments.languages import node_binary
 from edge_persist.emulator.frontend.messages import HttpRequest
@@ -22,14 +23,15 @@ from edge_persist.errors import UsageError
 V1, V2 = edge_rules.FUNCTION_RUNTIMES
 
 
-def run(code, runtime=V2, request=None):
-    """The worker's answer to one viewer-request run of `code`: its logs, result or error."""
+def run(code, runtime=V2, request=None, store=None):
+    """The worker's answer to one viewer-request run of `code` (reading `store`, a
+    KeyValueStore, when given): its logs, result or error."""
     request = request or HttpRequest("GET", "/a", "q=1", [("Host", "d.example")], b"",
                                      "192.0.2.1")
 
     async def once():
         spec = SimpleNamespace(name="f", runtime=runtime)
-        function = await NodeFunction.start(spec, code, None)
+        function = await NodeFunction.start(spec, code, store)
         try:
             event = events.event(edge_rules.VIEWER_REQUEST, {}, request)
             return await function.run(event, {}, request.query)
@@ -242,6 +244,43 @@ def test_2_0_imports_its_modules():
     assert run(code)["logs"] == ["0cc175b9c0f1b6a831c399e269772661 1 a=1 function"]
     with pytest.raises(UsageError, match="cannot import"):
         run(code, V1)  # the emulator's start refuses it, as CloudFront refuses to publish it
+
+
+def test_the_store_helpers_read_the_associated_store():
+    """Page: Helper methods for key value stores
+    Rule: with a key value store associated, `cf.kvs()` gives its handle: get() resolves to
+    the value as a string by default, or parsed with format json, or as bytes; exists() to
+    true or false; get() of a key the store does not hold rejects with an error. Assumed:
+    its message is KeyNotFound, as a deployed function's logs show it."""
+    store = KeyValueStore("s", {"plain": "héllo", "doc": '{"n": 2}'}, propagation=0)
+    answer = run("""import cf from 'cloudfront';
+    const kvs = cf.kvs();
+    async function handler(event) {
+      const bytes = await kvs.get('plain', {format: 'bytes'});
+      console.log(await kvs.get('plain'), (await kvs.get('doc', {format: 'json'})).n,
+                  bytes.length, await kvs.exists('doc'), await kvs.exists('none'));
+      try { await kvs.get('none'); } catch (err) { console.log(String(err)); }
+      return event.request;
+    }""", store=store)
+    assert answer["logs"] == ["héllo 2 6 true false", "Error: KeyNotFound"]
+
+
+def test_the_store_id_given_to_kvs_is_not_needed():
+    """Page: Helper methods for key value stores
+    Rule: a function has at most one key value store, and `cf.kvs()` takes no id to find
+    it; with none associated, `cf.kvs()` throws. Assumed: any id given reads the one store
+    the function has, as AWS's samples (aws-samples/amazon-cloudfront-functions,
+    kvs-key-value-pairs, kvs-jwt-verify) pass a placeholder id and call replacing it
+    optional."""
+    code = """import cf from 'cloudfront';
+    const kvs = cf.kvs('a1b2c3d4-5678-90ab-cdef-EXAMPLE11111');
+    async function handler(event) {
+      console.log(await kvs.get('k'));
+      return event.request;
+    }"""
+    assert run(code, store=KeyValueStore("s", {"k": "v"}, propagation=0))["logs"] == ["v"]
+    with pytest.raises(UsageError, match="No key value store is associated"):
+        run(code)  # thrown at the top level: the emulator's start refuses the function
 
 
 def test_a_querystring_given_back_as_text_is_used_as_it_is():

@@ -69,16 +69,16 @@ const BOOTSTRAP = `
     for (let i = 0; i < bytes.length; i++) out[i] = bytes.charCodeAt(i);
     return out;
   }
-  function handle(id) {
+  // A function has at most one store, so the id that cf.kvs() may be given is not checked:
+  // AWS's own samples pass a placeholder ("KVS_ID") and call replacing it optional.
+  function handle() {
     if (!host.kvsId()) throw new Error('No key value store is associated with this function');
-    if (id !== undefined && id !== host.kvsId()) {
-      throw new Error('Key value store ' + id + ' is not associated with this function');
-    }
     return {
       get(key, options) {
         return new Promise((resolve, reject) => {
           const value = host.kvsGet(String(key));
-          if (value === undefined) return reject(new Error('Key ' + key + ' not found'));
+          // CloudFront's own message: functions compare err.toString() to it
+          if (value === undefined) return reject(new Error('KeyNotFound'));
           const format = (options && options.format) || 'string';
           if (format === 'string') return resolve(value);
           if (format === 'json') return resolve(JSON.parse(value));

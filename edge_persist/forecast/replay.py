@@ -39,13 +39,10 @@ def replay_region(params, region, t0, *parts):
     replayed in time order at their logged times, relative to t0 (the run's first line)."""
     import numpy
     numbers = {}  # session key -> one number for the whole region
-    times = numpy.concatenate([numpy.frombuffer(part.times, dtype=numpy.float64)
-                               for part in parts] or [numpy.zeros(0)])
-    sessions = numpy.concatenate([
-        numpy.array([numbers.setdefault(key, len(numbers)) for key in part.sessions],
-                    dtype=numpy.int64)[numpy.frombuffer(part.codes, dtype=part.codes.typecode)]
-        if len(part.codes) else numpy.zeros(0, numpy.int64) for part in parts]
-        or [numpy.zeros(0, numpy.int64)])
+    times = numpy.concatenate([numpy.zeros(0)] + [
+        numpy.frombuffer(part.times, dtype=numpy.float64) for part in parts])
+    sessions = numpy.concatenate([numpy.zeros(0, numpy.int64)] + [
+        _numbered(part, numbers) for part in parts])
     precision = max((part.precision for part in parts if len(part.times)), default=1.0)
     at_times, order = _spread(times, precision)
     sim = Simulation(dataclasses.replace(params, regions={region: 1.0},
@@ -67,6 +64,15 @@ def replay_region(params, region, t0, *parts):
     return result
 
 
+def _numbered(part, numbers):
+    """Each line of a file's Lines as its session's number in the region (`numbers`, session
+    key -> number, grows with the sessions first seen here)."""
+    import numpy
+    local = numpy.array([numbers.setdefault(key, len(numbers)) for key in part.sessions],
+                        dtype=numpy.int64)
+    return local[numpy.frombuffer(part.codes, dtype=part.codes.typecode)]
+
+
 def _spread(times, precision=1.0):
     """(the times in order, spread; the order, indices into `times`). Standard logs give the
     time to the second (or, with v2's timestamp(ms), to the millisecond): the lines of one
@@ -76,8 +82,7 @@ def _spread(times, precision=1.0):
     import numpy
     order = numpy.argsort(times, kind="stable")  # stable: a tick keeps the logged order
     ordered = times[order]
-    starts = numpy.flatnonzero(numpy.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) \
-        else numpy.zeros(0, numpy.int64)
+    starts = numpy.flatnonzero(numpy.r_[True, ordered[1:] != ordered[:-1]][:len(ordered)])
     counts = numpy.diff(numpy.r_[starts, len(ordered)])
     rank = numpy.arange(len(ordered)) - numpy.repeat(starts, counts)
     return ordered + precision * rank / numpy.repeat(counts, counts), order

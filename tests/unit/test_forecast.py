@@ -106,3 +106,17 @@ def test_bad_parameters_get_one_line_and_exit_2(argv, words, capsys):
     assert main(argv) == contract.EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+def test_lines_of_one_tick_are_spread_over_it_in_the_order_they_were_logged():
+    """Standard logs give a second (or with timestamp(ms) a millisecond): the replay puts a
+    tick's lines evenly across it, keeping their logged order, and other lines in time order."""
+    import numpy
+    from edge_persist.forecast.replay import _spread
+    times = numpy.array([5.0, 3.0, 3.0, 5.0, 5.0, 7.0])
+    spread, order = _spread(times)
+    assert order.tolist() == [1, 2, 0, 3, 4, 5]  # ties keep the logged order
+    assert spread.tolist() == pytest.approx([3.0, 3.5, 5.0, 5 + 1 / 3, 5 + 2 / 3, 7.0])
+    spread, _ = _spread(numpy.array([1.0, 1.0]), precision=0.001)
+    assert spread.tolist() == pytest.approx([1.0, 1.0005])
+    assert [a.tolist() for a in _spread(numpy.zeros(0))] == [[], []]

@@ -107,7 +107,7 @@ class Lines:
     `sessions` (a session repeats across a file; its key is sent once). `precision`: how
     finely the log gives the time (1 s for date and time, 1 ms for timestamp(ms))."""
     times: array = field(default_factory=lambda: array("d"))
-    codes: array = field(default_factory=lambda: array("l"))
+    codes: array = field(default_factory=lambda: array("i"))
     sessions: list = field(default_factory=list)
     precision: float = 1.0
     _numbers: dict = field(default_factory=dict, repr=False, compare=False)

@@ -31,7 +31,7 @@ def region_seed(seed, region):
 
 def lines_of(part, region):
     """One file's lines of one region: what a region's replay is fed, and no more."""
-    return part.by_region.get(region) or access_logs.Lines()
+    return part.by_region[region]
 
 
 def replay_region(params, region, t0, *parts):
@@ -160,9 +160,12 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
                         pop_regions=pop_regions, endpoint_url=endpoint_url, options=options,
                         key=[f"parse-{run}-{i}" for i in range(len(locations))])
     summaries = client.map(_summary, parsed)
+    index = {future.key: i for i, future in enumerate(summaries)}
     total = {"lines_read": 0, "lines_skipped": {}, "cookies_logged": 0, "regions": {}}
+    # region -> {file's index: its lines of the region}, asked for as each file is read
+    by_region = {}
     for future in optional("distributed").as_completed(summaries):
-        part = future.result()
+        part, i = future.result(), index[future.key]
         total["lines_read"] += part["lines_read"]
         total["cookies_logged"] += part["cookies_logged"]
         for reason, n in part["skipped"].items():
@@ -170,6 +173,8 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
         for region, (count, first) in part["regions"].items():
             known = total["regions"].get(region, (0, first))
             total["regions"][region] = (known[0] + count, min(known[1], first))
+            by_region.setdefault(region, {})[i] = client.submit(
+                lines_of, parsed[i], region, key=f"lines-{run}-{i}-{region}")
         if progress:
             progress(part["lines_read"])
     if session_key.kind == "cookie" and total["lines_read"] and not total["cookies_logged"]:
@@ -179,15 +184,14 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
             "--session-key ip or ip+ua")
     t0 = min((first for _, first in total["regions"].values()), default=0.0)
     regions = sorted(total["regions"])
-    by_region = {r: [client.submit(lines_of, part, r, key=f"lines-{run}-{i}-{r}")
-                     for i, part in enumerate(parsed)] for r in regions}
     # Each region's replay on a worker of its own, in turn: left to itself, the scheduler
     # may put two next to the same data, and one worker would replay both while another
     # waits. Its lines come from every worker either way.
     workers = sorted(client.scheduler_info().get("workers", {})) or [None]
     results = []
     for n, params in enumerate(params_list):
-        futures = {r: client.submit(replay_region, params, r, t0, *by_region[r],
+        futures = {r: client.submit(replay_region, params, r, t0,
+                                    *(by_region[r][f] for f in sorted(by_region[r])),
                                     key=f"replay-{run}-{n}-{r}",
                                     workers=workers[(i + n) % len(workers)],
                                     allow_other_workers=True)

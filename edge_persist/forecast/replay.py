@@ -184,14 +184,15 @@ def replay(locations, params_list, session_key, pop_regions=None, endpoint_url=N
             "--session-key ip or ip+ua")
     t0 = min((first for _, first in total["regions"].values()), default=0.0)
     regions = sorted(total["regions"])
+    # in file order, whatever order the files were read in: a tick's lines keep theirs
+    by_region = {r: [files[i] for i in sorted(files)] for r, files in by_region.items()}
     # Each region's replay on a worker of its own, in turn: left to itself, the scheduler
     # may put two next to the same data, and one worker would replay both while another
     # waits. Its lines come from every worker either way.
     workers = sorted(client.scheduler_info().get("workers", {})) or [None]
     results = []
     for n, params in enumerate(params_list):
-        futures = {r: client.submit(replay_region, params, r, t0,
-                                    *(by_region[r][f] for f in sorted(by_region[r])),
+        futures = {r: client.submit(replay_region, params, r, t0, *by_region[r],
                                     key=f"replay-{run}-{n}-{r}",
                                     workers=workers[(i + n) % len(workers)],
                                     allow_other_workers=True)

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from edge_persist.errors import UsageError
+from edge_persist.errors import UsageError, parse_json
 
 SYNTH_TIMEOUT_S = 600
 # What is never a source of the app: outputs, environments, caches, version control.
@@ -31,7 +31,7 @@ def app_of(folder):
     if not path.is_file():
         return None
     try:
-        app = json.loads(path.read_text(encoding="utf-8")).get("app")
+        app = parse_json(path.read_text(encoding="utf-8")).get("app")
     except (ValueError, AttributeError, OSError):
         return None
     return app if isinstance(app, str) and app.strip() else None
@@ -45,7 +45,7 @@ def context_of(folder):
     for name, key in (("cdk.json", "context"), ("cdk.context.json", None)):
         path = Path(folder) / name
         try:
-            found = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+            found = parse_json(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (ValueError, OSError):
             continue
         found = found.get(key) if key and isinstance(found, dict) else found

@@ -317,9 +317,11 @@ def _default_fields(line):
 
 
 def _json_object(line):
+    """A line's JSON object, None for anything else: a line json.loads cannot decode, or one
+    nested deep enough to exhaust its recursion, is just another malformed line."""
     try:
         found = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return found if isinstance(found, dict) else None
 

@@ -72,6 +72,17 @@ def test_malformed_lines_are_counted_and_skipped(tmp_path):
     assert len(parsed.by_region["us-east-1"].times) == 2
 
 
+def test_a_json_line_nested_too_deep_to_decode_is_malformed(tmp_path):
+    from tests.access_log_files import write_v2
+    fields = ["timestamp(ms)", "x-edge-location", "x-edge-result-type", "cs(Cookie)"]
+    path = write_v2(tmp_path / "x.json", sequential("us-east-1", 1, 2), "json", fields)
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    path.write_text(path.read_text() + deep + "\n")
+    parsed = parse(path)
+    assert parsed.skipped == {access_logs.MALFORMED: 1}
+    assert len(parsed.by_region["us-east-1"].times) == 2
+
+
 @pytest.mark.parametrize("newline", ["\n", ""])
 def test_a_line_past_the_cap_is_skipped_in_bounded_memory(tmp_path, newline):
     """A gzip of 64 MiB with no line break (or one very long line) is read in pieces: the
@@ -106,6 +117,8 @@ def test_pops_map_to_the_regions_the_emulator_serves_them_from():
     (lambda d: [str(d / "*.nothing")], "no file matches"),
     (lambda d: [str((d / "nofields.log").write_text("2026-11-30\t12:00:00\n") and
                     d / "nofields.log")], "no #Fields line"),
+    (lambda d: [str((d / "deep.json").write_text('{"a":' * 100_000 + "}" * 100_000) and
+                    d / "deep.json")], "the first log line is not a JSON object"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, words):
     code = forecast.main(["--from-access-logs", *make(tmp_path), "--workers", "1"])

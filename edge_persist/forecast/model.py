@@ -32,6 +32,7 @@ import heapq
 import itertools
 import math
 import random
+from bisect import bisect_left
 from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass, field
 
@@ -153,9 +154,26 @@ class Region:
         return sim.new_environment(now)
 
     def live(self, now):
+        """Environments live at `now`, with no request since the last: a busy one until its
+        release and then, if kept, as an idle one, live while its idle time is within the
+        timeout and its lifetime lasts."""
         idle_timeout = self.sim.idle_timeout
-        return len(self.busy) + sum(1 for env in self.idle
-                                    if now - env[1] <= idle_timeout and now < env[0])
+        return sum(1 for released, _, env in self.busy if now < released or (
+                       now - released <= idle_timeout and now < env[0] and released < env[0])) \
+            + sum(1 for env in self.idle if now - env[1] <= idle_timeout and now < env[0])
+
+    def live_seconds(self, first, count):
+        """The sum of live(first + k) for k below `count`. Each environment is live from
+        `first` up to some second, found by bisection rather than second by second (a log
+        may hold years between two lines)."""
+        idle_timeout = self.sim.idle_timeout
+        spans = [(released, released, env[0] if released < env[0] else released)
+                 for released, _, env in self.busy]
+        spans += [(-math.inf, env[1], env[0]) for env in self.idle]
+        return sum(bisect_left(range(count), True, key=lambda k: not (
+            first + k < busy_until or
+            first + k - idle_since <= idle_timeout and first + k < died_at))
+            for busy_until, idle_since, died_at in spans)
 
 
 class Simulation:
@@ -242,12 +260,25 @@ class Simulation:
                 self.peak_entries = max(self.peak_entries, env[3])
             heappush(region.busy, (at + self.invoke_s, sequence, env))
 
-    def sample(self, now):
+    def sample(self, now, count=1):
+        """`count` samples of each region's live environments, a second apart from `now`,
+        with no request in between (so the first is the largest)."""
         for region in self.regions.values():
             live = region.live(now)
-            region.samples += 1
-            region.sample_sum += live
+            region.samples += count
+            region.sample_sum += live if count == 1 else region.live_seconds(now, count)
             region.environments_peak = max(region.environments_peak, live)
+
+    def sample_until(self, now, next_sample):
+        """Every whole second from `next_sample` (not after `now`) to `now` sampled, the
+        state unchanged in between; returns the next second to sample."""
+        count = int(now - next_sample) + 1
+        while next_sample + count - 1 > now:  # the subtraction may round either way
+            count -= 1
+        while next_sample + count <= now:
+            count += 1
+        self.sample(next_sample, count)
+        return next_sample + count
 
     # --- traffic ----------------------------------------------------------------------
 
@@ -283,9 +314,8 @@ class Simulation:
             now, _, session, region = heappop(events)
             if now >= p.duration:
                 break
-            while now >= next_sample:
-                self.sample(next_sample)
-                next_sample += 1.0
+            if now >= next_sample:
+                next_sample = self.sample_until(now, next_sample)
             serve(region, session, now)
             sequence += 1
             if random_() < end_probability:  # the session ends; a new one takes its place

@@ -51,9 +51,8 @@ def replay_region(params, region, t0, *parts):
     serve, next_sample, last = sim.serve, 1.0, 0.0
     for logged, session in zip(at_times.tolist(), sessions[order].tolist()):
         at = logged - t0
-        while at >= next_sample:  # environments sampled once a simulated second
-            sim.sample(next_sample)
-            next_sample += 1.0
+        if at >= next_sample:  # environments sampled once a simulated second
+            next_sample = sim.sample_until(at, next_sample)
         last = max(last, serve(state, session, at))
     sim.sample(max(next_sample - 1.0, last))
     sim.sessions_started = len(numbers)

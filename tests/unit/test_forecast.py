@@ -120,3 +120,62 @@ def test_lines_of_one_tick_are_spread_over_it_in_the_order_they_were_logged():
     spread, _ = _spread(numpy.array([1.0, 1.0]), precision=0.001)
     assert spread.tolist() == pytest.approx([1.0, 1.0005])
     assert [a.tolist() for a in _spread(numpy.zeros(0))] == [[], []]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_span_sampled_at_once_is_the_span_sampled_second_by_second(seed):
+    """Between two requests the live environments only fall, as invocations finish and
+    idle ones expire: a span's samples taken at once (the replay of a log with long gaps)
+    add up as a sample each second does, and leave the same state behind."""
+    import copy
+    import random
+    rng = random.Random(seed)
+    sim = Simulation(schedule(idle_timeout=rng.uniform(0.5, 30), max_lifetime=rng.uniform(5, 60),
+                              routing=rng.choice(["mru", "lru", "random"]),
+                              concurrency_limit=1000, seed=seed))
+    region = sim.regions["eu-west-3"]
+    at = 0.0
+    for _ in range(rng.randrange(1, 200)):
+        at += rng.expovariate(5.0)
+        sim.serve(region, rng.randrange(20), at)
+    reference, first = copy.deepcopy(sim), float(int(at) + 1)
+    end = at + rng.uniform(0, 300)
+    assert sim.sample_until(end, first) == first + int(end - first) + 1
+    second = first
+    while second <= end:
+        reference.sample(second)
+        second += 1.0
+    mine, theirs = region, reference.regions["eu-west-3"]
+    assert (mine.samples, mine.sample_sum, mine.environments_peak) == \
+        (theirs.samples, theirs.sample_sum, theirs.environments_peak)
+    assert sim.serve(mine, 3, end + 0.5) == reference.serve(theirs, 3, end + 0.5)
+    assert (sim.cold_starts, mine.hits) == (reference.cold_starts, theirs.hits)
+
+
+def test_an_environment_that_finished_its_work_expires_before_the_next_request():
+    """A request an hour: each environment idles out ten minutes after its request, so about
+    a sixth of the time one is live (it was counted live throughout, as still busy)."""
+    from edge_persist.forecast.access_logs import Lines
+    from edge_persist.forecast.replay import replay_region
+    lines = Lines()
+    for n in range(24):
+        lines.add(1e9 + 3600 * n, "s1")
+    result = replay_region(schedule(idle_timeout=600), "eu-west-3", 1e9, lines)
+    assert result["cold_starts"] == 24
+    assert result["environments"]["mean"] == pytest.approx(601 / 3600, abs=0.01)
+
+
+def test_a_line_logged_decades_after_the_rest_is_replayed_at_once():
+    """A log line far from the rest (a clock gone wrong, or a crafted file) costs no more
+    than any other: the replay does not walk the seconds between."""
+    import time
+    from edge_persist.forecast.access_logs import Lines
+    from edge_persist.forecast.replay import replay_region
+    lines = Lines()
+    for n in range(100):
+        lines.add(1_764_460_800.0 + n, f"s{n % 10}")
+    lines.add(1_764_460_800.0 + 70 * 365 * 86400, "s0")
+    started = time.monotonic()
+    result = replay_region(schedule(), "eu-west-3", 1_764_460_800.0, lines)
+    assert time.monotonic() - started < 5
+    assert result["requests"] == 101 and result["sessions_seen"] == 10

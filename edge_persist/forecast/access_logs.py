@@ -48,6 +48,9 @@ V2_DEFAULT_FIELDS = (*FIELDS, "c-country", "cache-behavior-path-pattern")
 NEEDED = ("x-edge-location", "x-edge-result-type")
 # The time of a line: v2's timestamp(ms), else date and time (to the second).
 SECONDS, MILLISECONDS = ("date", "time"), "timestamp(ms)"
+# timestamp(ms) as CloudFront writes it: ASCII digits, few enough for a 64-bit integer (a
+# Parquet column's type); anything else (a sign, "1_000", other scripts' digits) is malformed.
+MILLISECONDS_FORM = re.compile(r"[0-9]{1,18}")
 DETAILED = "x-edge-detailed-result-type"
 # `raw` is read as `plain`: the guide names it and shows no example of it.
 FORMATS = ("auto", "w3c", "json", "plain", "raw", "parquet")
@@ -412,10 +415,7 @@ def _row_reader(index, session_key, pop_regions, parsed, delimiter=None):
 
 
 def _milliseconds(value):
-    try:
-        return int(value) / 1000
-    except ValueError:
-        return None
+    return int(value) / 1000 if MILLISECONDS_FORM.fullmatch(value) else None
 
 
 def _epoch(day, clock):

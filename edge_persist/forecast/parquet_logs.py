@@ -145,6 +145,6 @@ def _times(table, columns, pa, pc):
 
 
 def _integers(strings, pa, pc):
-    """Digits to integers, null where a value is not all digits."""
-    digits = pc.match_substring_regex(strings, r"^\d+$")
+    """Digits to integers, null where a value is not as CloudFront writes timestamp(ms)."""
+    digits = pc.match_substring_regex(strings, f"^{access_logs.MILLISECONDS_FORM.pattern}$")
     return pc.cast(pc.if_else(digits, strings, pa.scalar(None, pa.string())), pa.int64())

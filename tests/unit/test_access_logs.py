@@ -83,6 +83,24 @@ def test_a_json_line_nested_too_deep_to_decode_is_malformed(tmp_path):
     assert len(parsed.by_region["us-east-1"].times) == 2
 
 
+@pytest.mark.parametrize("stamp", ["9" * 400, "99999999999999999999", "1_764_460_800_000",
+                                   " 1764460800000", "-1764460800000", "\u0661\u0667\u0666"])
+def test_a_timestamp_not_written_as_cloudfront_writes_it_is_malformed_in_every_format(
+        tmp_path, stamp):
+    """timestamp(ms) is ASCII digits that fit 64 bits: anything else, however Python's int()
+    or Arrow's cast would take it, is one malformed line, the same in text and Parquet."""
+    from tests.access_log_files import parquet, write_v2
+    fields = ["timestamp(ms)", "x-edge-location", "x-edge-result-type", "cs(Cookie)"]
+    records = sequential("us-east-1", 1, 2)
+    records[1]["timestamp(ms)"] = stamp
+    (tmp_path / "x.parquet").write_bytes(parquet(records, fields))
+    for path in (write_v2(tmp_path / "x.json", records, "json", fields),
+                 write_v2(tmp_path / "x.log", records, "w3c", fields), tmp_path / "x.parquet"):
+        parsed = parse(path)
+        assert parsed.skipped == {access_logs.MALFORMED: 1}, path
+        assert len(parsed.by_region["us-east-1"].times) == 1, path
+
+
 @pytest.mark.parametrize("newline", ["\n", ""])
 def test_a_line_past_the_cap_is_skipped_in_bounded_memory(tmp_path, newline):
     """A gzip of 64 MiB with no line break (or one very long line) is read in pieces: the

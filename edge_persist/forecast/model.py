@@ -153,27 +153,32 @@ class Region:
             return None
         return sim.new_environment(now)
 
+    def spans(self):
+        """Each environment's (busy until, idle since, dies at), with no request from now
+        on: a busy one is busy until its release, then idle if its lifetime outlasts it."""
+        for released, _, env in self.busy:
+            yield released, released, env[0] if released < env[0] else released
+        for env in self.idle:
+            yield -math.inf, env[1], env[0]
+
     def live(self, now):
-        """Environments live at `now`, with no request since the last: a busy one until its
-        release and then, if kept, as an idle one, live while its idle time is within the
-        timeout and its lifetime lasts."""
         idle_timeout = self.sim.idle_timeout
-        return sum(1 for released, _, env in self.busy if now < released or (
-                       now - released <= idle_timeout and now < env[0] and released < env[0])) \
-            + sum(1 for env in self.idle if now - env[1] <= idle_timeout and now < env[0])
+        return sum(1 for span in self.spans() if _live(now, *span, idle_timeout))
 
     def live_seconds(self, first, count):
         """The sum of live(first + k) for k below `count`. Each environment is live from
         `first` up to some second, found by bisection rather than second by second (a log
         may hold years between two lines)."""
         idle_timeout = self.sim.idle_timeout
-        spans = [(released, released, env[0] if released < env[0] else released)
-                 for released, _, env in self.busy]
-        spans += [(-math.inf, env[1], env[0]) for env in self.idle]
-        return sum(bisect_left(range(count), True, key=lambda k: not (
-            first + k < busy_until or
-            first + k - idle_since <= idle_timeout and first + k < died_at))
-            for busy_until, idle_since, died_at in spans)
+        return sum(bisect_left(range(count), True,
+                               key=lambda k: not _live(first + k, *span, idle_timeout))
+                   for span in self.spans())
+
+
+def _live(at, busy_until, idle_since, died_at, idle_timeout):
+    """Whether an environment of these spans (Region.spans) is live `at`: busy, or idle
+    within the timeout and its lifetime."""
+    return at < busy_until or (at - idle_since <= idle_timeout and at < died_at)
 
 
 class Simulation:
